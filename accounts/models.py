@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
+class Role(models.TextChoices):
+    """Roles are auth groups of these names; their permissions are set by a data migration."""
+
+    FREELANCER = "freelancer", "Freelancer"
+    REVIEWER = "reviewer", "Reviewer"
+    LEAD = "lead", "Lead"
+    ADMIN = "admin", "Admin"
+
+
+STAFF_ROLES = frozenset({Role.REVIEWER, Role.LEAD, Role.ADMIN})
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in to Recourse: a freelancer or a member of trust & safety.
+
+    A marketplace suspension never touches `is_active`: a suspended freelancer must still be able
+    to sign in here, read why, and appeal.
+    """
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    preferred_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
+    # The marketplace's own id for this account (used by detection systems and webhooks).
+    marketplace_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    member_since = models.DateField(null=True, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        permissions = [
+            ("use_staff_pages", "Can use staff pages"),
+            ("review_appeals", "Can work appeals"),
+            ("manage_queues", "Can manage queues, routing and SLA policies"),
+            ("issue_actions", "Can issue enforcement actions"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=models.functions.Lower("email")),
+                name="user_email_lowercase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def get_full_name(self) -> str:
+        return str(self)
+
+    def get_short_name(self) -> str:
+        return str(self)
+
+    def role_names(self) -> frozenset[str]:
+        # Cached per instance: templates and decorators ask several times per request.
+        if not hasattr(self, "_role_names"):
+            self._role_names = frozenset(self.groups.values_list("name", flat=True))
+        return self._role_names
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names()
+
+    def is_freelancer(self) -> bool:
+        return self.has_role(Role.FREELANCER)
+
+    def is_staff_member(self) -> bool:
+        """Reviewer, lead or admin (trust & safety), whatever `is_staff` says."""
+        return bool(self.role_names() & STAFF_ROLES)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a state change made by a person or a system.
+
+    Enforcement actions keep their own freelancer-facing timeline (`enforcement.ActionEvent`);
+    this log covers everything else (rule publication, role changes, admin edits).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verb = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    summary = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")
+
+
+def record_audit(
+    *, actor, verb: str, obj: models.Model, summary: str, data: dict | None = None
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        verb=verb,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        summary=summary[:500],
+        data=data or {},
+    )

@@ -1,0 +1,50 @@
+"""Roles are groups; this table is the single place that says what each role may do.
+
+`sync_roles` runs after every migrate (see AccountsConfig.ready), so a fresh database and an old
+one end up with the same groups and permissions.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+from accounts.models import Role
+
+_STAFF_READ = [
+    "accounts.use_staff_pages",
+    "enforcement.view_rule",
+    "enforcement.view_ruleversion",
+    "enforcement.view_reasoncode",
+    "enforcement.view_enforcementaction",
+    "enforcement.view_evidenceitem",
+    "enforcement.view_clientnotice",
+    "enforcement.view_actionevent",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.FREELANCER: [],
+    Role.REVIEWER: [*_STAFF_READ, "accounts.review_appeals"],
+    Role.LEAD: [*_STAFF_READ, "accounts.review_appeals", "accounts.manage_queues"],
+    Role.ADMIN: [
+        *_STAFF_READ,
+        "accounts.view_user",
+        "accounts.view_auditevent",
+        "enforcement.add_rule",
+        "enforcement.change_rule",
+        "enforcement.add_ruleversion",
+        "enforcement.change_ruleversion",
+        "enforcement.delete_ruleversion",
+        "enforcement.add_reasoncode",
+        "enforcement.change_reasoncode",
+    ],
+}
+
+
+def sync_roles(**kwargs) -> None:
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

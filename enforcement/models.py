@@ -1,0 +1,515 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from enforcement.choices import (
+    AccountType,
+    AutomatedDecision,
+    Category,
+    ContentType,
+    DecisionAccount,
+    DecisionGround,
+    DecisionMonetary,
+    DecisionProvision,
+    SourceType,
+)
+
+rule_key_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]*-[0-9]+(\.[0-9]+)*$", "Use a key such as TOS-4.2 (letters, a dash, numbers)."
+)
+puid_validator = RegexValidator(
+    r"^[a-zA-Z0-9_-]+$", "Letters, digits, dashes and underscores only."
+)
+
+
+def new_puid() -> str:
+    return f"recourse-{uuid.uuid4().hex}"
+
+
+# --- Rule catalogue ----------------------------------------------------------------------------
+
+
+class Rule(models.Model):
+    """A clause of the terms of service, with a stable key. Its text lives in versions."""
+
+    key = models.CharField(max_length=32, unique=True, validators=[rule_key_validator])
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("enforcement:rule-detail", args=[self.key])
+
+
+class RuleVersionQuerySet(models.QuerySet["RuleVersion"]):
+    def published(self) -> RuleVersionQuerySet:
+        return self.filter(published_at__isnull=False)
+
+    def in_force_at(self, when: datetime) -> RuleVersionQuerySet:
+        """Versions that were the applicable text of their rule at `when`.
+
+        A version is in force from its effective date until the next published version of the
+        same rule takes effect.
+        """
+        later = RuleVersion.objects.filter(
+            rule=models.OuterRef("rule"),
+            published_at__isnull=False,
+            published_at__lte=when,
+            effective_from__lte=when,
+            effective_from__gt=models.OuterRef("effective_from"),
+        )
+        return self.filter(
+            published_at__isnull=False, published_at__lte=when, effective_from__lte=when
+        ).exclude(models.Exists(later))
+
+
+class RuleVersion(models.Model):
+    """One wording of a rule. Immutable once published (a database trigger refuses changes).
+
+    Drafts have no number; publishing assigns the next number, so published numbers have no gaps.
+    """
+
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    text = models.TextField(help_text="The exact clause, in plain language.")
+    examples = models.TextField(blank=True, help_text="Examples of what is and is not allowed.")
+    change_summary = models.TextField(blank=True, help_text="What changed from the last version.")
+    effective_from = models.DateTimeField(
+        null=True, blank=True, help_text="When this text starts to apply (empty: when published)."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RuleVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["rule__key", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "number"], name="rule_version_number_unique"),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True, number__isnull=True)
+                | Q(
+                    published_at__isnull=False,
+                    number__isnull=False,
+                    number__gte=1,
+                    effective_from__isnull=False,
+                    effective_from__gte=F("published_at"),
+                ),
+                name="rule_version_published_is_numbered_and_not_retroactive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.number is None:
+            return f"{self.rule.key} (draft)"
+        return f"{self.rule.key} v{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and self.is_published:
+            raise ValueError("A published rule version is immutable; draft a new version.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("enforcement:rule-version", args=[self.rule.key, self.number])
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValueError("A published rule version can never be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def public_url(self) -> str:
+        return settings.SITE_URL + self.get_absolute_url()
+
+
+class ReasonCode(models.Model):
+    """A machine-readable cause, mapped to the rule that prohibits it, explained for people."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="reason_codes")
+    explanation = models.TextField(help_text="What this means, written for the freelancer.")
+    what_you_can_do = models.TextField(help_text="What the freelancer can do about it.")
+    category = models.CharField(max_length=80, choices=Category.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="reason_code_category_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.rule.key})"
+
+
+# --- Enforcement actions -----------------------------------------------------------------------
+
+
+class Capability(models.TextChoices):
+    PROPOSALS = "proposals", "Sending proposals"
+    MESSAGING = "messaging", "Messaging clients"
+    PAYOUTS = "payouts", "Withdrawing earnings"
+    PROFILE_VISIBILITY = "profile_visibility", "Profile visible in search"
+    MARKETPLACE_LOGIN = "marketplace_login", "Signing in to the marketplace"
+
+
+class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
+    def for_account(self, user) -> EnforcementActionQuerySet:
+        return self.filter(account=user)
+
+    def restricting(self) -> EnforcementActionQuerySet:
+        return self.filter(status__in=EnforcementAction.RESTRICTING_STATUSES)
+
+    def with_summary(self) -> EnforcementActionQuerySet:
+        """What a list of actions shows: constant queries whatever the number of rows."""
+        return self.select_related("reason_code__rule").prefetch_related(
+            Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule"))
+        )
+
+    def with_statement(self) -> EnforcementActionQuerySet:
+        """Everything the statement of reasons shows, in a fixed number of queries."""
+        return self.with_summary().prefetch_related(
+            Prefetch("evidence_items", queryset=EvidenceItem.objects.order_by("position", "id")),
+            Prefetch("client_notices", queryset=ClientNotice.objects.order_by("shown_at", "id")),
+            Prefetch(
+                "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
+            ),
+        )
+
+
+class EnforcementAction(models.Model):
+    """A decision against a freelancer's account, with its complete statement of reasons.
+
+    The statement-of-reasons fields are real columns named after the EU DSA Transparency
+    Database, so the freelancer's page and any export come from the same record.
+    """
+
+    class RestrictionType(models.TextChoices):
+        WARNING = "warning", "Warning"
+        FEATURE_RESTRICTION = "feature_restriction", "Feature restriction"
+        TEMPORARY_SUSPENSION = "temporary_suspension", "Temporary suspension"
+        PERMANENT_TERMINATION = "permanent_termination", "Permanent termination"
+        PAYOUT_HOLD = "payout_hold", "Payout hold"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "In effect"
+        LIFTED = "lifted", "Lifted"
+        MODIFIED = "modified", "Modified"
+        EXPIRED = "expired", "Expired"
+
+    RESTRICTING_STATUSES = (Status.ACTIVE, Status.MODIFIED)
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enforcement_actions"
+    )
+    puid = models.CharField(
+        "platform unique identifier",
+        max_length=500,
+        unique=True,
+        default=new_puid,
+        validators=[puid_validator],
+        editable=False,
+    )
+    restriction_type = models.CharField(max_length=32, choices=RestrictionType.choices)
+    restricted_capabilities = models.JSONField(
+        default=list, blank=True, help_text="List of Capability values."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+
+    # DSA decision fields (at least one of the four is required).
+    decision_visibility = models.JSONField(default=list, blank=True)
+    decision_visibility_other = models.CharField(max_length=500, blank=True)
+    decision_monetary = models.CharField(
+        max_length=64, choices=DecisionMonetary.choices, blank=True
+    )
+    decision_monetary_other = models.CharField(max_length=500, blank=True)
+    decision_provision = models.CharField(
+        max_length=64, choices=DecisionProvision.choices, blank=True
+    )
+    decision_account = models.CharField(max_length=64, choices=DecisionAccount.choices, blank=True)
+    account_type = models.CharField(
+        max_length=32, choices=AccountType.choices, default=AccountType.BUSINESS
+    )
+    decision_ground = models.CharField(
+        max_length=64, choices=DecisionGround.choices, default=DecisionGround.INCOMPATIBLE_CONTENT
+    )
+    incompatible_content_ground = models.CharField(max_length=500, blank=True)
+    incompatible_content_explanation = models.TextField(
+        blank=True, validators=[MaxLengthValidator(2000)]
+    )
+    category = models.CharField(max_length=80, choices=Category.choices)
+    content_type = models.JSONField(default=list)
+    territorial_scope = models.JSONField(default=list, blank=True)
+    source_type = models.CharField(max_length=40, choices=SourceType.choices)
+    automated_detection = models.BooleanField()
+    automated_decision = models.CharField(max_length=40, choices=AutomatedDecision.choices)
+
+    # The rule relied on.
+    cited_versions = models.ManyToManyField(RuleVersion, related_name="actions")
+    reason_code = models.ForeignKey(ReasonCode, on_delete=models.PROTECT, related_name="actions")
+    facts = models.TextField(validators=[MaxLengthValidator(5000)])
+
+    # When: application_date and the end of the restriction (empty: indefinite).
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(help_text="When the freelancer received this statement.")
+    appeal_deadline = models.DateTimeField()
+
+    # Money held and its release.
+    funds_held_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    funds_currency = models.CharField(max_length=3, blank=True)
+    funds_release_condition = models.TextField(blank=True)
+    funds_release_on = models.DateField(null=True, blank=True)
+
+    strike_count = models.PositiveSmallIntegerField(default=0)
+    strikes_expire_on = models.DateField(null=True, blank=True)
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_actions",
+        help_text="The person who took the decision (empty only when fully automated).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnforcementActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["account", "-starts_at"], name="action_account_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "lifted", "modified", "expired"]),
+                name="action_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    restriction_type__in=[
+                        "warning",
+                        "feature_restriction",
+                        "temporary_suspension",
+                        "permanent_termination",
+                        "payout_hold",
+                    ]
+                ),
+                name="action_restriction_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision_visibility=[])
+                | ~Q(decision_monetary="")
+                | ~Q(decision_provision="")
+                | ~Q(decision_account=""),
+                name="action_has_a_decision_field",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="action_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(appeal_deadline__gt=F("notified_at")),
+                name="action_appeal_deadline_after_notice",
+            ),
+            models.CheckConstraint(
+                condition=Q(funds_held_amount__gte=0)
+                & (Q(funds_held_amount=0) | ~Q(funds_currency="")),
+                name="action_funds_have_currency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(automated_decision=AutomatedDecision.NOT_AUTOMATED)
+                | Q(decided_by__isnull=False),
+                name="action_human_decision_names_decider",
+            ),
+            models.CheckConstraint(
+                condition=Q(strike_count=0) | Q(strikes_expire_on__isnull=False),
+                name="action_strikes_expire",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_restriction_type_display()} #{self.pk} ({self.account})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("enforcement:case-detail", args=[self.pk])
+
+    # --- derived state ---
+
+    def is_restricting(self) -> bool:
+        return self.status in self.RESTRICTING_STATUSES
+
+    def is_indefinite(self) -> bool:
+        return self.ends_at is None
+
+    def appeal_window_open(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) <= self.appeal_deadline
+
+    def has_funds_held(self) -> bool:
+        return self.funds_held_amount > 0
+
+    def capability_labels(self) -> list[str]:
+        labels = dict(Capability.choices)
+        return [labels.get(value, value) for value in self.restricted_capabilities]
+
+    def decision_visibility_labels(self) -> list[str]:
+        from enforcement.choices import DecisionVisibility
+
+        labels = dict(DecisionVisibility.choices)
+        return [labels.get(value, value) for value in self.decision_visibility]
+
+    def content_type_labels(self) -> list[str]:
+        labels = dict(ContentType.choices)
+        return [labels.get(value, value) for value in self.content_type]
+
+    def is_fully_automated(self) -> bool:
+        return self.automated_decision == AutomatedDecision.FULLY
+
+    def primary_version(self) -> RuleVersion | None:
+        """The cited version of the reason code's rule (uses the prefetch when present)."""
+        for version in self.cited_versions.all():
+            if version.rule_id == self.reason_code.rule_id:
+                return version
+        return None
+
+    def change_status(self, to: str, *, actor, reason: str, kind: str | None = None) -> bool:
+        """Move to `to` if the row still has the status we read; write the event. Race-safe."""
+        from_status = self.status
+        updated = EnforcementAction.objects.filter(pk=self.pk, status=from_status).update(
+            status=to, updated_at=timezone.now()
+        )
+        if not updated:
+            return False
+        self.status = to
+        ActionEvent.objects.create(
+            action=self,
+            kind=kind or ActionEvent.Kind.STATUS_CHANGED,
+            actor=actor,
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+        )
+        return True
+
+
+class ActionEvent(models.Model):
+    """Append-only timeline of an action: who, when, from, to, why (a trigger forbids edits)."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", "Action issued"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        EXPIRED = "expired", "Restriction ended"
+        FUNDS_RELEASED = "funds_released", "Funds released"
+
+    action = models.ForeignKey(EnforcementAction, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def actor_label(self) -> str:
+        """Who, as the freelancer may see it: a role, never a staff member's personal name."""
+        if self.actor_id is None:
+            return "Automated system"
+        return "Trust & Safety team"
+
+
+class EvidenceItem(models.Model):
+    """One signal behind an action. `internal_detail` is for staff only and never rendered to
+    the freelancer; `summary` is what they see; redaction says what was withheld and why."""
+
+    class SignalCategory(models.TextChoices):
+        IDENTITY = "identity", "Identity verification"
+        PAYMENT = "payment", "Payments"
+        LOGIN = "login", "Sign-in and devices"
+        LOCATION = "location", "Location and network"
+        MESSAGES = "messages", "Messages"
+        CLIENT_REPORT = "client_report", "Report from a client"
+        ACCOUNT_LINK = "account_link", "Linked accounts"
+        WORK_QUALITY = "work_quality", "Work and reviews"
+        OTHER = "other", "Other"
+
+    class Redaction(models.TextChoices):
+        NONE = "none", "Shown in full"
+        PARTIAL = "partial", "Partly withheld"
+        WITHHELD = "withheld", "Withheld"
+
+    action = models.ForeignKey(
+        EnforcementAction, on_delete=models.CASCADE, related_name="evidence_items"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    signal_category = models.CharField(max_length=32, choices=SignalCategory.choices)
+    observed_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(help_text="What the freelancer sees.")
+    internal_detail = models.TextField(blank=True, help_text="Staff only. Never shown to them.")
+    redaction = models.CharField(max_length=16, choices=Redaction.choices, default=Redaction.NONE)
+    redaction_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(redaction="none") | ~Q(redaction_reason=""),
+                name="evidence_redaction_has_reason",
+            ),
+            models.CheckConstraint(condition=~Q(summary=""), name="evidence_summary_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_signal_category_display()} evidence for action #{self.action_id}"
+
+
+class ClientNotice(models.Model):
+    """The exact text one of the freelancer's clients was shown about the action, and when."""
+
+    action = models.ForeignKey(
+        EnforcementAction, on_delete=models.CASCADE, related_name="client_notices"
+    )
+    client_name = models.CharField(max_length=200)
+    client_reference = models.CharField(max_length=64, blank=True)
+    contract_reference = models.CharField(max_length=64, blank=True)
+    shown_at = models.DateTimeField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["shown_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Notice to {self.client_name} on {self.shown_at:%Y-%m-%d}"

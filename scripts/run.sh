@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make run`: the whole portal on one machine, no servers needed (SQLite + Celery's filesystem
+# broker under var/). Installs uv if missing, syncs the locked dependencies, migrates, seeds demo
+# data, collects static files, then runs web + worker + beat with honcho (Ctrl-C stops all).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/ensure_uv.sh
+source scripts/ensure_uv.sh
+
+export PORT="${PORT:-8000}"
+export DEBUG=true
+export REQUIRE_STAFF_MFA="${REQUIRE_STAFF_MFA:-false}"
+export PYTHONUNBUFFERED=1
+# Embedded mode on purpose: ignore service URLs that a shell (or scripts/test.sh) may export.
+unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CACHE_URL
+
+if ! python3 - "$PORT" <<'PY'; then
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+PY
+    echo "error: port $PORT on 127.0.0.1 is in use: stop what runs there or use 'make run PORT=8001'." >&2
+    exit 1
+fi
+
+ensure_uv
+"${UV[@]}" sync --frozen --quiet
+
+py=(.venv/bin/python manage.py)
+"${py[@]}" migrate --noinput
+"${py[@]}" seed_demo
+"${py[@]}" collectstatic --noinput --verbosity 0
+
+cat <<MSG
+
+  Recourse is starting at http://127.0.0.1:$PORT/
+
+  Demo logins (password for all: recourse-demo-2026)
+    freelancer (several actions)  amara@demo.recourse.test
+    freelancer                    jonas@demo.recourse.test
+    reviewer                      riley@demo.recourse.test
+    lead                          lena@demo.recourse.test
+    admin                         admin@demo.recourse.test
+
+  Staff MFA: REQUIRE_STAFF_MFA=$REQUIRE_STAFF_MFA. The demo turns it off; to require TOTP for
+  reviewers, leads and admins, run: make run REQUIRE_STAFF_MFA=true
+
+  Web, Celery worker and beat run below; Ctrl-C stops them all.
+
+MSG
+
+exec .venv/bin/honcho -f Procfile.dev start -p "$PORT"

@@ -1,0 +1,182 @@
+"""Factories for tests. Actions are built through `issue_action`, the one path that creates them."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import Role, User
+from enforcement import services
+from enforcement.choices import (
+    AutomatedDecision,
+    Category,
+    DecisionAccount,
+    DecisionMonetary,
+    SourceType,
+)
+from enforcement.models import EnforcementAction, EvidenceItem, ReasonCode, Rule, RuleVersion
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    display_name = factory.Faker("name")
+    time_zone = "Europe/Berlin"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    # `UserFactory(role="lead")`; each persona factory below has its own default role.
+    role = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _add_role(obj, create, extracted)
+    )
+
+
+class FreelancerFactory(UserFactory):
+    marketplace_id = factory.Sequence(lambda n: f"fl-{n:06d}")
+    role = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _add_role(obj, create, extracted or Role.FREELANCER)
+    )
+
+
+class ReviewerFactory(UserFactory):
+    is_staff = True
+    role = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _add_role(obj, create, extracted or Role.REVIEWER)
+    )
+
+
+class LeadFactory(UserFactory):
+    is_staff = True
+    role = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _add_role(obj, create, extracted or Role.LEAD)
+    )
+
+
+class AdminFactory(UserFactory):
+    is_staff = True
+    role = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _add_role(obj, create, extracted or Role.ADMIN)
+    )
+
+
+def _add_role(user: User, create: bool, role: str | None) -> None:
+    if not create:
+        return
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    user.save()
+
+
+class RuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rule
+
+    key = factory.Sequence(lambda n: f"TOS-{n + 1}.1")
+    title = factory.Sequence(lambda n: f"Rule number {n}")
+
+
+class RuleVersionFactory(factory.django.DjangoModelFactory):
+    """A published version by default, in force since two years ago; `draft=True` for a draft."""
+
+    class Meta:
+        model = RuleVersion
+
+    class Params:
+        draft = factory.Trait(number=None, published_at=None, effective_from=None)
+
+    rule = factory.SubFactory(RuleFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    text = factory.Faker("paragraph", nb_sentences=4)
+    examples = "Allowed: asking a client to pay through the marketplace. Not allowed: asking for a bank transfer."
+    change_summary = ""
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=740))
+    effective_from = factory.LazyAttribute(
+        lambda o: o.published_at + timedelta(days=10) if o.published_at else None
+    )
+
+
+class ReasonCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReasonCode
+
+    code = factory.Sequence(lambda n: f"reason-{n}")
+    title = factory.Sequence(lambda n: f"Reason {n}")
+    rule = factory.SubFactory(RuleFactory)
+    explanation = "We found that payment for marketplace work was arranged outside the marketplace."
+    what_you_can_do = (
+        "Show that the payment was made through the marketplace, or explain the context."
+    )
+    category = Category.SCAMS_AND_FRAUD
+
+
+def published_version(rule: Rule | None = None, **kwargs) -> RuleVersion:
+    rule = rule or RuleFactory()
+    number = (rule.versions.published().count() or 0) + 1
+    return RuleVersionFactory(rule=rule, number=number, **kwargs)
+
+
+def make_action(
+    account: User | None = None,
+    *,
+    version: RuleVersion | None = None,
+    reason_code: ReasonCode | None = None,
+    decided_by: User | None = None,
+    evidence: int = 2,
+    client_notices: int = 1,
+    **overrides,
+) -> EnforcementAction:
+    """Issue an action through the service with a complete, valid statement of reasons."""
+    account = account or FreelancerFactory()
+    version = version or (reason_code.rule.versions.published().first() if reason_code else None)
+    version = version or published_version()
+    reason_code = reason_code or ReasonCodeFactory(rule=version.rule)
+    decided_by = decided_by or ReviewerFactory()
+    now = timezone.now()
+    fields = {
+        "account": account,
+        "restriction_type": EnforcementAction.RestrictionType.TEMPORARY_SUSPENSION,
+        "reason_code": reason_code,
+        "cited_versions": [version],
+        "facts": "On 3 May a client reported a request to pay outside the marketplace.",
+        "source_type": SourceType.ARTICLE_16,
+        "automated_detection": True,
+        "automated_decision": AutomatedDecision.PARTIALLY,
+        "evidence": [
+            services.EvidenceInput(
+                signal_category=EvidenceItem.SignalCategory.MESSAGES,
+                summary=f"Message {i + 1} asked the client to pay by bank transfer.",
+                internal_detail=f"INTERNAL-ONLY detector score 0.9{i} from model pay-v7",
+                redaction=EvidenceItem.Redaction.PARTIAL if i % 2 else EvidenceItem.Redaction.NONE,
+                redaction_reason="The client's identity is protected." if i % 2 else "",
+            )
+            for i in range(evidence)
+        ],
+        "client_notices": [
+            services.ClientNoticeInput(
+                client_name=f"Client {i + 1} Ltd",
+                text=f"This freelancer's account is temporarily suspended (notice {i + 1}).",
+                shown_at=now - timedelta(hours=1),
+            )
+            for i in range(client_notices)
+        ],
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=13),
+        "restricted_capabilities": ["proposals", "messaging"],
+        "decision_account": DecisionAccount.SUSPENDED,
+        "decision_monetary": DecisionMonetary.SUSPENSION,
+        "territorial_scope": ["DE", "FR"],
+        "funds_held_amount": Decimal("1240.50"),
+        "funds_currency": "EUR",
+        "funds_release_condition": "Released when the suspension ends or an appeal succeeds.",
+        "funds_release_on": (now + timedelta(days=14)).date(),
+        "strike_count": 1,
+        "strikes_expire_on": (now + timedelta(days=365)).date(),
+    }
+    fields.update(overrides)
+    return services.issue_action(services.ActionRequest(**fields), issued_by=decided_by)
