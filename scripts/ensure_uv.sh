@@ -22,23 +22,30 @@ ensure_uv() {
         UV=(uv)
         return 0
     fi
-    # 3. Install it with pip into the user site of the first Python that has pip.
-    for py in python3.12 python3; do
+    # 3. Install it with pip: into the user site (pyenv, system Python), else into the active
+    #    environment (a virtualenv refuses --user).
+    local log opts
+    log="$(mktemp)"
+    for py in python3 python3.12; do
         command -v "$py" >/dev/null 2>&1 || continue
         "$py" -m pip --version >/dev/null 2>&1 || continue
-        echo "uv not found: installing it with $py -m pip install --user uv" >&2
-        "$py" -m pip install --quiet --user uv >&2 \
-            || "$py" -m pip install --quiet --user --break-system-packages uv >&2 \
-            || continue
-        if "$py" -m uv --version >/dev/null 2>&1; then
-            UV=("$py" -m uv)
+        echo "uv not found: installing it with $py -m pip" >&2
+        for opts in "--user" "--user --break-system-packages" ""; do
+            # shellcheck disable=SC2086 # $opts is a list of flags
+            "$py" -m pip install --quiet --disable-pip-version-check $opts uv >>"$log" 2>&1 || continue
+            if "$py" -m uv --version >/dev/null 2>&1; then
+                UV=("$py" -m uv)
+            elif [[ -x "$HOME/.local/bin/uv" ]]; then
+                UV=("$HOME/.local/bin/uv")
+            else
+                continue
+            fi
+            rm -f "$log"
             return 0
-        fi
-        if [[ -x "$HOME/.local/bin/uv" ]]; then
-            UV=("$HOME/.local/bin/uv")
-            return 0
-        fi
+        done
     done
+    [[ -s "$log" ]] && tail -n 5 "$log" >&2
+    rm -f "$log"
     _uv_fail "uv is missing and could not be installed: install Python 3.12 with pip (apt-get install python3-pip, or pyenv), or uv itself (https://docs.astral.sh/uv/)."
 }
 

@@ -35,6 +35,14 @@ py=(.venv/bin/python manage.py)
 "${py[@]}" seed_demo
 "${py[@]}" collectstatic --noinput --verbosity 0
 
+if [[ "$REQUIRE_STAFF_MFA" == "false" ]]; then
+    mfa_note="This demo turns staff MFA off (REQUIRE_STAFF_MFA=false). To require TOTP for
+  reviewers, leads and admins, run: make run REQUIRE_STAFF_MFA=true"
+else
+    mfa_note="Staff MFA is on (REQUIRE_STAFF_MFA=$REQUIRE_STAFF_MFA): reviewers, leads and admins
+  set up TOTP before any staff page opens. The demo default is: make run REQUIRE_STAFF_MFA=false"
+fi
+
 cat <<MSG
 
   Recourse is starting at http://127.0.0.1:$PORT/
@@ -46,8 +54,7 @@ cat <<MSG
     lead                          lena@demo.recourse.test
     admin                         admin@demo.recourse.test
 
-  Staff MFA: REQUIRE_STAFF_MFA=$REQUIRE_STAFF_MFA. The demo turns it off; to require TOTP for
-  reviewers, leads and admins, run: make run REQUIRE_STAFF_MFA=true
+  $mfa_note
 
   Web, Celery worker and beat run below; Ctrl-C stops them all.
 
