@@ -21,8 +21,16 @@ _STAFF_READ = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.FREELANCER: [],
-    Role.REVIEWER: [*_STAFF_READ, "accounts.review_appeals"],
-    Role.LEAD: [*_STAFF_READ, "accounts.review_appeals", "accounts.manage_queues"],
+    Role.REVIEWER: [*_STAFF_READ, "accounts.review_appeals", "appeals.view_macro"],
+    Role.LEAD: [
+        *_STAFF_READ,
+        "accounts.review_appeals",
+        "accounts.manage_queues",
+        "appeals.view_macro",
+        "appeals.add_macro",
+        "appeals.change_macro",
+        "appeals.view_appeal",
+    ],
     Role.ADMIN: [
         *_STAFF_READ,
         "accounts.view_user",

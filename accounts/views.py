@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import public, signed_in, staff_required
 from accounts.forms import ProfileForm
@@ -9,6 +10,7 @@ from enforcement.models import EnforcementAction
 
 
 @public
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
@@ -54,6 +56,7 @@ def _broker_ok() -> bool:
 
 
 @signed_in
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -64,6 +67,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required("accounts.use_staff_pages")
+@require_safe
 def staff_home(request: HttpRequest) -> HttpResponse:
     recent = EnforcementAction.objects.with_summary().select_related("account")[:25]
     return render(request, "accounts/staff_home.html", {"recent_actions": recent})

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
@@ -145,9 +146,15 @@ REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", True)
 
 # --- Product policy ---------------------------------------------------------------------------
 # DSA Art. 20: the internal complaint system stays open at least six months after the notice.
-APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183, minimum=183)
+# Six calendar months are up to 184 days (1 July to 1 January), plus an hour where daylight
+# saving time ends in between: 185 days is at least six months from any moment in any time zone.
+APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 185, minimum=185)
 # P2B Art. 4: notice before terminating a whole account (a policy setting, not hard-wired law).
 TERMINATION_NOTICE_DAYS = env_int("TERMINATION_NOTICE_DAYS", 30, minimum=0)
+
+# Until SLA policies exist, the targets the freelancer is told when they appeal.
+APPEAL_REPLY_TARGET_DAYS = env_int("APPEAL_REPLY_TARGET_DAYS", 3, minimum=1)
+APPEAL_DECISION_TARGET_DAYS = env_int("APPEAL_DECISION_TARGET_DAYS", 14, minimum=1)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -217,6 +224,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-ended-actions": {
         "task": "enforcement.tasks.expire_ended_actions",
+        "schedule": timedelta(seconds=60),
+    },
+    "redrive-pending-emails": {
+        "task": "notifications.tasks.redrive_pending_emails",
         "schedule": timedelta(seconds=60),
     },
 }

@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("", include("enforcement.urls")),
+    path("inbox/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -66,6 +66,13 @@ class RuleVersionAdmin(admin.ModelAdmin):
             return self.fields
         return self.readonly_fields
 
+    def has_change_permission(self, request, obj=None):
+        # View-only once published: a POST is then refused with 403 instead of reaching
+        # RuleVersion.save(), which raises for published versions (a 500 before).
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_published:
             return False

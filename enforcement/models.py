@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
@@ -74,6 +74,10 @@ class RuleVersionQuerySet(models.QuerySet["RuleVersion"]):
         return self.filter(
             published_at__isnull=False, published_at__lte=when, effective_from__lte=when
         ).exclude(models.Exists(later))
+
+    def pending_at(self, when: datetime) -> RuleVersionQuerySet:
+        """Published versions whose text only starts to apply after `when`."""
+        return self.filter(published_at__isnull=False, effective_from__gt=when)
 
 
 class RuleVersion(models.Model):
@@ -197,7 +201,12 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
         """Everything the statement of reasons shows, in a fixed number of queries."""
         return self.with_summary().prefetch_related(
             Prefetch("evidence_items", queryset=EvidenceItem.objects.order_by("position", "id")),
-            Prefetch("client_notices", queryset=ClientNotice.objects.order_by("shown_at", "id")),
+            Prefetch(
+                "client_notices",
+                queryset=ClientNotice.objects.select_related("correction").order_by(
+                    "shown_at", "id"
+                ),
+            ),
             Prefetch(
                 "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
             ),
@@ -287,6 +296,8 @@ class EnforcementAction(models.Model):
     funds_currency = models.CharField(max_length=3, blank=True)
     funds_release_condition = models.TextField(blank=True)
     funds_release_on = models.DateField(null=True, blank=True)
+    funds_released_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    funds_released_at = models.DateTimeField(null=True, blank=True)
 
     strike_count = models.PositiveSmallIntegerField(default=0)
     strikes_expire_on = models.DateField(null=True, blank=True)
@@ -353,6 +364,11 @@ class EnforcementAction(models.Model):
                 condition=Q(strike_count=0) | Q(strikes_expire_on__isnull=False),
                 name="action_strikes_expire",
             ),
+            models.CheckConstraint(
+                condition=Q(funds_released_amount__gte=0)
+                & Q(funds_released_amount__lte=F("funds_held_amount")),
+                name="action_released_within_held",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -366,6 +382,10 @@ class EnforcementAction(models.Model):
     def is_restricting(self) -> bool:
         return self.status in self.RESTRICTING_STATUSES
 
+    def restricts_account(self) -> bool:
+        """In effect and more than a warning: something the freelancer cannot do right now."""
+        return self.is_restricting() and self.restriction_type != self.RestrictionType.WARNING
+
     def is_indefinite(self) -> bool:
         return self.ends_at is None
 
@@ -374,6 +394,15 @@ class EnforcementAction(models.Model):
 
     def has_funds_held(self) -> bool:
         return self.funds_held_amount > 0
+
+    def funds_still_held(self):
+        return self.funds_held_amount - self.funds_released_amount
+
+    def active_strike_count(self, today: date) -> int:
+        """Strikes that still count on `today` (they stop counting after their expiry date)."""
+        if self.strikes_expire_on is None or self.strikes_expire_on < today:
+            return 0
+        return self.strike_count
 
     def capability_labels(self) -> list[str]:
         labels = dict(Capability.choices)
@@ -426,7 +455,10 @@ class ActionEvent(models.Model):
         ISSUED = "issued", "Action issued"
         STATUS_CHANGED = "status_changed", "Status changed"
         EXPIRED = "expired", "Restriction ended"
+        LIFTED = "lifted", "Action lifted"
+        MODIFIED = "modified", "Restriction reduced"
         FUNDS_RELEASED = "funds_released", "Funds released"
+        CLIENTS_CORRECTED = "clients_corrected", "Clients sent a correction"
 
     action = models.ForeignKey(EnforcementAction, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -513,3 +545,24 @@ class ClientNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Notice to {self.client_name} on {self.shown_at:%Y-%m-%d}"
+
+
+class ClientCorrection(models.Model):
+    """The correction sent to a client who had been told about the action, with its exact text.
+
+    One per notice: a client who was told about a suspension is told once that it was reversed
+    or reduced (the unique constraint makes a repeated reversal harmless).
+    """
+
+    notice = models.OneToOneField(ClientNotice, on_delete=models.PROTECT, related_name="correction")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Correction to {self.notice.client_name}"

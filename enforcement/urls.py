@@ -10,4 +10,5 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rule-list"),
     path("rules/<str:key>/", views.rule_detail, name="rule-detail"),
     path("rules/<str:key>/v<int:number>/", views.rule_version, name="rule-version"),
+    path("redress/", views.redress, name="redress"),
 ]

@@ -1,8 +1,10 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import freelancer_required, public
-from enforcement.diff import word_diff
+from enforcement.diff import has_changes, word_diff
 from enforcement.models import EnforcementAction, Rule, RuleVersion
 
 
@@ -14,34 +16,49 @@ def _get_action_for_freelancer(request: HttpRequest, pk: int) -> EnforcementActi
 
 
 @freelancer_required
+@require_safe
 def standing(request: HttpRequest) -> HttpResponse:
     actions = list(EnforcementAction.objects.for_account(request.user).with_summary())
-    restricting = [a for a in actions if a.is_restricting()]
+    today = timezone.localdate()
     return render(
         request,
         "enforcement/standing.html",
-        {"actions": actions, "restricting": restricting},
+        {
+            "actions": actions,
+            "restricting": [a for a in actions if a.restricts_account()],
+            "warnings_in_effect": [
+                a for a in actions if a.is_restricting() and not a.restricts_account()
+            ],
+            "active_strikes": sum(a.active_strike_count(today) for a in actions),
+        },
     )
 
 
 @freelancer_required
+@require_safe
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_action_for_freelancer(request, pk)
-    return render(
-        request,
-        "enforcement/case_detail.html",
-        {"action": action, "version": action.primary_version()},
-    )
+    template = "enforcement/case_detail.html"
+    if request.htmx and not request.htmx.boosted:
+        # Later issues refresh the status (appeal decided, restriction lifted) in place.
+        template += "#status-panel"
+    return render(request, template, {"action": action, "version": action.primary_version()})
 
 
 @public
+@require_safe
 def rule_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
     rules = Rule.objects.filter(versions__published_at__isnull=False).distinct()
-    current = {v.rule_id: v for v in RuleVersion.objects.published().order_by("rule_id", "number")}
+    # Ordered so that, should two versions share an effective date, the higher number wins.
+    in_force = {v.rule_id: v for v in RuleVersion.objects.in_force_at(now).order_by("number")}
+    pending: dict[int, RuleVersion] = {}
+    for version in RuleVersion.objects.pending_at(now).order_by("effective_from", "number"):
+        pending.setdefault(version.rule_id, version)  # the next one to take effect
     return render(
         request,
         "enforcement/rule_list.html",
-        {"rules": [(rule, current.get(rule.pk)) for rule in rules]},
+        {"rules": [(rule, in_force.get(rule.pk), pending.get(rule.pk)) for rule in rules]},
     )
 
 
@@ -49,7 +66,12 @@ def _published_versions(rule: Rule) -> list[RuleVersion]:
     return list(rule.versions.published().order_by("-number"))
 
 
+def _version_in_force(rule: Rule) -> RuleVersion | None:
+    return rule.versions.in_force_at(timezone.now()).order_by("-number").first()
+
+
 @public
+@require_safe
 def rule_detail(request: HttpRequest, key: str) -> HttpResponse:
     rule = get_object_or_404(Rule, key=key)
     versions = _published_versions(rule)
@@ -58,11 +80,18 @@ def rule_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request,
         "enforcement/rule_detail.html",
-        {"rule": rule, "versions": versions, "latest": versions[0]},
+        {
+            "rule": rule,
+            "versions": versions,
+            "latest": versions[0],
+            "in_force": _version_in_force(rule),
+            "now": timezone.now(),
+        },
     )
 
 
 @public
+@require_safe
 def rule_version(request: HttpRequest, key: str, number: int) -> HttpResponse:
     rule = get_object_or_404(Rule, key=key)
     versions = _published_versions(rule)
@@ -71,6 +100,8 @@ def rule_version(request: HttpRequest, key: str, number: int) -> HttpResponse:
     if version is None:
         raise Http404("No such published version.")
     previous = by_number.get(number - 1)
+    text_diff = word_diff(previous.text, version.text) if previous else None
+    examples_diff = word_diff(previous.examples, version.examples) if previous else None
     return render(
         request,
         "enforcement/rule_version.html",
@@ -80,7 +111,18 @@ def rule_version(request: HttpRequest, key: str, number: int) -> HttpResponse:
             "previous": previous,
             "next": by_number.get(number + 1),
             "versions": versions,
-            "text_diff": word_diff(previous.text, version.text) if previous else None,
-            "examples_diff": word_diff(previous.examples, version.examples) if previous else None,
+            "in_force": _version_in_force(rule),
+            "now": timezone.now(),
+            "text_diff": text_diff,
+            "text_changed": bool(text_diff) and has_changes(text_diff),
+            "examples_diff": examples_diff,
+            "examples_changed": bool(examples_diff) and has_changes(examples_diff),
         },
     )
+
+
+@public
+@require_safe
+def redress(request: HttpRequest) -> HttpResponse:
+    """Where to turn outside Recourse (DSA Art. 21 bodies, courts, the national coordinator)."""
+    return render(request, "enforcement/redress.html")

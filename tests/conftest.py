@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 
 from tests.factories import (
     AdminFactory,
@@ -14,6 +16,31 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_from_source():
+    """Serve static files from the source folders: tests never run `collectstatic` first.
+
+    Production uses WhiteNoise's manifest storage over STATIC_ROOT; without a collected
+    STATIC_ROOT that storage fails on `{% static %}` and WhiteNoise warns (an error here).
+    Session-wide, because the live server of the browser tests builds its handler once.
+    """
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_AUTOREFRESH=True,
+        WHITENOISE_USE_FINDERS=True,
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -30,6 +31,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("name")
     time_zone = "Europe/Berlin"
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # allauth's mandatory verification: people in tests have confirmed their address unless a
+    # test says `email_verified=False`.
+    email_verified = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _record_email(obj, create, extracted is not False)
+    )
 
     # `UserFactory(role="lead")`; each persona factory below has its own default role.
     role = factory.PostGeneration(
@@ -63,6 +69,11 @@ class AdminFactory(UserFactory):
     role = factory.PostGeneration(
         lambda obj, create, extracted, **kw: _add_role(obj, create, extracted or Role.ADMIN)
     )
+
+
+def _record_email(user: User, create: bool, verified: bool) -> None:
+    if create:
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
 
 
 def _add_role(user: User, create: bool, role: str | None) -> None:
@@ -121,22 +132,20 @@ def published_version(rule: Rule | None = None, **kwargs) -> RuleVersion:
     return RuleVersionFactory(rule=rule, number=number, **kwargs)
 
 
-def make_action(
+def action_request(
     account: User | None = None,
     *,
     version: RuleVersion | None = None,
     reason_code: ReasonCode | None = None,
-    decided_by: User | None = None,
     evidence: int = 2,
     client_notices: int = 1,
     **overrides,
-) -> EnforcementAction:
-    """Issue an action through the service with a complete, valid statement of reasons."""
+) -> services.ActionRequest:
+    """A complete, valid statement of reasons; `overrides` replace any field."""
     account = account or FreelancerFactory()
     version = version or (reason_code.rule.versions.published().first() if reason_code else None)
     version = version or published_version()
     reason_code = reason_code or ReasonCodeFactory(rule=version.rule)
-    decided_by = decided_by or ReviewerFactory()
     now = timezone.now()
     fields = {
         "account": account,
@@ -179,4 +188,47 @@ def make_action(
         "strikes_expire_on": (now + timedelta(days=365)).date(),
     }
     fields.update(overrides)
-    return services.issue_action(services.ActionRequest(**fields), issued_by=decided_by)
+    return services.ActionRequest(**fields)
+
+
+def make_action(
+    account: User | None = None,
+    *,
+    version: RuleVersion | None = None,
+    reason_code: ReasonCode | None = None,
+    decided_by: User | None = None,
+    evidence: int = 2,
+    client_notices: int = 1,
+    **overrides,
+) -> EnforcementAction:
+    """Issue an action through the service with a complete, valid statement of reasons."""
+    request = action_request(
+        account,
+        version=version,
+        reason_code=reason_code,
+        evidence=evidence,
+        client_notices=client_notices,
+        **overrides,
+    )
+    return services.issue_action(request, issued_by=decided_by or ReviewerFactory())
+
+
+def make_appeal(action: EnforcementAction | None = None, **kwargs):
+    """File an appeal through `appeals.services.file_appeal`, the one path that creates them.
+
+    `statement`, `requested_outcome` and `uploads` (a list of CleanUpload) go to the service;
+    any other keyword issues the action with `make_action` when no action is given.
+    """
+    from appeals.models import Appeal
+    from appeals.services import file_appeal
+
+    filing = {
+        "statement": kwargs.pop(
+            "statement", "The client paid through the marketplace; see the invoice."
+        ),
+        "requested_outcome": kwargs.pop("requested_outcome", Appeal.RequestedOutcome.LIFT),
+        "uploads": kwargs.pop("uploads", []),
+    }
+    action = action or make_action(**kwargs)
+    appeal, _created = file_appeal(action, filed_by=action.account, **filing)
+    return appeal

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from appeals import views
+
+app_name = "appeals"
+
+urlpatterns = [
+    path("standing/actions/<int:action_pk>/appeal/", views.appeal_create, name="appeal-create"),
+    path("appeals/<int:pk>/messages/", views.appeal_message, name="appeal-message"),
+    path("appeals/<int:pk>/withdraw/", views.appeal_withdraw, name="appeal-withdraw"),
+    path("appeals/attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("staff/appeals/", views.review_list, name="review-list"),
+    path("staff/appeals/<int:pk>/", views.review_detail, name="review-detail"),
+    path("staff/appeals/<int:pk>/message/", views.review_message, name="review-message"),
+    path(
+        "staff/appeals/<int:pk>/request-info/",
+        views.review_request_info,
+        name="review-request-info",
+    ),
+    path("staff/appeals/<int:pk>/decide/", views.review_decide, name="review-decide"),
+    path("staff/appeals/<int:pk>/approve/", views.review_approve, name="review-approve"),
+    path("staff/appeals/<int:pk>/return/", views.review_return, name="review-return"),
+    path("staff/appeals/<int:pk>/macro/", views.macro_insert, name="macro-insert"),
+]

@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.decorators import freelancer_required, signed_in, staff_required
+from appeals import services
+from appeals.forms import (
+    AppealForm,
+    DecisionForm,
+    MacroPickForm,
+    MessageForm,
+    RequestInfoForm,
+    ReturnDecisionForm,
+    ReviewerMessageForm,
+    WithdrawForm,
+)
+from appeals.models import Appeal, Attachment, Macro
+from enforcement.models import EnforcementAction
+from enforcement.services import ActionNotChanged
+
+REVIEW = "accounts.review_appeals"
+
+
+# --- Freelancer -----------------------------------------------------------------------------------
+
+
+def _get_action_for_freelancer(request: HttpRequest, pk: int) -> EnforcementAction:
+    return get_object_or_404(
+        EnforcementAction.objects.for_account(request.user).with_statement(), pk=pk
+    )
+
+
+def _get_appeal_for_freelancer(request: HttpRequest, pk: int) -> Appeal:
+    return get_object_or_404(
+        Appeal.objects.for_freelancer(request.user).select_related("action"), pk=pk
+    )
+
+
+def freelancer_appeal_context(request: HttpRequest, action: EnforcementAction, **forms) -> dict:
+    """What the case page's appeal panel needs; also used by enforcement's case page view."""
+    appeal = (
+        Appeal.objects.for_freelancer(request.user)
+        .with_thread(internal=False)
+        .filter(action=action)
+        .first()
+    )
+    context = {"action": action, "appeal": appeal}
+    if appeal is None:
+        context["appeal_form"] = forms.get("appeal_form") or AppealForm()
+    elif appeal.is_open():
+        context["message_form"] = forms.get("message_form") or MessageForm()
+        context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
+    return context
+
+
+def _render_case(request: HttpRequest, action: EnforcementAction, *, status: int = 200, **forms):
+    from enforcement.views import case_page_context
+
+    context = case_page_context(request, action) | freelancer_appeal_context(
+        request, action, **forms
+    )
+    template = "enforcement/case_detail.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#appeal-panel"
+    return render(request, template, context, status=status)
+
+
+def _after_post(request: HttpRequest, action: EnforcementAction) -> HttpResponse:
+    if request.htmx and not request.htmx.boosted:
+        return _render_case(request, action)
+    return redirect(action.get_absolute_url() + "#appeal")
+
+
+@require_POST
+@freelancer_required
+def appeal_create(request: HttpRequest, action_pk: int) -> HttpResponse:
+    action = _get_action_for_freelancer(request, action_pk)
+    form = AppealForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_case(request, action, status=422, appeal_form=form)
+    try:
+        appeal, created = services.file_appeal(
+            action,
+            statement=form.cleaned_data["statement"],
+            requested_outcome=form.cleaned_data["requested_outcome"],
+            uploads=form.cleaned_data["attachments"],
+            filed_by=request.user,
+        )
+    except services.AppealRefused as exc:
+        _add_errors(form, exc)
+        return _render_case(request, action, status=422, appeal_form=form)
+    if created:
+        messages.success(request, "Your appeal was received. A person will review it.")
+    else:
+        messages.info(request, "You have already appealed this action. Here is your appeal.")
+    return _after_post(request, action)
+
+
+@require_POST
+@freelancer_required
+def appeal_message(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_freelancer(request, pk)
+    action = _get_action_for_freelancer(request, appeal.action_id)
+    form = MessageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_case(request, action, status=422, message_form=form)
+    try:
+        services.post_message(
+            appeal,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            uploads=form.cleaned_data["attachments"],
+        )
+    except services.AppealRefused as exc:
+        _add_errors(form, exc)
+        return _render_case(request, action, status=422, message_form=form)
+    messages.success(request, "Your message was sent.")
+    return _after_post(request, action)
+
+
+@require_POST
+@freelancer_required
+def appeal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_freelancer(request, pk)
+    action = _get_action_for_freelancer(request, appeal.action_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, action, status=422, withdraw_form=form)
+    try:
+        services.withdraw_appeal(appeal, by=request.user, reason=form.cleaned_data["reason"])
+    except services.AppealRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your appeal was withdrawn.")
+    return _after_post(request, action)
+
+
+@require_GET
+@signed_in
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve a stored file only to someone who may see it, always as a download."""
+    attachment = get_object_or_404(Attachment.objects.select_related("appeal", "message"), pk=pk)
+    user = request.user
+    is_reviewer = user.has_perm(REVIEW)
+    is_owner = attachment.appeal.freelancer_id == user.pk
+    internal = attachment.message is not None and attachment.message.is_internal
+    if not (is_reviewer or (is_owner and not internal)):
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.display_name,
+        content_type=(
+            "text/plain; charset=utf-8"
+            if attachment.content_type == "text/plain"
+            else attachment.content_type
+        ),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Reviewer -------------------------------------------------------------------------------------
+
+
+def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
+    return get_object_or_404(
+        Appeal.objects.for_reviewer(request.user)
+        .with_thread(internal=True)
+        .select_related("action__account", "freelancer"),
+        pk=pk,
+    )
+
+
+def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict:
+    action = (
+        EnforcementAction.objects.with_statement()
+        .select_related("decided_by")
+        .get(pk=appeal.action_id)
+    )
+    other_actions = list(
+        EnforcementAction.objects.for_account(appeal.freelancer)
+        .exclude(pk=action.pk)
+        .select_related("reason_code__rule", "appeal")
+    )
+    is_original_decider = appeal.original_decider_id == request.user.pk
+    context = {
+        "appeal": appeal,
+        "action": action,
+        "other_actions": other_actions,
+        "is_original_decider": is_original_decider,
+        "macro_form": MacroPickForm(),
+    }
+    if appeal.is_open():
+        context["message_form"] = forms.get("message_form") or ReviewerMessageForm()
+        context["request_info_form"] = forms.get("request_info_form") or RequestInfoForm()
+        if appeal.status == Appeal.Status.SECOND_REVIEW:
+            context["return_form"] = forms.get("return_form") or ReturnDecisionForm()
+            context["can_approve"] = not is_original_decider and (
+                appeal.proposed_by_id != request.user.pk
+            )
+        elif not is_original_decider:
+            context["decision_form"] = forms.get("decision_form") or DecisionForm(action=action)
+    return context
+
+
+def _render_review(request: HttpRequest, appeal: Appeal, *, status: int = 200, **forms):
+    template = "appeals/review_detail.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#review-panel"
+    return render(request, template, reviewer_case_context(request, appeal, **forms), status=status)
+
+
+def _after_review_post(request: HttpRequest, appeal: Appeal) -> HttpResponse:
+    url = appeal_review_url(appeal)
+    if request.htmx and not request.htmx.boosted:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def appeal_review_url(appeal: Appeal) -> str:
+    return reverse("appeals:review-detail", args=[appeal.pk])
+
+
+@require_GET
+@staff_required(REVIEW)
+def review_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    appeals = Appeal.objects.for_reviewer(request.user).select_related(
+        "action__reason_code__rule", "freelancer"
+    )
+    if status == "open":
+        appeals = appeals.open()
+    elif status in Appeal.Status.values:
+        appeals = appeals.filter(status=status)
+    else:
+        status = "all"
+    appeals = appeals.order_by("submitted_at", "id")[:100]
+    return render(
+        request,
+        "appeals/review_list.html",
+        {"appeals": appeals, "status": status, "statuses": Appeal.Status.choices},
+    )
+
+
+@require_GET
+@staff_required(REVIEW)
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_review(request, _get_appeal_for_reviewer(request, pk))
+
+
+@require_POST
+@staff_required(REVIEW)
+def review_message(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_reviewer(request, pk)
+    form = ReviewerMessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.post_message(
+                appeal,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                uploads=form.cleaned_data["attachments"],
+                internal=form.cleaned_data["internal"],
+            )
+        except services.AppealRefused as exc:
+            _add_errors(form, exc)
+        else:
+            note = form.cleaned_data["internal"]
+            messages.success(request, "Internal note added." if note else "Message sent.")
+            return _after_review_post(request, appeal)
+    return _render_review(request, appeal, status=422, message_form=form)
+
+
+@require_POST
+@staff_required(REVIEW)
+def review_request_info(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_reviewer(request, pk)
+    form = RequestInfoForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_information(
+                appeal, reviewer=request.user, question=form.cleaned_data["question"]
+            )
+        except services.AppealRefused as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Question sent. The clock pauses until they answer.")
+            return _after_review_post(request, appeal)
+    return _render_review(request, appeal, status=422, request_info_form=form)
+
+
+@require_POST
+@staff_required(REVIEW)
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_reviewer(request, pk)
+    form = DecisionForm(request.POST, action=appeal.action)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decide_appeal(
+                appeal,
+                outcome=data["outcome"],
+                reasons=data["reasons"],
+                versions=list(data["versions"]),
+                decided_by=request.user,
+                restriction_type=data["restriction_type"] or None,
+                ends_at=data["ends_at"],
+                release_amount=data["release_amount"] or 0,
+            )
+        except ValidationError as exc:  # AppealRefused, or reduce_action's field errors
+            _add_errors(form, exc)
+        except ActionNotChanged as exc:
+            form.add_error(None, str(exc))
+        else:
+            appeal.refresh_from_db()
+            if appeal.status == Appeal.Status.SECOND_REVIEW:
+                messages.success(request, "Decision proposed. A second reviewer must approve it.")
+            else:
+                messages.success(request, "Decision recorded and the freelancer notified.")
+            return _after_review_post(request, appeal)
+    return _render_review(request, appeal, status=422, decision_form=form)
+
+
+@require_POST
+@staff_required(REVIEW)
+def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_reviewer(request, pk)
+    try:
+        services.approve_decision(appeal, approver=request.user)
+    except services.AppealRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Decision approved; it is final.")
+    return _after_review_post(request, appeal)
+
+
+@require_POST
+@staff_required(REVIEW)
+def review_return(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_reviewer(request, pk)
+    form = ReturnDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.return_decision(
+                appeal, approver=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.AppealRefused as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Decision returned to review.")
+            return _after_review_post(request, appeal)
+    return _render_review(request, appeal, status=422, return_form=form)
+
+
+@require_GET
+@staff_required(REVIEW)
+def macro_insert(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the message box pre-filled with a canned reply, for the reviewer to edit."""
+    appeal = _get_appeal_for_reviewer(request, pk)
+    macro = get_object_or_404(Macro, pk=request.GET.get("macro") or 0, is_active=True)
+    form = ReviewerMessageForm(initial={"body": macro.body})
+    context = reviewer_case_context(request, appeal, message_form=form)
+    template = "appeals/review_detail.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#message-form"
+    return render(request, template, context)
+
+
+def _add_errors(form, exc) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

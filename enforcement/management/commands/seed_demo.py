@@ -1,0 +1,576 @@
+"""`manage.py seed_demo`: the demo catalogue, people and cases; `--freelancers N` for scale.
+
+Idempotent: rules, versions (by rule and number), reason codes and people are created only when
+missing, a demo freelancer's cases only when that freelancer has no action yet, and
+`--freelancers N` only adds the bulk freelancers that are missing to reach N. Running it twice
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from accounts.models import Role, User
+from enforcement import demo_data
+from enforcement.choices import AutomatedDecision
+from enforcement.demo_data import CaseSpec
+from enforcement.models import (
+    ActionEvent,
+    ClientNotice,
+    EnforcementAction,
+    EvidenceItem,
+    ReasonCode,
+    Rule,
+    RuleVersion,
+)
+from enforcement.services import ActionRefused, ActionRequest, expire_ended_actions, issue_action
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo rule catalogue, demo people and their enforcement actions (idempotent). "
+        "With --freelancers N, also make sure N bulk freelancers with 1-3 actions each exist."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--freelancers",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Make sure N bulk freelancers exist; only the missing ones are created.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=1000,
+            metavar="B",
+            help="Bulk freelancers written per transaction (default 1000).",
+        )
+
+    def handle(self, *args, freelancers: int, batch_size: int, **options) -> None:
+        if freelancers < 0 or batch_size < 1:
+            raise CommandError("--freelancers must be >= 0 and --batch-size >= 1.")
+        with transaction.atomic():
+            people, people_created = seed_people()
+            rules, versions, codes = seed_catalogue(published_by=people["admin@demo.recourse.test"])
+            actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_REVIEWER])
+        self.stdout.write(
+            f"Demo data: {Rule.objects.count()} rules, "
+            f"{RuleVersion.objects.published().count()} published versions, "
+            f"{ReasonCode.objects.count()} reason codes "
+            f"(created now: {rules} rules, {versions} versions, {codes} reason codes, "
+            f"{people_created} people, {actions} demo actions)."
+        )
+        if freelancers:
+            result = seed_bulk_freelancers(
+                freelancers,
+                reviewer=people[demo_data.DEMO_REVIEWER],
+                batch_size=batch_size,
+                progress=self.stdout.write,
+            )
+            self.stdout.write(result.summary())
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+def _group_ids() -> dict[str, int]:
+    return dict(Group.objects.filter(name__in=Role.values).values_list("name", "pk"))
+
+
+def seed_people() -> tuple[dict[str, User], int]:
+    """The demo people, by email. Existing accounts are left as they are (their password too)."""
+    groups = _group_ids()
+    if set(groups) != set(Role.values):
+        raise CommandError("Role groups are missing: run `manage.py migrate` first.")
+    today = timezone.now().date()
+    password_hash = None
+    people: dict[str, User] = {}
+    created = 0
+    for spec in demo_data.PEOPLE:
+        user = User.objects.filter(email=spec.email).first()
+        if user is None:
+            # One hash for everyone: the same password, and hashing is deliberately slow.
+            password_hash = password_hash or make_password(demo_data.DEMO_PASSWORD)
+            user = User.objects.create(
+                email=spec.email,
+                password=password_hash,
+                display_name=spec.display_name,
+                time_zone=spec.time_zone,
+                country=spec.country,
+                marketplace_id=spec.marketplace_id,
+                member_since=(
+                    today - timedelta(days=round(spec.member_years * 365.25))
+                    if spec.member_years
+                    else None
+                ),
+                is_staff=spec.is_staff,
+                is_superuser=spec.is_superuser,
+            )
+            created += 1
+        user.groups.add(groups[spec.role])
+        # Sign-in requires a verified address (mandatory verification).
+        EmailAddress.objects.get_or_create(
+            user=user, email=spec.email, defaults={"verified": True, "primary": True}
+        )
+        people[spec.email] = user
+    return people, created
+
+
+# --- Catalogue ---------------------------------------------------------------------------------
+
+
+def _at_midnight_utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def seed_catalogue(*, published_by: User) -> tuple[int, int, int]:
+    """Rules with their published history and reason codes; returns what was created.
+
+    Versions are inserted already published (number, published_at and effective_from in one
+    INSERT): a published row can never be updated, and the catalogue's history lies in the past,
+    which `publish_rule_version` rightly refuses (rules are never retroactive).
+    """
+    rules_created = versions_created = codes_created = 0
+    rules: dict[str, Rule] = {}
+    for spec in demo_data.RULES:
+        rule, created = Rule.objects.get_or_create(key=spec.key, defaults={"title": spec.title})
+        rules_created += created
+        rules[spec.key] = rule
+        existing = set(rule.versions.published().values_list("number", flat=True))
+        for number, version in enumerate(spec.versions, start=1):
+            if number in existing:
+                continue
+            effective_from = _at_midnight_utc(version.effective_from)
+            RuleVersion.objects.create(
+                rule=rule,
+                number=number,
+                text=version.text,
+                examples=version.examples,
+                change_summary=version.change_summary,
+                effective_from=effective_from,
+                published_at=effective_from - timedelta(days=version.notice_days),
+                published_by=published_by,
+            )
+            versions_created += 1
+    for spec in demo_data.REASON_CODES:
+        _, created = ReasonCode.objects.get_or_create(
+            code=spec.code,
+            defaults={
+                "title": spec.title,
+                "rule": rules[spec.rule_key],
+                "category": spec.category,
+                "explanation": spec.explanation,
+                "what_you_can_do": spec.what_you_can_do,
+            },
+        )
+        codes_created += created
+    return rules_created, versions_created, codes_created
+
+
+# --- Demo cases --------------------------------------------------------------------------------
+
+
+def seed_demo_cases(people: dict[str, User], *, issued_by: User) -> int:
+    """Issue each demo freelancer's cases through `issue_action`, unless they have actions."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    issued = 0
+    with_actions = set(
+        EnforcementAction.objects.filter(account__email__in=people).values_list(
+            "account__email", flat=True
+        )
+    )
+    for demo_case in demo_data.DEMO_CASES:
+        if demo_case.email in with_actions:
+            continue
+        reason_code = ReasonCode.objects.select_related("rule").get(code=demo_case.case.reason_code)
+        starts_at = now - timedelta(days=demo_case.started_days_ago)
+        cited = RuleVersion.objects.in_force_at(starts_at).select_related("rule")
+        request = demo_case.case.request(
+            account=people[demo_case.email],
+            starts_at=starts_at,
+            reason_code=reason_code,
+            cited_version=cited.get(rule=reason_code.rule),
+        )
+        issue_action(request, issued_by=issued_by)
+        issued += 1
+    # Cases that started long ago have ended by now: the real sweep records that.
+    expire_ended_actions(now=now)
+    return issued
+
+
+# --- Bulk freelancers --------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    freelancers: int = 0
+    actions: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        if not self.freelancers:
+            return "Bulk freelancers: already there, nothing created."
+        return (
+            f"Bulk freelancers: created {self.freelancers:,} with {self.actions:,} actions, "
+            f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second():,.0f} rows/s)."
+        )
+
+
+class _DryRun(Exception):
+    """Raised to roll back the template check."""
+
+
+class _CitableVersions:
+    """Which published version of each rule was in force at a moment, without a query per row.
+
+    Same rule as `RuleVersionQuerySet.in_force_at`: the latest version whose effective date (never
+    before its publication) has come.
+    """
+
+    def __init__(self) -> None:
+        self._by_rule: dict[int, tuple[list[datetime], list[RuleVersion]]] = {}
+        for version in (
+            RuleVersion.objects.published().select_related("rule").order_by("effective_from")
+        ):
+            starts, versions = self._by_rule.setdefault(version.rule_id, ([], []))
+            starts.append(version.effective_from)
+            versions.append(version)
+
+    def at(self, rule_id: int, when: datetime) -> RuleVersion:
+        starts, versions = self._by_rule.get(rule_id, ([], []))
+        index = bisect.bisect_right(starts, when) - 1
+        if index < 0:
+            raise CommandError(f"No version of rule {rule_id} was in force on {when:%Y-%m-%d}.")
+        return versions[index]
+
+
+def _check_templates(
+    cases: tuple[CaseSpec, ...],
+    reasons: dict[str, ReasonCode],
+    citable: _CitableVersions,
+    *,
+    reviewer: User,
+) -> None:
+    """Pass every case template once through `issue_action`'s guards, then roll back."""
+    starts_at = timezone.now() - timedelta(days=1)
+    for case in cases:
+        reason = reasons[case.reason_code]
+        try:
+            with transaction.atomic():
+                account = User.objects.create(email="template-check@seed.invalid")
+                issue_action(
+                    case.request(
+                        account=account,
+                        starts_at=starts_at,
+                        reason_code=reason,
+                        cited_version=citable.at(reason.rule_id, starts_at),
+                    ),
+                    issued_by=reviewer,
+                )
+                raise _DryRun
+        except _DryRun:
+            pass
+        except ActionRefused as refused:
+            raise CommandError(f"Case template {case.reason_code} is refused: {refused}") from None
+
+
+def _action_row(
+    request: ActionRequest, *, version: RuleVersion, decided_by_id: int | None, now: datetime
+) -> EnforcementAction:
+    """The row `issue_action` writes for `request` (same derivations), plus the status today."""
+    ended = request.ends_at is not None and request.ends_at <= now
+    reason = request.reason_code
+    notified_at = request.notified_at or request.starts_at
+    return EnforcementAction(
+        account=request.account,
+        restriction_type=request.restriction_type,
+        restricted_capabilities=request.restricted_capabilities,
+        status=EnforcementAction.Status.EXPIRED if ended else EnforcementAction.Status.ACTIVE,
+        decision_visibility=request.decision_visibility,
+        decision_visibility_other=request.decision_visibility_other,
+        decision_monetary=request.decision_monetary,
+        decision_monetary_other=request.decision_monetary_other,
+        decision_provision=request.decision_provision,
+        decision_account=request.decision_account,
+        incompatible_content_ground=f"{version.rule.key} {version.rule.title}"[:500],
+        incompatible_content_explanation=reason.explanation[:2000],
+        category=reason.category,
+        content_type=request.content_type,
+        territorial_scope=request.territorial_scope,
+        source_type=request.source_type,
+        automated_detection=request.automated_detection,
+        automated_decision=request.automated_decision,
+        reason_code=reason,
+        facts=request.facts,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        notified_at=notified_at,
+        appeal_deadline=notified_at + timedelta(days=settings.APPEAL_WINDOW_DAYS),
+        funds_held_amount=request.funds_held_amount,
+        funds_currency=request.funds_currency.upper(),
+        funds_release_condition=request.funds_release_condition,
+        funds_release_on=request.funds_release_on,
+        strike_count=request.strike_count,
+        strikes_expire_on=request.strikes_expire_on,
+        decided_by_id=decided_by_id,
+    )
+
+
+def _pick_cases(rng: random.Random, count: int) -> list[CaseSpec]:
+    """`count` cases, oldest first; a permanent termination can only be the last one."""
+    cases = demo_data.BULK_CASES
+    weights = [case.weight for case in cases]
+    non_final = [
+        c
+        for c in cases
+        if c.restriction_type != EnforcementAction.RestrictionType.PERMANENT_TERMINATION
+    ]
+    non_final_weights = [case.weight for case in non_final]
+    picks = rng.choices(non_final, non_final_weights, k=count - 1)
+    return [*picks, *rng.choices(cases, weights)]
+
+
+def seed_bulk_freelancers(
+    target: int, *, reviewer: User, batch_size: int = 1000, progress=print
+) -> BulkResult:
+    """Make sure `target` bulk freelancers exist, each with 1-3 complete actions.
+
+    Speed matters here (100,000 freelancers in minutes), so rows are written with bulk inserts
+    instead of one `issue_action` call per action. They are built from the same values the guard
+    checks: every case template in `demo_data.BULK_CASES` is first passed through `issue_action`
+    (and rolled back), each row is made from that template's `ActionRequest`, mapped to columns as
+    `issue_action` maps them, and cites the version of its rule in force at the row's start
+    (`_CitableVersions`, the same rule as `in_force_at`). An action whose end has passed is
+    written as expired with its "expired" event, as the sweep would have left it.
+    """
+    started = time.monotonic()
+    suffix = "@" + demo_data.BULK_EMAIL_DOMAIN
+    existing = User.objects.filter(email__endswith=suffix).count()
+    result = BulkResult()
+    if existing >= target:
+        return result
+    reasons = {code.code: code for code in ReasonCode.objects.select_related("rule")}
+    citable = _CitableVersions()
+    _check_templates(demo_data.BULK_CASES, reasons, citable, reviewer=reviewer)
+
+    freelancer_group = Group.objects.get(name=Role.FREELANCER).pk
+    password_hash = make_password(demo_data.DEMO_PASSWORD)
+    now = timezone.now()
+    today = now.date()
+    missing = target - existing
+    progress(f"Creating {missing:,} bulk freelancers (numbers {existing + 1:,} to {target:,}).")
+    for first in range(existing + 1, target + 1, batch_size):
+        numbers = range(first, min(first + batch_size, target + 1))
+        with transaction.atomic():
+            _write_batch(
+                numbers,
+                rng=random.Random(first),
+                result=result,
+                reviewer=reviewer,
+                reasons=reasons,
+                citable=citable,
+                group_id=freelancer_group,
+                password_hash=password_hash,
+                now=now,
+                today=today,
+            )
+        result.seconds = time.monotonic() - started
+        done = numbers[-1] - existing
+        if done == missing or (done // batch_size) % 10 == 0:
+            progress(
+                f"  {done:,}/{missing:,} freelancers, {result.rows:,} rows, {result.seconds:.1f} s"
+            )
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _write_batch(
+    numbers: range,
+    *,
+    rng: random.Random,
+    result: BulkResult,
+    reviewer: User,
+    reasons: dict[str, ReasonCode],
+    citable: _CitableVersions,
+    group_id: int,
+    password_hash: str,
+    now: datetime,
+    today: date,
+) -> None:
+    domain = demo_data.BULK_EMAIL_DOMAIN
+    users = []
+    for number in numbers:
+        country, time_zone = rng.choice(demo_data.HOMES)
+        users.append(
+            User(
+                email=f"freelancer{number:06d}@{domain}",
+                password=password_hash,
+                display_name=(
+                    f"{rng.choice(demo_data.FIRST_NAMES)} {rng.choice(demo_data.LAST_NAMES)}"
+                ),
+                time_zone=time_zone,
+                country=country,
+                marketplace_id=f"~02{number:016x}",
+                member_since=today - timedelta(days=rng.randint(120, 3650)),
+            )
+        )
+    _insert(User, users, need_ids=True)
+    _insert(
+        User.groups.through, [User.groups.through(user_id=u.pk, group_id=group_id) for u in users]
+    )
+    _insert(
+        EmailAddress,
+        [EmailAddress(user_id=u.pk, email=u.email, verified=True, primary=True) for u in users],
+    )
+
+    requests: list[tuple[ActionRequest, RuleVersion]] = []
+    actions: list[EnforcementAction] = []
+    for user in users:
+        member_days = (today - user.member_since).days
+        cases = _pick_cases(rng, rng.randint(1, 3))
+        days_ago = sorted(
+            (rng.randint(1, min(1095, member_days - 31)) for _ in cases), reverse=True
+        )
+        for case, days in zip(cases, days_ago, strict=True):
+            starts_at = (now - timedelta(days=days, minutes=rng.randint(0, 1439))).replace(
+                second=0, microsecond=0
+            )
+            reason = reasons[case.reason_code]
+            version = citable.at(reason.rule_id, starts_at)
+            funds = None
+            if case.funds_held_amount:
+                funds = (case.funds_held_amount * rng.randint(40, 250) / 100).quantize(
+                    Decimal("0.01")
+                )
+            request = case.request(
+                account=user,
+                starts_at=starts_at,
+                reason_code=reason,
+                cited_version=version,
+                funds_held_amount=funds,
+            )
+            decided_by_id = (
+                None if request.automated_decision == AutomatedDecision.FULLY else reviewer.pk
+            )
+            requests.append((request, version))
+            actions.append(
+                _action_row(request, version=version, decided_by_id=decided_by_id, now=now)
+            )
+    _insert(EnforcementAction, actions, need_ids=True)
+
+    cited, evidence, notices, events = [], [], [], []
+    for action, (request, version) in zip(actions, requests, strict=True):
+        cited.append(
+            EnforcementAction.cited_versions.through(
+                enforcementaction_id=action.pk, ruleversion_id=version.pk
+            )
+        )
+        evidence.extend(
+            EvidenceItem(
+                action_id=action.pk,
+                position=index,
+                signal_category=item.signal_category,
+                summary=item.summary,
+                internal_detail=item.internal_detail,
+                redaction=item.redaction,
+                redaction_reason=item.redaction_reason,
+                observed_at=item.observed_at,
+            )
+            for index, item in enumerate(request.evidence)
+        )
+        notices.extend(
+            ClientNotice(
+                action_id=action.pk,
+                client_name=notice.client_name,
+                client_reference=notice.client_reference,
+                contract_reference=notice.contract_reference,
+                shown_at=notice.shown_at,
+                text=notice.text,
+            )
+            for notice in request.client_notices
+        )
+        events.append(
+            ActionEvent(
+                action_id=action.pk,
+                kind=ActionEvent.Kind.ISSUED,
+                at=action.notified_at,
+                actor_id=action.decided_by_id,
+                to_status=EnforcementAction.Status.ACTIVE,
+                reason=(
+                    f"{action.get_restriction_type_display()} under {version} "
+                    f"({request.reason_code.code})."
+                ),
+            )
+        )
+        if action.status == EnforcementAction.Status.EXPIRED:
+            events.append(
+                ActionEvent(
+                    action_id=action.pk,
+                    kind=ActionEvent.Kind.EXPIRED,
+                    at=action.ends_at,
+                    from_status=EnforcementAction.Status.ACTIVE,
+                    to_status=EnforcementAction.Status.EXPIRED,
+                    reason="The restriction reached its end date.",
+                )
+            )
+    _insert(EnforcementAction.cited_versions.through, cited)
+    _insert(EvidenceItem, evidence)
+    _insert(ClientNotice, notices)
+    _insert(ActionEvent, events)
+
+    result.freelancers += len(users)
+    result.actions += len(actions)
+    result.rows += 3 * len(users) + 2 * len(actions) + len(evidence) + len(notices) + len(events)
+
+
+def _insert(model: type[Model], objs: list[Model], *, need_ids: bool = False) -> None:
+    """Insert `objs` in one go, setting their primary keys when `need_ids`.
+
+    On PostgreSQL this is COPY (several times faster than INSERT for bulk data), with ids taken
+    from the table's sequence first so that children can point at their parents. Values are
+    prepared exactly as Django's INSERT prepares them (`pre_save`, `get_db_prep_save`), so
+    defaults, auto_now fields and JSON columns come out the same. Elsewhere (SQLite for
+    `make run`) it is `bulk_create`, which sets the ids itself.
+    """
+    if not objs:
+        return
+    # The real connection, not the `django.db.connection` proxy: it is used once per value.
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    meta = model._meta
+    with db.cursor() as cursor:
+        if need_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(objs)],
+            )
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = pk
+        fields = [f for f in meta.concrete_fields if need_ids or not f.primary_key]
+        columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
+        table = db.ops.quote_name(meta.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields])

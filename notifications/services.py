@@ -1,0 +1,122 @@
+"""Notifications: an inbox row per recipient, and its email delivered once by a Celery worker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+MAX_EMAIL_ATTEMPTS = 6
+# A claim older than this is presumed lost with its worker and is re-driven.
+STALE_CLAIM = timedelta(minutes=5)
+
+
+def notify(recipient, *, kind: str, subject: str, body: str, url: str = "", appeal=None):
+    """Record a notification and queue its email once the surrounding transaction commits."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, appeal=appeal, subject=subject, body=body, url=url
+    )
+    transaction.on_commit(lambda: _enqueue(notification.pk))
+    return notification
+
+
+def _enqueue(notification_id: int) -> None:
+    from notifications.tasks import send_notification_email
+
+    try:
+        send_notification_email.delay(notification_id)
+    except Exception:
+        # The row stays pending; the periodic re-drive sends it once the broker is back.
+        logger.exception("Could not enqueue email for notification %s", notification_id)
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        notification.read_at = timezone.now()
+
+
+def mark_all_read(user) -> int:
+    return Notification.objects.for_recipient(user).unread().update(read_at=timezone.now())
+
+
+def send_email(notification_id: int) -> bool:
+    """Send the notification's email if nobody has claimed it yet. Returns True if sent now.
+
+    The claim (pending → sending) is a conditional update: a duplicate task finds nothing to
+    claim and returns without sending.
+    """
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, email_status=Notification.EmailStatus.PENDING
+    ).update(
+        email_status=Notification.EmailStatus.SENDING,
+        email_claimed_at=now,
+        email_attempts=F("email_attempts") + 1,
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient", "appeal").get(
+        pk=notification_id
+    )
+    try:
+        _build_email(notification).send()
+    except Exception as exc:
+        failed = notification.email_attempts >= MAX_EMAIL_ATTEMPTS
+        Notification.objects.filter(pk=notification_id).update(
+            email_status=(
+                Notification.EmailStatus.FAILED if failed else Notification.EmailStatus.PENDING
+            ),
+            email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        raise
+    Notification.objects.filter(pk=notification_id).update(
+        email_status=Notification.EmailStatus.SENT, email_sent_at=timezone.now()
+    )
+    return True
+
+
+def _build_email(notification: Notification) -> EmailMultiAlternatives:
+    context = {
+        "notification": notification,
+        "recipient": notification.recipient,
+        "link": settings.SITE_URL + notification.url if notification.url else settings.SITE_URL,
+        "site_url": settings.SITE_URL,
+    }
+    text = render_to_string("notifications/email/notification.txt", context)
+    html = render_to_string("notifications/email/notification.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"[Recourse] {notification.subject}",
+        body=text,
+        to=[notification.recipient.email],
+        headers={"X-Recourse-Notification": str(notification.pk)},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def pending_email_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
+    """Emails left behind: never enqueued (broker down at commit) or claimed by a dead worker."""
+    now = timezone.now()
+    Notification.objects.filter(
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM
+    ).update(email_status=Notification.EmailStatus.PENDING)
+    return list(
+        Notification.objects.filter(
+            email_status=Notification.EmailStatus.PENDING, created_at__lt=now - older_than
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )

@@ -1,0 +1,19 @@
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(bind=True, max_retries=services.MAX_EMAIL_ATTEMPTS, acks_late=True)
+def send_notification_email(self, notification_id: int) -> None:
+    try:
+        services.send_email(notification_id)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task
+def redrive_pending_emails() -> int:
+    ids = services.pending_email_ids()
+    for notification_id in ids:
+        send_notification_email.delay(notification_id)
+    return len(ids)
