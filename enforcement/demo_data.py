@@ -805,6 +805,7 @@ class PersonSpec:
 DEMO_FREELANCER = "amara@demo.recourse.test"
 SECOND_FREELANCER = "jonas@demo.recourse.test"
 DEMO_REVIEWER = "riley@demo.recourse.test"
+DEMO_ADMIN = "admin@demo.recourse.test"
 
 PEOPLE: tuple[PersonSpec, ...] = (
     PersonSpec(
@@ -828,7 +829,7 @@ PEOPLE: tuple[PersonSpec, ...] = (
     PersonSpec(DEMO_REVIEWER, "Riley Chen", "reviewer", "Europe/Dublin", is_staff=True),
     PersonSpec("lena@demo.recourse.test", "Lena Novak", "lead", "Europe/Prague", is_staff=True),
     PersonSpec(
-        "admin@demo.recourse.test",
+        DEMO_ADMIN,
         "Ada Lindqvist",
         "admin",
         "Europe/Stockholm",

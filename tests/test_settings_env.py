@@ -194,20 +194,19 @@ def test_the_local_secret_key_is_created_once_and_private(tmp_path: Path):
 # --- The settings module itself ------------------------------------------------------------------
 
 
-def _settings_in_a_fresh_interpreter(tmp_path: Path, **environ: str):
-    """Import config.settings in a child process with `environ`; return (exit code, stderr)."""
+def _settings_in_a_fresh_interpreter(tmp_path: Path, *, show: str = "", **environ: str):
+    """Import config.settings in a child process with `environ` (and without the service URLs
+    of this test run); return (exit code, stdout, stderr). `show` names a setting to print."""
     import os
     import subprocess
     import sys
 
-    child_env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DEBUG", "MAIL_URL", "TIME_ZONE"))
-    }
+    inherited = ("DJANGO_", "DEBUG", "MAIL_URL", "TIME_ZONE", "REDIS_URL", "CELERY_", "CACHE_URL")
+    child_env = {key: value for key, value in os.environ.items() if not key.startswith(inherited)}
     child_env.update(RECOURSE_DATA_DIR=str(tmp_path), **environ)
+    code = "import config.settings as s" + (f"; print(s.{show})" if show else "")
     done = subprocess.run(
-        [sys.executable, "-c", "import config.settings"],
+        [sys.executable, "-c", code],
         cwd=Path(__file__).resolve().parent.parent,
         env=child_env,
         capture_output=True,
@@ -215,7 +214,7 @@ def _settings_in_a_fresh_interpreter(tmp_path: Path, **environ: str):
         timeout=60,
         check=False,
     )
-    return done.returncode, done.stderr
+    return done.returncode, done.stdout.strip(), done.stderr
 
 
 @pytest.mark.parametrize(
@@ -230,12 +229,34 @@ def _settings_in_a_fresh_interpreter(tmp_path: Path, **environ: str):
     ],
 )
 def test_the_settings_module_refuses_to_load_with_a_malformed_value(tmp_path, variable, value):
-    code, stderr = _settings_in_a_fresh_interpreter(tmp_path, **{variable: value})
+    code, _out, stderr = _settings_in_a_fresh_interpreter(tmp_path, **{variable: value})
     assert code != 0
     assert "ImproperlyConfigured" in stderr
     assert variable in stderr
 
 
 def test_the_settings_module_loads_with_defaults(tmp_path):
-    code, stderr = _settings_in_a_fresh_interpreter(tmp_path)
-    assert (code, stderr) == (0, "")
+    code, out, stderr = _settings_in_a_fresh_interpreter(tmp_path, show="CELERY_BROKER_URL")
+    assert (code, out, stderr) == (0, "filesystem://", "")
+
+
+def test_the_broker_is_redis_url_when_only_redis_url_is_set(tmp_path):
+    _code, out, _err = _settings_in_a_fresh_interpreter(
+        tmp_path, show="CELERY_BROKER_URL", REDIS_URL="redis://cache.internal:6379/0"
+    )
+    assert out == "redis://cache.internal:6379/0"
+
+
+def test_an_explicit_broker_url_wins_over_redis_url(tmp_path):
+    _code, out, _err = _settings_in_a_fresh_interpreter(
+        tmp_path,
+        show="CELERY_BROKER_URL",
+        REDIS_URL="redis://cache.internal:6379/0",
+        CELERY_BROKER_URL="redis://broker.internal:6379/1",
+    )
+    assert out == "redis://broker.internal:6379/1"
+
+
+def test_the_appeal_window_defaults_to_at_least_six_months(tmp_path):
+    _code, out, _err = _settings_in_a_fresh_interpreter(tmp_path, show="APPEAL_WINDOW_DAYS")
+    assert int(out) >= 184

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -93,6 +94,16 @@ def test_the_issued_event_is_written(freelancer, reviewer_who_decides):
     assert (event.from_status, event.to_status) == ("", EnforcementAction.Status.ACTIVE)
     assert event.at == action.notified_at
     assert action.reason_code.code in event.reason
+
+
+def test_action_events_are_append_only(freelancer, reviewer_who_decides):
+    action = services.issue_action(action_request(freelancer), issued_by=reviewer_who_decides)
+    events = ActionEvent.objects.filter(action=action)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        events.update(reason="Rewritten history.")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        events.delete()
+    assert events.get().reason.startswith("Temporary suspension")
 
 
 # --- Only published versions in force at the start can be cited --------------------------------

@@ -67,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError("--freelancers must be >= 0 and --batch-size >= 1.")
         with transaction.atomic():
             people, people_created = seed_people()
-            rules, versions, codes = seed_catalogue(published_by=people["admin@demo.recourse.test"])
+            rules, versions, codes = seed_catalogue(published_by=people[demo_data.DEMO_ADMIN])
             actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_REVIEWER])
         self.stdout.write(
             f"Demo data: {Rule.objects.count()} rules, "
