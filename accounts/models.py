@@ -156,3 +156,23 @@ def record_audit(
         summary=summary[:500],
         data=data or {},
     )
+
+
+class ReviewerProfile(models.Model):
+    """What routing needs to know about a reviewer: languages, capacity, availability."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="reviewer_profile")
+    languages = models.JSONField(default=list, blank=True, help_text="Language codes, e.g. en, de.")
+    capacity = models.PositiveSmallIntegerField(
+        default=10, help_text="Most open appeals held at once."
+    )
+    is_available = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return f"Reviewer profile of {self.user}"
+
+    def speaks(self, language: str) -> bool:
+        return not language or language in self.languages

@@ -30,6 +30,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appeals.add_macro",
         "appeals.change_macro",
         "appeals.view_appeal",
+        # Queues, routing rules and reviewer profiles are managed in the admin (leads have
+        # is_staff). No delete_queue: appeals reference their queue, and the fallback must stay.
+        "appeals.view_queue",
+        "appeals.add_queue",
+        "appeals.change_queue",
+        "appeals.view_routingrule",
+        "appeals.add_routingrule",
+        "appeals.change_routingrule",
+        "appeals.delete_routingrule",
+        "accounts.view_reviewerprofile",
+        "accounts.add_reviewerprofile",
+        "accounts.change_reviewerprofile",
     ],
     Role.ADMIN: [
         *_STAFF_READ,

@@ -10,6 +10,9 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import time_zone_choices
+from appeals import business_time
+from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction, RuleVersion
 
 APPEAL_STATUSES = [
@@ -52,7 +55,14 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
                 queryset=Attachment.objects.filter(message__isnull=True).order_by("id"),
                 to_attr="statement_attachments",
             ),
-            Prefetch("events", queryset=AppealEvent.objects.select_related("actor")),
+            Prefetch(
+                "events",
+                queryset=(
+                    AppealEvent.objects.select_related("actor")
+                    if internal
+                    else AppealEvent.objects.status_changes().select_related("actor")
+                ),
+            ),
             Prefetch("decided_versions", queryset=RuleVersion.objects.select_related("rule")),
         )
 
@@ -95,7 +105,7 @@ class Appeal(models.Model):
             {Status.AWAITING_FREELANCER, Status.SECOND_REVIEW, Status.DECIDED, Status.WITHDRAWN}
         ),
         Status.AWAITING_FREELANCER: frozenset({Status.IN_REVIEW, Status.WITHDRAWN}),
-        Status.SECOND_REVIEW: frozenset({Status.DECIDED, Status.IN_REVIEW}),
+        Status.SECOND_REVIEW: frozenset({Status.DECIDED, Status.IN_REVIEW, Status.WITHDRAWN}),
         Status.DECIDED: frozenset(),
         Status.WITHDRAWN: frozenset(),
     }
@@ -131,12 +141,55 @@ class Appeal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Routing: the freelancer's language and region at filing, the queue, who holds the claim.
+    # `routed_at` empty is the durable "route me" marker that the periodic re-drive looks for.
+    language = models.CharField(max_length=8, blank=True)
+    region = models.CharField(max_length=2, blank=True)
+    queue = models.ForeignKey(
+        "Queue", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
+    priority = models.SmallIntegerField(default=0)
+    routed_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_appeals",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
     objects = AppealQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["status", "submitted_at"], name="appeal_status_age")]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="appeal_status_age"),
+            # The re-drive sweep: appeals not yet routed.
+            models.Index(
+                fields=["submitted_at"], name="appeal_unrouted", condition=Q(routed_at__isnull=True)
+            ),
+            # Claim-next and the queue page: unassigned open appeals of a queue, most urgent first.
+            models.Index(
+                fields=["queue", "-priority", "submitted_at", "id"],
+                name="appeal_queue_unassigned",
+                condition=Q(assigned_to__isnull=True)
+                & Q(status__in=["submitted", "in_review", "awaiting_freelancer"]),
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                name="appeal_lease_due",
+                condition=Q(assigned_to__isnull=False),
+            ),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(assigned_to__isnull=True)
+                | Q(original_decider__isnull=True)
+                | ~Q(assigned_to=F("original_decider")),
+                name="appeal_never_assigned_to_original_decider",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=APPEAL_STATUSES), name="appeal_status_valid"
             ),
@@ -229,10 +282,33 @@ class Appeal(models.Model):
         )
 
 
+class AppealEventQuerySet(models.QuerySet["AppealEvent"]):
+    def status_changes(self) -> AppealEventQuerySet:
+        """What the freelancer's timeline shows; routing and assignment are internal."""
+        return self.filter(kind=AppealEvent.Kind.STATUS)
+
+
 class AppealEvent(models.Model):
-    """Append-only record of every state change of an appeal (a trigger forbids edits)."""
+    """Append-only record of every change of an appeal: its status, its queue and who holds it
+    (a trigger forbids edits)."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status changed"
+        ROUTED = "routed", "Routed to a queue"
+        ASSIGNED = "assigned", "Assigned by routing"
+        CLAIMED = "claimed", "Claimed"
+        LEASE_EXPIRED = "lease_expired", "Returned to the queue (no activity)"
+        RELEASED = "released", "Released to the queue"
+        REASSIGNED = "reassigned", "Reassigned by a lead"
+        CLOCK_PAUSED = "clock_paused", "Clock paused"
+        CLOCK_RESUMED = "clock_resumed", "Clock resumed"
+        RECOMPUTED = "recomputed", "Deadlines recomputed"
+        SLA_WARNING = "sla_warning", "Deadline approaching"
+        SLA_BREACHED = "sla_breached", "Deadline missed"
+        ESCALATED = "escalated", "Escalated"
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATUS)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -240,6 +316,8 @@ class AppealEvent(models.Model):
     from_status = models.CharField(max_length=32, blank=True)
     to_status = models.CharField(max_length=32)
     reason = models.TextField(blank=True)
+
+    objects = AppealEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -343,3 +421,331 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Queues and routing ---------------------------------------------------------------------------
+
+
+class Queue(models.Model):
+    """Where appeals wait for qualified reviewers. Exactly one queue is the fallback."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    languages = models.JSONField(default=list, blank=True, help_text="Language codes covered.")
+    priority = models.SmallIntegerField(
+        default=0, help_text="Appeals routed here take this priority (higher is more urgent)."
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="appeal_queues"
+    )
+    is_fallback = models.BooleanField(default=False)
+    calendar = models.ForeignKey(
+        "Calendar",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="queues",
+        help_text="Working hours for business-time deadlines (empty: round the clock, UTC).",
+    )
+
+    class Meta:
+        ordering = ["-priority", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_fallback"], condition=Q(is_fallback=True), name="one_fallback_queue"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """An ordered rule: the first active rule whose every set condition matches wins.
+
+    Empty conditions match anything. Funds are matched on the amount held by the action.
+    """
+
+    position = models.PositiveIntegerField(help_text="Rules are tried in this order.")
+    name = models.CharField(max_length=120)
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="routing_rules")
+    is_active = models.BooleanField(default=True)
+    reason_code = models.ForeignKey(
+        "enforcement.ReasonCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.ForeignKey(
+        "enforcement.Rule", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    restriction_type = models.CharField(
+        max_length=32, blank=True, choices=EnforcementAction.RestrictionType.choices
+    )
+    automated_decision = models.CharField(
+        max_length=40, blank=True, choices=AutomatedDecision.choices
+    )
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+    region = models.CharField(max_length=2, blank=True, help_text="ISO country code")
+    min_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    max_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["position"], name="routing_rule_position_unique"),
+            models.CheckConstraint(
+                condition=Q(min_funds_held__isnull=True)
+                | Q(max_funds_held__isnull=True)
+                | Q(min_funds_held__lte=F("max_funds_held")),
+                name="routing_rule_funds_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name} → {self.queue}"
+
+
+# --- SLA: calendars, policies and clocks ---------------------------------------------------------
+
+
+class Calendar(models.Model):
+    """Working hours in a time zone, with holidays: what "business time" means for a queue."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, choices=time_zone_choices, default="UTC")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.time_zone})"
+
+    def as_business_calendar(self) -> business_time.Calendar:
+        """The pure calculator's calendar (uses prefetched intervals and holidays if present)."""
+        return business_time.Calendar(
+            time_zone=self.time_zone,
+            hours=tuple(
+                business_time.WorkingHours(weekday=i.weekday, start=i.start, end=i.end)
+                for i in self.intervals.all()
+            ),
+            holidays=frozenset(h.date for h in self.holidays.all()),
+        )
+
+
+class WorkingInterval(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="intervals")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="interval_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="interval_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_once_per_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date})"
+
+
+class SlaPolicy(models.Model):
+    """Targets for one queue (and optionally one priority): first response and decision."""
+
+    class TimeBasis(models.TextChoices):
+        BUSINESS = "business", "Business time (the queue's calendar)"
+        CALENDAR = "calendar", "Calendar time (round the clock)"
+
+    class Escalation(models.TextChoices):
+        NONE = "none", "Notify only"
+        RAISE_PRIORITY = "raise_priority", "Raise the priority"
+        MOVE_QUEUE = "move_queue", "Move to the escalation queue"
+        REASSIGN = "reassign", "Return to the queue for reassignment"
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="sla_policies")
+    priority = models.SmallIntegerField(
+        null=True, blank=True, help_text="Applies to appeals of this priority (empty: any)."
+    )
+    time_basis = models.CharField(
+        max_length=16, choices=TimeBasis.choices, default=TimeBasis.BUSINESS
+    )
+    first_response_minutes = models.PositiveIntegerField()
+    decision_minutes = models.PositiveIntegerField()
+    warning_percent = models.PositiveSmallIntegerField(
+        default=25, help_text="Warn when this share of the time remains."
+    )
+    escalation = models.CharField(
+        max_length=16, choices=Escalation.choices, default=Escalation.RAISE_PRIORITY
+    )
+    escalation_queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["queue__name", "priority"]
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["queue", "priority"], name="sla_policy_per_queue_priority"
+            ),
+            models.UniqueConstraint(
+                fields=["queue"],
+                condition=Q(priority__isnull=True),
+                name="sla_policy_one_default_per_queue",
+            ),
+            models.CheckConstraint(
+                condition=Q(warning_percent__gte=1) & Q(warning_percent__lte=99),
+                name="sla_warning_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__gte=1) & Q(decision_minutes__gte=1),
+                name="sla_targets_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(escalation="move_queue") | Q(escalation_queue__isnull=False),
+                name="sla_move_queue_names_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = "any priority" if self.priority is None else f"priority {self.priority}"
+        return f"{self.queue} ({scope})"
+
+    def target(self, kind: str) -> timedelta:
+        minutes = (
+            self.first_response_minutes
+            if kind == AppealClock.Kind.FIRST_RESPONSE
+            else self.decision_minutes
+        )
+        return timedelta(minutes=minutes)
+
+
+class AppealClockQuerySet(models.QuerySet["AppealClock"]):
+    def running(self) -> AppealClockQuerySet:
+        return self.filter(stopped_at__isnull=True, paused_since__isnull=True)
+
+    def warning_due(self, now) -> AppealClockQuerySet:
+        return self.running().filter(warned_at__isnull=True, warn_at__lte=now)
+
+    def breach_due(self, now) -> AppealClockQuerySet:
+        return self.running().filter(breached_at__isnull=True, due_at__lte=now)
+
+
+class AppealClock(models.Model):
+    """One SLA clock of an appeal. `due_at`/`warn_at` are stored (never a Celery eta) and
+    recomputed when the clock pauses, resumes, or its policy or calendar changes."""
+
+    class Kind(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "First response"
+        DECISION = "decision", "Decision"
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="clocks")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    policy = models.ForeignKey(
+        SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="clocks"
+    )
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppealClockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["appeal", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "kind"], name="one_clock_per_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["first_response", "decision"]), name="clock_kind_valid"
+            ),
+        ]
+        indexes = [
+            # The sweep: running clocks whose warning or deadline is due and not yet recorded.
+            models.Index(
+                fields=["warn_at"],
+                name="clock_warning_due",
+                condition=Q(
+                    stopped_at__isnull=True, paused_since__isnull=True, warned_at__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="clock_breach_due",
+                condition=Q(
+                    stopped_at__isnull=True, paused_since__isnull=True, breached_at__isnull=True
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} clock of appeal #{self.appeal_id}"
+
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.paused_since is None
+
+    def state(self, now=None) -> str:
+        """One of met, breached, approaching, paused, on_track, or pending (no deadline yet)."""
+        now = now or timezone.now()
+        if self.stopped_at is not None:
+            return (
+                "breached"
+                if self.breached_at or (self.due_at and self.stopped_at > self.due_at)
+                else "met"
+            )
+        if self.paused_since is not None:
+            return "paused"
+        if self.due_at is None:
+            return "pending"
+        if self.breached_at is not None or now >= self.due_at:
+            return "breached"
+        if self.warned_at is not None or (self.warn_at is not None and now >= self.warn_at):
+            return "approaching"
+        return "on_track"
+
+
+class ClockPause(models.Model):
+    """A stretch while the appeal waited for the freelancer: it does not count against the SLA."""
+
+    clock = models.ForeignKey(AppealClock, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="pause_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pause from {self.started_at:%Y-%m-%d %H:%M}"

@@ -67,6 +67,8 @@ def file_appeal(
                 original_decider_id=action.decided_by_id,
                 statement=statement,
                 requested_outcome=requested_outcome,
+                language=filed_by.preferred_language,
+                region=filed_by.country,
             )
             stored = _store_attachments(appeal, uploads, uploaded_by=filed_by)
             AppealEvent.objects.create(
@@ -91,7 +93,19 @@ def file_appeal(
         for attachment in stored:
             attachment.file.storage.delete(attachment.file.name)
         return Appeal.objects.get(action=action), False
+    # Routing happens in a worker once the appeal is committed; if the broker is down, the
+    # empty `routed_at` is the durable marker the periodic re-drive picks up.
+    transaction.on_commit(lambda: _enqueue_routing(appeal.pk))
     return appeal, True
+
+
+def _enqueue_routing(appeal_id: int) -> None:
+    from appeals.tasks import route_appeal
+
+    try:
+        route_appeal.delay(appeal_id)
+    except Exception:
+        logger.exception("Could not enqueue routing of appeal %s; the re-drive will.", appeal_id)
 
 
 @transaction.atomic
@@ -230,7 +244,8 @@ def decide_appeal(
             appeal.transition(
                 Appeal.Status.SECOND_REVIEW,
                 actor=decided_by,
-                reason="Upholding a permanent termination: waiting for a second reviewer.",
+                # Neutral wording: the freelancer's timeline shows this before the outcome is final.
+                reason="A second reviewer checks the decision before it becomes final.",
                 **fields,
             )
             appeal.decided_versions.set(versions)
@@ -297,7 +312,7 @@ def return_decision(appeal: Appeal, *, approver, reason: str) -> Appeal:
         appeal.transition(
             Appeal.Status.IN_REVIEW,
             actor=approver,
-            reason=f"Returned by the second reviewer: {reason.strip()}",
+            reason="Returned to review by the second reviewer.",
             outcome="",
             decision_reasons="",
             proposed_by=None,
@@ -305,6 +320,13 @@ def return_decision(appeal: Appeal, *, approver, reason: str) -> Appeal:
     except InvalidTransition as exc:
         raise AppealRefused(str(exc)) from exc
     appeal.decided_versions.clear()
+    # The disagreement is deliberation: reviewers see it, the freelancer does not.
+    Message.objects.create(
+        appeal=appeal,
+        author=approver,
+        kind=Message.Kind.INTERNAL_NOTE,
+        body=f"Second review returned the proposed decision: {reason.strip()}",
+    )
     return appeal
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals import views
+from appeals import queue_views, views
 
 app_name = "appeals"
 
@@ -21,4 +21,11 @@ urlpatterns = [
     path("staff/appeals/<int:pk>/approve/", views.review_approve, name="review-approve"),
     path("staff/appeals/<int:pk>/return/", views.review_return, name="review-return"),
     path("staff/appeals/<int:pk>/macro/", views.macro_insert, name="macro-insert"),
+    # Reviewer queues and the lead dashboard (appeals/queue_views.py).
+    path("staff/queue/", queue_views.queue_page, name="queue"),
+    path("staff/queue/claim-next/", queue_views.claim_next, name="claim-next"),
+    path("staff/queue/availability/", queue_views.set_availability, name="availability"),
+    path("staff/dashboard/", queue_views.dashboard, name="dashboard"),
+    path("staff/dashboard/appeals/<int:pk>/release/", queue_views.release, name="release"),
+    path("staff/dashboard/appeals/<int:pk>/reassign/", queue_views.reassign, name="reassign"),
 ]

@@ -20,7 +20,7 @@ from appeals.forms import (
     ReviewerMessageForm,
     WithdrawForm,
 )
-from appeals.models import Appeal, Attachment, Macro
+from appeals.models import Appeal, Attachment
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
 
@@ -212,11 +212,44 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
     return context
 
 
-def _render_review(request: HttpRequest, appeal: Appeal, *, status: int = 200, **forms):
+def _render_review(
+    request: HttpRequest, appeal: Appeal, *, status: int = 200, refusal: str = "", **forms
+):
     template = "appeals/review_detail.html"
     if request.htmx and not request.htmx.boosted:
         template += "#review-panel"
-    return render(request, template, reviewer_case_context(request, appeal, **forms), status=status)
+    if forms and not appeal.is_open():
+        # A form posted to a closed appeal is no longer on the page: say why, in its place.
+        refusal = _closed_refusal(appeal)
+    context = reviewer_case_context(request, appeal, **forms) | {"refusal": refusal}
+    return render(request, template, context, status=status)
+
+
+def _closed_refusal(appeal: Appeal) -> str:
+    if appeal.status == Appeal.Status.WITHDRAWN:
+        return "The freelancer withdrew this appeal, so nothing was recorded."
+    return (
+        "This appeal was already decided, so nothing was recorded. "
+        "The decision on record is shown below."
+    )
+
+
+def _refused(
+    request: HttpRequest, pk: int, exc: ValidationError, *, form_name: str, form
+) -> HttpResponse:
+    """Re-render the case as it is now, with why the request was refused.
+
+    Field errors go on the form. A refusal of the request as a whole (another reviewer decided
+    meanwhile, the original decider may not decide) is shown above the panel: the form it came
+    from may no longer be on the page, and its message must not get lost with it.
+    """
+    refusal = ""
+    if hasattr(exc, "error_dict"):
+        _add_errors(form, exc)
+    else:
+        refusal = " ".join(exc.messages)
+    appeal = _get_appeal_for_reviewer(request, pk)
+    return _render_review(request, appeal, status=422, refusal=refusal, **{form_name: form})
 
 
 def _after_review_post(request: HttpRequest, appeal: Appeal) -> HttpResponse:
@@ -272,7 +305,7 @@ def review_message(request: HttpRequest, pk: int) -> HttpResponse:
                 internal=form.cleaned_data["internal"],
             )
         except services.AppealRefused as exc:
-            _add_errors(form, exc)
+            return _refused(request, pk, exc, form_name="message_form", form=form)
         else:
             note = form.cleaned_data["internal"]
             messages.success(request, "Internal note added." if note else "Message sent.")
@@ -291,7 +324,7 @@ def review_request_info(request: HttpRequest, pk: int) -> HttpResponse:
                 appeal, reviewer=request.user, question=form.cleaned_data["question"]
             )
         except services.AppealRefused as exc:
-            _add_errors(form, exc)
+            return _refused(request, pk, exc, form_name="request_info_form", form=form)
         else:
             messages.success(request, "Question sent. The clock pauses until they answer.")
             return _after_review_post(request, appeal)
@@ -317,7 +350,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 release_amount=data["release_amount"] or 0,
             )
         except ValidationError as exc:  # AppealRefused, or reduce_action's field errors
-            _add_errors(form, exc)
+            return _refused(request, pk, exc, form_name="decision_form", form=form)
         except ActionNotChanged as exc:
             form.add_error(None, str(exc))
         else:
@@ -354,7 +387,7 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
                 appeal, approver=request.user, reason=form.cleaned_data["reason"]
             )
         except services.AppealRefused as exc:
-            _add_errors(form, exc)
+            return _refused(request, pk, exc, form_name="return_form", form=form)
         else:
             messages.success(request, "Decision returned to review.")
             return _after_review_post(request, appeal)
@@ -366,11 +399,18 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
 def macro_insert(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the message box pre-filled with a canned reply, for the reviewer to edit."""
     appeal = _get_appeal_for_reviewer(request, pk)
-    macro = get_object_or_404(Macro, pk=request.GET.get("macro") or 0, is_active=True)
-    form = ReviewerMessageForm(initial={"body": macro.body})
-    context = reviewer_case_context(request, appeal, message_form=form)
+    picked = MacroPickForm(request.GET)
+    is_fragment = request.htmx and not request.htmx.boosted
+    if not picked.is_valid():
+        if is_fragment:
+            # The empty choice of the picker: keep the message box as the reviewer left it.
+            return HttpResponse(status=204)
+        context = reviewer_case_context(request, appeal) | {"macro_form": picked}
+        return render(request, "appeals/review_detail.html", context, status=422)
+    form = ReviewerMessageForm(initial={"body": picked.cleaned_data["macro"].body})
+    context = reviewer_case_context(request, appeal, message_form=form) | {"macro_form": picked}
     template = "appeals/review_detail.html"
-    if request.htmx and not request.htmx.boosted:
+    if is_fragment:
         template += "#message-form"
     return render(request, template, context)
 

@@ -156,6 +156,9 @@ TERMINATION_NOTICE_DAYS = env_int("TERMINATION_NOTICE_DAYS", 30, minimum=0)
 APPEAL_REPLY_TARGET_DAYS = env_int("APPEAL_REPLY_TARGET_DAYS", 3, minimum=1)
 APPEAL_DECISION_TARGET_DAYS = env_int("APPEAL_DECISION_TARGET_DAYS", 14, minimum=1)
 
+# A reviewer's claim on an appeal returns to the queue after this long without activity.
+APPEAL_LEASE_MINUTES = env_int("APPEAL_LEASE_MINUTES", 30, minimum=1)
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -225,6 +228,14 @@ CELERY_BEAT_SCHEDULE = {
     "expire-ended-actions": {
         "task": "enforcement.tasks.expire_ended_actions",
         "schedule": timedelta(seconds=60),
+    },
+    "redrive-unrouted-appeals": {
+        "task": "appeals.tasks.redrive_unrouted_appeals",
+        "schedule": timedelta(seconds=30),
+    },
+    "expire-appeal-leases": {
+        "task": "appeals.tasks.expire_appeal_leases",
+        "schedule": timedelta(seconds=30),
     },
     "redrive-pending-emails": {
         "task": "notifications.tasks.redrive_pending_emails",

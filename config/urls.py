@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("", include("enforcement.urls")),
+    path("", include("appeals.urls")),
     path("inbox/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

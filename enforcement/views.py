@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import freelancer_required, public
+from appeals.views import freelancer_appeal_context
 from enforcement.diff import has_changes, word_diff
 from enforcement.models import EnforcementAction, Rule, RuleVersion
 
@@ -34,15 +35,24 @@ def standing(request: HttpRequest) -> HttpResponse:
     )
 
 
+def case_page_context(request: HttpRequest, action: EnforcementAction) -> dict:
+    """The statement of reasons; `action` must come from `with_statement()` (constant queries).
+
+    Shared with appeals' views, which re-render this page (or its appeal panel) after a POST.
+    """
+    return {"action": action, "version": action.primary_version()}
+
+
 @freelancer_required
 @require_safe
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_action_for_freelancer(request, pk)
     template = "enforcement/case_detail.html"
     if request.htmx and not request.htmx.boosted:
-        # Later issues refresh the status (appeal decided, restriction lifted) in place.
+        # Refreshes the status (appeal decided, restriction lifted) in place.
         template += "#status-panel"
-    return render(request, template, {"action": action, "version": action.primary_version()})
+    context = case_page_context(request, action) | freelancer_appeal_context(request, action)
+    return render(request, template, context)
 
 
 @public

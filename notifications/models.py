@@ -26,6 +26,8 @@ class Notification(models.Model):
         INFO_REQUESTED = "info_requested", "Information requested"
         NEW_MESSAGE = "new_message", "New message"
         DECISION = "decision", "Decision"
+        SLA_WARNING = "sla_warning", "Deadline approaching"
+        SLA_BREACH = "sla_breach", "Deadline missed"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -74,7 +76,14 @@ class Notification(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    kind__in=["appeal_received", "info_requested", "new_message", "decision"]
+                    kind__in=[
+                        "appeal_received",
+                        "info_requested",
+                        "new_message",
+                        "decision",
+                        "sla_warning",
+                        "sla_breach",
+                    ]
                 ),
                 name="notification_kind_valid",
             ),

@@ -232,3 +232,79 @@ def make_appeal(action: EnforcementAction | None = None, **kwargs):
     action = action or make_action(**kwargs)
     appeal, _created = file_appeal(action, filed_by=action.account, **filing)
     return appeal
+
+
+# --- Queues, reviewers and appeals waiting in queues ------------------------------------------
+
+
+def make_queue(name: str | None = None, *, members=(), priority: int = 0, languages=()):
+    """A (non-fallback) queue with `members` (users) in it."""
+    from appeals.models import Queue
+
+    queue = Queue.objects.create(
+        name=name or f"Queue {Queue.objects.count() + 1}",
+        priority=priority,
+        languages=list(languages),
+    )
+    queue.members.add(*members)
+    return queue
+
+
+def make_reviewer(
+    *,
+    languages=("en",),
+    capacity: int = 10,
+    queues=(),
+    is_available: bool = True,
+    factory=None,
+    **user_fields,
+) -> User:
+    """A reviewer (or `factory=LeadFactory` for a lead) with a routing profile and queue memberships."""
+    from accounts.models import ReviewerProfile
+
+    user = (factory or ReviewerFactory)(**user_fields)
+    ReviewerProfile.objects.create(
+        user=user, languages=list(languages), capacity=capacity, is_available=is_available
+    )
+    for queue in queues:
+        queue.members.add(user)
+    return user
+
+
+def bulk_queued_appeals(count: int, *, queue, language: str = "en", template=None, **appeal_fields):
+    """`count` appeals already routed to `queue` and unassigned, written with `bulk_create`.
+
+    For tests and benchmarks that need thousands: the actions are copies of one action issued
+    through the service (`template`, or a new one), so they are complete and valid, only fast.
+    Oldest first: the i-th appeal was submitted i seconds after the first.
+    """
+    from appeals.models import Appeal
+
+    template = template or make_action()
+    copied = {
+        field.attname: getattr(template, field.attname)
+        for field in EnforcementAction._meta.concrete_fields
+        if not field.primary_key and field.name != "puid"
+    }
+    actions = EnforcementAction.objects.bulk_create(
+        [EnforcementAction(**copied) for _ in range(count)], batch_size=500
+    )
+    now = timezone.now()
+    start = now - timedelta(seconds=count + 60)
+    fields = {
+        "freelancer_id": template.account_id,
+        "original_decider_id": template.decided_by_id,
+        "statement": "The client paid through the marketplace; see the invoice.",
+        "requested_outcome": Appeal.RequestedOutcome.LIFT,
+        "language": language,
+        "queue": queue,
+        "priority": queue.priority if queue is not None else 0,
+        "routed_at": now if queue is not None else None,
+    } | appeal_fields
+    return Appeal.objects.bulk_create(
+        [
+            Appeal(action=action, submitted_at=start + timedelta(seconds=i), **fields)
+            for i, action in enumerate(actions)
+        ],
+        batch_size=500,
+    )

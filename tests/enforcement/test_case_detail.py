@@ -173,15 +173,13 @@ def test_no_client_notice_says_no_client_was_told(signed_in, freelancer):
     assert "None of your clients was told about this action." in _page(signed_in, action)
 
 
-def test_the_appeal_deadline_and_that_appeals_open_soon(signed_in, action):
+def test_the_appeal_deadline_and_the_form_to_appeal(signed_in, action):
     content = _page(signed_in, action)
-    assert "You can appeal this decision until <strong><time" in content
+    assert "You can appeal until <strong><time" in content
     assert _shown(action.appeal_deadline) in content
-    assert "Appeals open here soon." in content
-    # Until appeals are built there is no control that pretends to do something.
+    # The form itself is tested with the appeals (tests/appeals/test_freelancer_pages.py).
     appeal_panel = content[content.index('id="appeal"') : content.index('id="redress"')]
-    assert "<button" not in appeal_panel
-    assert "<form" not in appeal_panel
+    assert f'action="{reverse("appeals:appeal-create", args=[action.pk])}"' in appeal_panel
 
 
 def test_out_of_court_redress(signed_in, action):

@@ -69,6 +69,7 @@ class Command(BaseCommand):
             people, people_created = seed_people()
             rules, versions, codes = seed_catalogue(published_by=people[demo_data.DEMO_ADMIN])
             actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_REVIEWER])
+            seed_macros()
         self.stdout.write(
             f"Demo data: {Rule.objects.count()} rules, "
             f"{RuleVersion.objects.published().count()} published versions, "
@@ -574,3 +575,18 @@ def _insert(model: type[Model], objs: list[Model], *, need_ids: bool = False) ->
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objs:
                 copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields])
+
+
+# --- Canned replies ------------------------------------------------------------------------------
+
+
+def seed_macros() -> int:
+    """The reviewers' canned replies, by title; existing ones are left as leads edited them."""
+    # Imported here: appeals builds on enforcement, not the other way round.
+    from appeals.models import Macro
+
+    created = 0
+    for title, body in demo_data.MACROS:
+        _, was_created = Macro.objects.get_or_create(title=title, defaults={"body": body})
+        created += was_created
+    return created

@@ -1,0 +1,22 @@
+from celery import shared_task
+
+from appeals import routing
+
+
+@shared_task(acks_late=True)
+def route_appeal(appeal_id: int) -> None:
+    routing.route_appeal(appeal_id)
+
+
+@shared_task
+def redrive_unrouted_appeals() -> int:
+    """Anything submitted more than a minute ago and still unrouted: its message was lost."""
+    ids = routing.unrouted_appeal_ids()
+    for appeal_id in ids:
+        route_appeal.delay(appeal_id)
+    return len(ids)
+
+
+@shared_task
+def expire_appeal_leases() -> int:
+    return routing.expire_leases()

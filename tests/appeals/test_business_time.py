@@ -1,0 +1,656 @@
+"""The business-time calculator against a deliberately simple minute-by-minute reference.
+
+The reference walks UTC minutes one at a time, converts each to the calendar's local time and
+counts it when the local date is not a holiday and the local (weekday, wall-clock time) falls
+inside an interval. That is the definition in appeals/business_time.py, with no cleverness: the
+fast implementation must agree with it exactly, across daylight-saving transitions.
+
+All generated inputs are minute-aligned (as are the offsets and transitions of the zones used),
+so a UTC minute is either wholly working time or not at all, and counting minutes is exact.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from appeals.business_time import (
+    CALENDAR_TIME,
+    Calendar,
+    Pause,
+    WorkingHours,
+    add_business_time,
+    business_time_between,
+    deadline_with_pauses,
+    remaining,
+    worked_time,
+)
+
+ZONES = [
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "UTC",
+    # Half-hour daylight saving, and transitions at local midnight.
+    "Australia/Lord_Howe",
+    "America/Santiago",
+]
+REFERENCE_DAYS = 8
+REFERENCE_MINUTES = REFERENCE_DAYS * 24 * 60
+MINUTE = timedelta(minutes=1)
+MINUTES_PER_DAY = 24 * 60
+
+# The `settings` fixture and other function-scoped autouse fixtures run once per test, not per
+# example; nothing here touches them.
+REFERENCE_CASES = settings(
+    max_examples=700,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+PROPERTY_CASES = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+MONDAY_TO_FRIDAY_9_TO_5 = tuple(WorkingHours(weekday, time(9), time(17)) for weekday in range(5))
+
+
+# --- the reference -------------------------------------------------------------------------
+
+
+def wall_minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def reference_minute_flags(calendar: Calendar, start: datetime, minutes: int) -> list[bool]:
+    """For each UTC minute from `start`, whether the minute is working time."""
+    zone = ZoneInfo(calendar.time_zone)
+    intervals = [
+        (
+            hours.weekday,
+            wall_minutes(hours.start),
+            MINUTES_PER_DAY if hours.end == time(0) else wall_minutes(hours.end),
+        )
+        for hours in calendar.hours
+    ]
+    flags = []
+    for index in range(minutes):
+        local = (start + index * MINUTE).astimezone(zone)
+        minute_of_day = local.hour * 60 + local.minute
+        flags.append(
+            local.date() not in calendar.holidays
+            and any(
+                weekday == local.weekday() and begin <= minute_of_day < end
+                for weekday, begin, end in intervals
+            )
+        )
+    return flags
+
+
+def reference_deadline(
+    start: datetime, minutes_needed: int, counted: list[bool]
+) -> datetime | None:
+    """The end of the minute in which the needed working minutes are complete."""
+    if minutes_needed == 0:
+        return start
+    elapsed = 0
+    for index, counts in enumerate(counted):
+        if counts:
+            elapsed += 1
+            if elapsed == minutes_needed:
+                return start + (index + 1) * MINUTE
+    return None
+
+
+def paused_minutes(start: datetime, pauses: list[Pause], minutes: int) -> list[bool]:
+    open_end = start + (minutes + 1) * MINUTE
+    return [
+        any(
+            pause.start <= start + index * MINUTE < (pause.end or open_end) for pause in pauses
+        )
+        for index in range(minutes)
+    ]
+
+
+# --- strategies ----------------------------------------------------------------------------
+
+
+def minutes_to_time(minutes: int) -> time:
+    return time(0) if minutes == MINUTES_PER_DAY else time(minutes // 60, minutes % 60)
+
+
+# Boundaries near midnight and the small hours, where transitions happen, are drawn often.
+boundary_minutes = st.one_of(
+    st.integers(0, MINUTES_PER_DAY),
+    st.sampled_from([0, 30, 60, 90, 120, 150, 180, 210, 1380, 1410, MINUTES_PER_DAY]),
+)
+
+
+@st.composite
+def day_intervals(draw: st.DrawFn) -> list[tuple[int, int]]:
+    count = draw(st.integers(1, 3))
+    points = sorted(
+        draw(st.lists(boundary_minutes, min_size=2 * count, max_size=2 * count, unique=True))
+    )
+    return [(points[index], points[index + 1]) for index in range(0, 2 * count, 2)]
+
+
+@st.composite
+def weekly_hours(draw: st.DrawFn) -> tuple[WorkingHours, ...]:
+    weekdays = draw(st.sets(st.integers(0, 6), min_size=1))
+    return tuple(
+        WorkingHours(weekday, minutes_to_time(begin), minutes_to_time(end))
+        for weekday in sorted(weekdays)
+        for begin, end in draw(day_intervals())
+    )
+
+
+@functools.cache
+def offset_changes(zone_name: str) -> tuple[datetime, ...]:
+    """Roughly (to the hour after) when the zone's UTC offset changes in 2024-2028."""
+    zone = ZoneInfo(zone_name)
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    previous = moment.astimezone(zone).utcoffset()
+    changes = []
+    while moment < datetime(2029, 1, 1, tzinfo=UTC):
+        moment += timedelta(hours=1)
+        offset = moment.astimezone(zone).utcoffset()
+        if offset != previous:
+            changes.append(moment)
+        previous = offset
+    return tuple(changes)
+
+
+@st.composite
+def minute_aligned_starts(draw: st.DrawFn, zone_name: str) -> datetime:
+    """Often a few days before (or just after) a daylight-saving change, else any time."""
+    changes = offset_changes(zone_name)
+    if changes and draw(st.booleans()):
+        anchor = draw(st.sampled_from(changes))
+        return anchor + draw(st.integers(-5 * MINUTES_PER_DAY, MINUTES_PER_DAY)) * MINUTE
+    return datetime(2024, 1, 1, tzinfo=UTC) + draw(st.integers(0, 5 * 365 * MINUTES_PER_DAY)) * MINUTE
+
+
+@dataclass(frozen=True)
+class Scenario:
+    calendar: Calendar
+    start: datetime
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, zones: list[str] = ZONES) -> Scenario:
+    zone_name = draw(st.sampled_from(zones))
+    start = draw(minute_aligned_starts(zone_name))
+    local_start_date = start.astimezone(ZoneInfo(zone_name)).date()
+    holidays = frozenset(
+        local_start_date + timedelta(days=day)
+        for day in draw(st.lists(st.integers(-1, REFERENCE_DAYS), max_size=3))
+    )
+    calendar = Calendar(time_zone=zone_name, hours=draw(weekly_hours()), holidays=holidays)
+    return Scenario(calendar=calendar, start=start)
+
+
+@st.composite
+def pause_lists(draw: st.DrawFn, start: datetime) -> list[Pause]:
+    pauses = []
+    for _ in range(draw(st.integers(0, 3))):
+        pause_start = start + draw(st.integers(-120, REFERENCE_MINUTES)) * MINUTE
+        pause_end = pause_start + draw(st.integers(0, 2 * MINUTES_PER_DAY)) * MINUTE
+        pauses.append(Pause(start=pause_start, end=pause_end))
+    if pauses and draw(st.booleans()):
+        # At most one pause is still open: the clock is paused right now.
+        pauses[-1] = Pause(start=pauses[-1].start, end=None)
+    return pauses
+
+
+# --- the fast implementation equals the reference -------------------------------------------
+
+
+@REFERENCE_CASES
+@given(scenario=scenarios(), data=st.data())
+def test_add_business_time_matches_the_minute_by_minute_reference(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    flags = reference_minute_flags(scenario.calendar, scenario.start, REFERENCE_MINUTES)
+    minutes_needed = data.draw(st.integers(0, sum(flags)), label="working minutes")
+
+    expected = reference_deadline(scenario.start, minutes_needed, flags)
+
+    assert add_business_time(scenario.start, minutes_needed * MINUTE, scenario.calendar) == expected
+
+
+@REFERENCE_CASES
+@given(scenario=scenarios(), data=st.data())
+def test_business_time_between_matches_the_minute_by_minute_reference(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    flags = reference_minute_flags(scenario.calendar, scenario.start, REFERENCE_MINUTES)
+    first = data.draw(st.integers(0, REFERENCE_MINUTES), label="from minute")
+    last = data.draw(st.integers(first - 60, REFERENCE_MINUTES), label="to minute")
+
+    expected = max(0, sum(flags[first:last])) * MINUTE
+
+    actual = business_time_between(
+        scenario.start + first * MINUTE, scenario.start + last * MINUTE, scenario.calendar
+    )
+    assert actual == expected
+
+
+@REFERENCE_CASES
+@given(scenario=scenarios(), data=st.data())
+def test_deadline_with_pauses_and_remaining_match_the_minute_by_minute_reference(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    flags = reference_minute_flags(scenario.calendar, scenario.start, REFERENCE_MINUTES)
+    pauses = data.draw(pause_lists(scenario.start), label="pauses")
+    paused = paused_minutes(scenario.start, pauses, REFERENCE_MINUTES)
+    closed_pauses = [pause for pause in pauses if pause.end is not None]
+    paused_by_closed = paused_minutes(scenario.start, closed_pauses, REFERENCE_MINUTES)
+    # Ask for no more than the window holds without the open pause, so that when the reference
+    # finds no deadline it is because of the open pause, never because the window ended.
+    reachable = sum(
+        counts and not blocked for counts, blocked in zip(flags, paused_by_closed, strict=True)
+    )
+    minutes_needed = data.draw(st.integers(0, reachable), label="working minutes")
+    counted = [counts and not blocked for counts, blocked in zip(flags, paused, strict=True)]
+    now_minute = data.draw(st.integers(-60, REFERENCE_MINUTES), label="now minute")
+    duration = minutes_needed * MINUTE
+
+    expected_deadline = reference_deadline(scenario.start, minutes_needed, counted)
+    expected_remaining = duration - sum(counted[: max(now_minute, 0)]) * MINUTE
+
+    assert (
+        deadline_with_pauses(scenario.start, duration, scenario.calendar, pauses)
+        == expected_deadline
+    )
+    now = scenario.start + now_minute * MINUTE
+    assert remaining(now, scenario.start, duration, scenario.calendar, pauses) == expected_remaining
+
+
+# --- properties of the fast implementation alone -------------------------------------------
+
+durations = st.integers(0, 20 * MINUTES_PER_DAY).map(lambda minutes: minutes * MINUTE)
+
+
+@PROPERTY_CASES
+@given(
+    scenario=scenarios(),
+    duration=durations,
+    extra_holiday_days=st.lists(st.integers(-1, 40), min_size=1, max_size=4),
+)
+def test_holidays_never_make_a_deadline_earlier(
+    scenario: Scenario, duration: timedelta, extra_holiday_days: list[int]
+) -> None:
+    calendar = scenario.calendar
+    first_day = scenario.start.astimezone(ZoneInfo(calendar.time_zone)).date()
+    with_more_holidays = Calendar(
+        time_zone=calendar.time_zone,
+        hours=calendar.hours,
+        holidays=calendar.holidays | {first_day + timedelta(days=day) for day in extra_holiday_days},
+    )
+
+    assert add_business_time(scenario.start, duration, calendar) <= add_business_time(
+        scenario.start, duration, with_more_holidays
+    )
+
+
+@PROPERTY_CASES
+@given(scenario=scenarios(), duration=durations, data=st.data())
+def test_pauses_never_make_a_deadline_earlier(
+    scenario: Scenario, duration: timedelta, data: st.DataObject
+) -> None:
+    pauses = data.draw(pause_lists(scenario.start), label="pauses")
+    extra_start = scenario.start + data.draw(st.integers(-60, 30 * MINUTES_PER_DAY)) * MINUTE
+    extra_end = data.draw(
+        st.one_of(
+            st.none(), st.integers(0, 5 * MINUTES_PER_DAY).map(lambda m: extra_start + m * MINUTE)
+        )
+    )
+    more_pauses = [*pauses, Pause(start=extra_start, end=extra_end)]
+
+    before = deadline_with_pauses(scenario.start, duration, scenario.calendar, pauses)
+    after = deadline_with_pauses(scenario.start, duration, scenario.calendar, more_pauses)
+
+    # No deadline (paused) counts as later than any deadline.
+    if before is None:
+        assert after is None
+    else:
+        assert after is None or after >= before
+
+
+@PROPERTY_CASES
+@given(scenario=scenarios(), duration=durations.filter(bool))
+def test_counting_the_time_up_to_a_deadline_gives_back_the_duration(
+    scenario: Scenario, duration: timedelta
+) -> None:
+    deadline = add_business_time(scenario.start, duration, scenario.calendar)
+
+    assert business_time_between(scenario.start, deadline, scenario.calendar) == duration
+    # And it is the earliest such instant: a minute earlier, the time is not yet all there.
+    assert business_time_between(scenario.start, deadline - MINUTE, scenario.calendar) < duration
+
+
+@PROPERTY_CASES
+@given(scenario=scenarios(), first=durations, second=durations)
+def test_a_longer_duration_never_gives_an_earlier_deadline(
+    scenario: Scenario, first: timedelta, second: timedelta
+) -> None:
+    shorter, longer = sorted([first, second])
+
+    assert add_business_time(scenario.start, shorter, scenario.calendar) <= add_business_time(
+        scenario.start, longer, scenario.calendar
+    )
+
+
+@PROPERTY_CASES
+@given(
+    zone_name=st.sampled_from(ZONES),
+    start=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
+    ),
+    duration=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+    split_at=st.integers(1, MINUTES_PER_DAY - 1),
+)
+def test_a_calendar_working_every_minute_is_plain_timedelta_arithmetic(
+    zone_name: str, start: datetime, duration: timedelta, split_at: int
+) -> None:
+    always = Calendar.always(time_zone=zone_name)
+    # The same calendar, but with intervals split in two and a holiday long ago: it is no
+    # longer recognised as 24/7, so the general (offset-by-offset) path computes it.
+    split_hours = tuple(
+        WorkingHours(weekday, begin, end)
+        for weekday in range(7)
+        for begin, end in [(time(0), minutes_to_time(split_at)), (minutes_to_time(split_at), time(0))]
+    )
+    general = Calendar(time_zone=zone_name, hours=split_hours, holidays=frozenset({date(1990, 1, 1)}))
+    assert always.is_24_7()
+    assert not general.is_24_7()
+
+    for calendar in (always, general):
+        assert add_business_time(start, duration, calendar) == start + duration
+        assert business_time_between(start, start + duration, calendar) == duration
+
+
+# --- concrete daylight-saving days ---------------------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")
+SYDNEY = ZoneInfo("Australia/Sydney")
+
+
+def small_hours_calendar(zone: str, weekday: int) -> Calendar:
+    """Work from midnight to 04:00 local, only on the given weekday: covers every transition."""
+    return Calendar(time_zone=zone, hours=(WorkingHours(weekday, time(0), time(4)),))
+
+
+@pytest.mark.parametrize(
+    ("zone", "transition_day", "worked"),
+    [
+        ("Europe/London", date(2026, 3, 29), timedelta(hours=3)),
+        ("Europe/London", date(2026, 10, 25), timedelta(hours=5)),
+        ("America/New_York", date(2026, 3, 8), timedelta(hours=3)),
+        ("America/New_York", date(2026, 11, 1), timedelta(hours=5)),
+        ("Australia/Sydney", date(2026, 10, 4), timedelta(hours=3)),
+        ("Australia/Sydney", date(2026, 4, 5), timedelta(hours=5)),
+    ],
+)
+def test_the_small_hours_of_a_transition_day_last_an_hour_less_or_more(
+    zone: str, transition_day: date, worked: timedelta
+) -> None:
+    calendar = small_hours_calendar(zone, transition_day.weekday())
+    local_midnight = datetime.combine(transition_day, time(0), tzinfo=ZoneInfo(zone))
+
+    between = business_time_between(
+        local_midnight - timedelta(days=1), local_midnight + timedelta(days=2), calendar
+    )
+
+    assert between == worked
+    assert add_business_time(local_midnight, worked, calendar) == local_midnight.astimezone(
+        UTC
+    ) + worked
+
+
+def test_london_spring_forward_skips_the_missing_hour() -> None:
+    calendar = small_hours_calendar("Europe/London", weekday=6)
+    midnight = datetime(2026, 3, 29, 0, 0, tzinfo=LONDON)  # 00:00 GMT
+
+    deadline = add_business_time(midnight, timedelta(minutes=90), calendar)
+
+    # 00:00-01:00 GMT is one hour; the clocks then jump to 02:00 BST, half an hour later.
+    assert deadline == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert deadline.astimezone(LONDON).time() == time(2, 30)
+
+
+def test_london_fall_back_counts_the_repeated_hour_twice() -> None:
+    calendar = small_hours_calendar("Europe/London", weekday=6)
+    midnight = datetime(2026, 10, 25, 0, 0, tzinfo=LONDON)  # 00:00 BST = 23:00 UTC the day before
+
+    deadline = add_business_time(midnight, timedelta(hours=2), calendar)
+
+    # 00:00-02:00 BST is over at 01:00 UTC, which is the second 01:00 on London's clocks.
+    assert deadline == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+    assert deadline.astimezone(LONDON) == datetime(2026, 10, 25, 1, 0, fold=1, tzinfo=LONDON)
+
+
+def test_new_york_office_hours_keep_local_time_across_spring_forward() -> None:
+    calendar = Calendar(time_zone="America/New_York", hours=MONDAY_TO_FRIDAY_9_TO_5)
+    friday_afternoon = datetime(2026, 3, 6, 16, 0, tzinfo=NEW_YORK)  # EST, UTC-5
+
+    deadline = add_business_time(friday_afternoon, timedelta(hours=3), calendar)
+
+    # Monday 11:00 EDT, UTC-4.
+    assert deadline == datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+    assert business_time_between(friday_afternoon, deadline, calendar) == timedelta(hours=3)
+
+
+def test_new_york_fall_back_night_shift_works_the_repeated_hour() -> None:
+    night_shift = Calendar(
+        time_zone="America/New_York", hours=(WorkingHours(6, time(0), time(6)),)
+    )
+    midnight = datetime(2026, 11, 1, 0, 0, tzinfo=NEW_YORK)
+
+    assert business_time_between(
+        midnight, midnight + timedelta(days=1), night_shift
+    ) == timedelta(hours=7)
+
+
+def test_sydney_office_hours_across_both_transitions() -> None:
+    calendar = Calendar(time_zone="Australia/Sydney", hours=MONDAY_TO_FRIDAY_9_TO_5)
+    for friday in (date(2026, 4, 3), date(2026, 10, 2)):
+        friday_afternoon = datetime.combine(friday, time(16), tzinfo=SYDNEY)
+
+        deadline = add_business_time(friday_afternoon, timedelta(hours=2), calendar)
+
+        monday_ten = datetime.combine(friday + timedelta(days=3), time(10), tzinfo=SYDNEY)
+        assert deadline == monday_ten.astimezone(UTC)
+
+
+# --- concrete behaviour --------------------------------------------------------------------
+
+LONDON_OFFICE = Calendar(
+    time_zone="Europe/London",
+    hours=tuple(
+        WorkingHours(weekday, begin, end)
+        for weekday in range(5)
+        for begin, end in [(time(9), time(12)), (time(13), time(17, 30))]
+    ),
+    holidays=frozenset({date(2026, 12, 25), date(2026, 12, 28)}),
+)
+
+
+def test_a_deadline_skips_lunch_nights_weekends_and_holidays() -> None:
+    thursday_before_christmas = datetime(2026, 12, 24, 11, 0, tzinfo=LONDON)
+
+    deadline = add_business_time(thursday_before_christmas, timedelta(hours=2), LONDON_OFFICE)
+
+    # 11:00-12:00 on the 24th, then lunch; 13:00-14:00 completes it the same day.
+    assert deadline == datetime(2026, 12, 24, 14, 0, tzinfo=UTC)
+    # A whole working day (7.5 h) more lands on Tuesday the 29th: Friday and Monday are holidays.
+    later = add_business_time(thursday_before_christmas, timedelta(hours=9, minutes=30), LONDON_OFFICE)
+    assert later == datetime(2026, 12, 29, 14, 0, tzinfo=UTC)
+
+
+def test_a_deadline_ends_at_the_close_of_the_interval_that_completes_it() -> None:
+    monday_nine = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)
+
+    deadline = add_business_time(monday_nine, timedelta(hours=3), LONDON_OFFICE)
+
+    assert deadline.astimezone(LONDON) == datetime(2026, 6, 1, 12, 0, tzinfo=LONDON)
+
+
+def test_zero_duration_is_the_start_itself_even_outside_hours() -> None:
+    saturday_night = datetime(2026, 6, 6, 23, 17, 5, tzinfo=LONDON)
+
+    assert add_business_time(saturday_night, timedelta(0), LONDON_OFFICE) == saturday_night
+    assert add_business_time(saturday_night, timedelta(0), LONDON_OFFICE).tzinfo is UTC
+
+
+def test_a_start_outside_hours_waits_for_the_next_opening() -> None:
+    saturday_night = datetime(2026, 6, 6, 23, 0, tzinfo=LONDON)
+
+    deadline = add_business_time(saturday_night, timedelta(minutes=1), LONDON_OFFICE)
+
+    assert deadline.astimezone(LONDON) == datetime(2026, 6, 8, 9, 1, tzinfo=LONDON)
+
+
+def test_times_are_exact_to_the_microsecond() -> None:
+    start = datetime(2026, 6, 1, 11, 59, 59, 999_999, tzinfo=LONDON)
+
+    deadline = add_business_time(start, timedelta(microseconds=2), LONDON_OFFICE)
+
+    assert deadline.astimezone(LONDON) == datetime(2026, 6, 1, 13, 0, 0, 1, tzinfo=LONDON)
+    assert business_time_between(start, deadline, LONDON_OFFICE) == timedelta(microseconds=2)
+
+
+def test_touching_intervals_work_as_one() -> None:
+    calendar = Calendar(
+        time_zone="Asia/Kolkata",
+        hours=(WorkingHours(0, time(9), time(12)), WorkingHours(0, time(12), time(17))),
+    )
+    monday_eleven = datetime(2026, 6, 1, 11, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+
+    deadline = add_business_time(monday_eleven, timedelta(hours=2), calendar)
+
+    assert deadline == datetime(2026, 6, 1, 7, 30, tzinfo=UTC)  # 13:00 IST
+
+
+def test_thirty_business_days_land_six_weeks_later() -> None:
+    calendar = Calendar(time_zone="Europe/London", hours=MONDAY_TO_FRIDAY_9_TO_5)
+    monday_nine = datetime(2026, 1, 5, 9, 0, tzinfo=LONDON)
+
+    deadline = add_business_time(monday_nine, timedelta(hours=8 * 30), calendar)
+
+    assert deadline.astimezone(LONDON) == datetime(2026, 2, 13, 17, 0, tzinfo=LONDON)
+
+
+def test_calendar_time_is_plain_addition_across_daylight_saving() -> None:
+    start = datetime(2026, 3, 1, 12, 0, tzinfo=LONDON)
+
+    assert add_business_time(start, timedelta(days=90), CALENDAR_TIME) == start + timedelta(
+        days=90
+    )
+    assert CALENDAR_TIME.is_24_7()
+    assert not LONDON_OFFICE.is_24_7()
+
+
+def test_a_closed_pause_pushes_the_deadline_by_the_working_time_it_covered() -> None:
+    monday_nine = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)
+    # Paused from Monday 10:00 to Tuesday 10:00: 1.5 h + 2 h + 1 h of working time.
+    pause = Pause(
+        start=datetime(2026, 6, 1, 10, 0, tzinfo=LONDON),
+        end=datetime(2026, 6, 2, 10, 0, tzinfo=LONDON),
+    )
+
+    deadline = deadline_with_pauses(monday_nine, timedelta(hours=2), LONDON_OFFICE, [pause])
+
+    assert deadline is not None
+    assert deadline.astimezone(LONDON) == datetime(2026, 6, 2, 11, 0, tzinfo=LONDON)
+    assert worked_time(monday_nine, deadline, LONDON_OFFICE, [pause]) == timedelta(hours=2)
+
+
+def test_an_open_pause_means_no_deadline_until_it_ends() -> None:
+    monday_nine = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)
+    open_pause = Pause(start=datetime(2026, 6, 1, 10, 0, tzinfo=LONDON), end=None)
+
+    assert deadline_with_pauses(monday_nine, timedelta(hours=2), LONDON_OFFICE, [open_pause]) is None
+    # A deadline reached before the pause began still stands.
+    assert deadline_with_pauses(
+        monday_nine, timedelta(hours=1), LONDON_OFFICE, [open_pause]
+    ) == datetime(2026, 6, 1, 10, 0, tzinfo=LONDON)
+
+
+def test_remaining_time_turns_negative_in_working_time_once_overdue() -> None:
+    monday_nine = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)
+    friday_evening = datetime(2026, 6, 5, 20, 0, tzinfo=LONDON)
+    next_monday_morning = datetime(2026, 6, 8, 8, 0, tzinfo=LONDON)
+    four_hours = timedelta(hours=4)
+
+    assert remaining(monday_nine, monday_nine, four_hours, LONDON_OFFICE, []) == four_hours
+    overdue_friday = remaining(friday_evening, monday_nine, four_hours, LONDON_OFFICE, [])
+    assert overdue_friday == four_hours - 5 * timedelta(hours=7, minutes=30)
+    assert remaining(next_monday_morning, monday_nine, four_hours, LONDON_OFFICE, []) == overdue_friday
+
+
+def test_remaining_time_stands_still_during_a_pause() -> None:
+    monday_nine = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)
+    open_pause = Pause(start=datetime(2026, 6, 1, 10, 0, tzinfo=LONDON), end=None)
+    hours = timedelta(hours=4)
+
+    at_pause = remaining(open_pause.start, monday_nine, hours, LONDON_OFFICE, [open_pause])
+    week_later = remaining(
+        open_pause.start + timedelta(days=7), monday_nine, hours, LONDON_OFFICE, [open_pause]
+    )
+
+    assert at_pause == week_later == timedelta(hours=3)
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def test_overlapping_working_hours_are_rejected() -> None:
+    with pytest.raises(ValueError, match="overlap"):
+        Calendar(
+            time_zone="UTC",
+            hours=(WorkingHours(0, time(9), time(13)), WorkingHours(0, time(12), time(17))),
+        )
+
+
+@pytest.mark.parametrize(
+    ("weekday", "start", "end"),
+    [(7, time(9), time(17)), (0, time(17), time(9)), (0, time(9), time(9))],
+)
+def test_impossible_working_hours_are_rejected(weekday: int, start: time, end: time) -> None:
+    with pytest.raises(ValueError):
+        WorkingHours(weekday, start, end)
+
+
+def test_an_unknown_time_zone_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown time zone"):
+        Calendar(time_zone="Mars/Olympus_Mons", hours=MONDAY_TO_FRIDAY_9_TO_5)
+
+
+def test_a_calendar_without_working_time_cannot_reach_a_deadline() -> None:
+    never = Calendar(time_zone="UTC", hours=())
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+
+    with pytest.raises(ValueError, match="no working time"):
+        add_business_time(start, timedelta(minutes=1), never)
+    assert add_business_time(start, timedelta(0), never) == start
+    assert business_time_between(start, start + timedelta(days=30), never) == timedelta(0)
+
+
+def test_naive_datetimes_and_negative_durations_are_rejected() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        add_business_time(datetime(2026, 6, 1, 9), timedelta(hours=1), LONDON_OFFICE)
+    with pytest.raises(ValueError, match="negative"):
+        add_business_time(datetime(2026, 6, 1, 9, tzinfo=UTC), -timedelta(hours=1), LONDON_OFFICE)
+    with pytest.raises(ValueError, match="before it starts"):
+        Pause(start=datetime(2026, 6, 2, tzinfo=UTC), end=datetime(2026, 6, 1, tzinfo=UTC))

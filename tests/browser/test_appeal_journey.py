@@ -1,0 +1,249 @@
+"""Issue #3's journey in a real browser: the demo freelancer appeals with a PDF, a reviewer who did
+not take the original decision asks a question, the freelancer answers, the reviewer overturns, and
+the freelancer sees the decision, the released funds and the client corrections. Every page that
+this issue adds passes an accessibility scan."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from kombu import pools
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from pypdf import PdfWriter
+
+from accounts.models import User
+from appeals.models import Appeal, Macro
+from appeals.services import file_appeal
+from config.celery import app as celery_app
+from enforcement.demo_data import DEMO_FREELANCER, DEMO_PASSWORD, DEMO_REVIEWER
+from enforcement.models import EnforcementAction
+from tests.browser.conftest import assert_no_axe_violations, csp_violations
+from tests.browser.test_freelancer_journey import _sign_in
+from tests.factories import PASSWORD, ReviewerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STATEMENT = (
+    "I live and work in Lisbon; my passport is Nigerian and the bank account is my own, opened "
+    "before I moved. My Portuguese residence permit is attached."
+)
+QUESTION = "Could you send a proof of address in Portugal from the last three months?"
+ANSWER = "My electricity bill from last month is attached to my appeal; here it is again in words."
+INTERNAL_NOTE = "Tax form on file lists a PT address; the IDV country alone proves nothing."
+REASONS = (
+    "Your residence permit and the tax form on file show that you live in Portugal, as your "
+    "profile says. A passport from another country and a bank account abroad do not make a "
+    "profile inaccurate. We were wrong to suspend your account."
+)
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Uploaded files go to a folder of this test, not the project's var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private-media"), "base_url": None},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
+def broker_in_memory(monkeypatch):
+    """The live server queues notification emails after commit: in memory here, not in var/."""
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
+    pools.reset()
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    yield
+    pools.reset()
+
+
+@pytest.fixture
+def demo(live_server) -> User:
+    call_command("seed_demo", verbosity=0)
+    return User.objects.get(email=DEMO_FREELANCER)
+
+
+@pytest.fixture
+def suspension(demo: User) -> EnforcementAction:
+    """Amara's suspension: it holds funds, her clients were told, and it has no appeal yet."""
+    return (
+        EnforcementAction.objects.for_account(demo)
+        .restricting()
+        .with_statement()
+        .filter(funds_held_amount__gt=0, client_notices__isnull=False, appeal__isnull=True)
+        .distinct()
+        .get()
+    )
+
+
+@pytest.fixture
+def second_reviewer(demo: User) -> User:
+    """Riley, the demo reviewer, issued the demo cases, so someone else must decide the appeal."""
+    return ReviewerFactory(email="quinn@example.test", display_name="Quinn Reviewer")
+
+
+@pytest.fixture
+def proof_pdf(tmp_path) -> str:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    path = tmp_path / "residence-permit.pdf"
+    with path.open("wb") as file:
+        writer.write(file)
+    return str(path)
+
+
+def _page_for(browser: Browser, base_url: str, errors: list[str]) -> Page:
+    """A page in its own browser context: a second person with their own session."""
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return page
+
+
+def test_an_appeal_from_filing_to_a_complete_reversal(
+    page: Page,
+    browser: Browser,
+    base_url: str,
+    suspension: EnforcementAction,
+    second_reviewer: User,
+    proof_pdf: str,
+    console_errors: list[str],
+):
+    assert suspension.decided_by.email == DEMO_REVIEWER != second_reviewer.email
+    case_url = suspension.get_absolute_url()
+    notices = list(suspension.client_notices.all())
+
+    # --- The freelancer files an appeal with a PDF attached --------------------------------------
+    _sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/standing/$"))
+    page.goto(case_url)
+    appeal_panel = page.locator("#appeal")
+    expect(appeal_panel.get_by_role("button", name="Send my appeal")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    appeal_panel.get_by_label(re.compile("Why is this decision wrong")).fill(STATEMENT)
+    appeal_panel.get_by_label("Lift the action completely").check()
+    appeal_panel.get_by_label(re.compile("Supporting documents")).set_input_files(proof_pdf)
+    appeal_panel.get_by_role("button", name="Send my appeal").click()
+
+    expect(page.get_by_text("We received your appeal.")).to_be_visible()
+    expect(page.locator("#appeal").get_by_text("residence-permit.pdf")).to_be_visible()
+    appeal = Appeal.objects.get(action=suspension)
+    assert appeal.attachments.get().content_type == "application/pdf"
+    assert_no_axe_violations(page)
+
+    # --- A reviewer who did not take the original decision opens it from the list ----------------
+    reviewer_errors: list[str] = []
+    reviewer = _page_for(browser, base_url, reviewer_errors)
+    _sign_in(reviewer, second_reviewer.email, PASSWORD)
+    reviewer.get_by_role("link", name="Appeals", exact=True).click()
+    expect(reviewer.get_by_role("heading", level=1)).to_have_text("Appeals to review")
+    assert_no_axe_violations(reviewer)
+
+    reviewer.get_by_role("link", name=f"Appeal #{appeal.pk}").click()
+    expect(reviewer.get_by_role("heading", level=1)).to_contain_text(f"Appeal #{appeal.pk}")
+    expect(reviewer.get_by_text(STATEMENT)).to_be_visible()
+    expect(reviewer.get_by_role("link", name="residence-permit.pdf")).to_be_visible()
+    expect(reviewer.get_by_text("Internal — never shown to the freelancer").first).to_be_visible()
+    expect(reviewer.get_by_text("You took the original decision")).to_have_count(0)
+    assert_no_axe_violations(reviewer)
+
+    # A canned reply, edited, kept as an internal note.
+    macro = Macro.objects.get(title="Ask for proof of address")
+    reviewer.get_by_label(re.compile("Insert a canned reply")).select_option(label=macro.title)
+    message_box = reviewer.get_by_label(re.compile(r"^Message"))
+    expect(message_box).to_have_value(macro.body)
+    message_box.fill(INTERNAL_NOTE)
+    reviewer.get_by_role("checkbox", name="Internal note (never shown to the freelancer)").check()
+    reviewer.get_by_role("button", name="Send", exact=True).click()
+    expect(reviewer.get_by_text("Internal note added.")).to_be_visible()
+    expect(reviewer.get_by_text("Internal note — never shown to the freelancer")).to_be_visible()
+
+    reviewer.get_by_label("What do you need from the freelancer?").fill(QUESTION)
+    reviewer.get_by_role("button", name="Send the question").click()
+    expect(
+        reviewer.get_by_text("Question sent. The clock pauses until they answer.")
+    ).to_be_visible()
+    expect(reviewer.locator("#appeal-status")).to_contain_text("Waiting for the freelancer")
+
+    # --- The freelancer answers; the internal note never reaches them ----------------------------
+    page.goto(case_url)
+    expect(page.get_by_text(QUESTION)).to_be_visible()
+    page.get_by_label("Your answer to the question above").fill(ANSWER)
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.get_by_text("A reviewer is looking at your appeal.")).to_be_visible()
+    assert INTERNAL_NOTE not in page.content()
+
+    # --- The reviewer overturns with reasons ----------------------------------------------------
+    reviewer.reload()
+    expect(reviewer.get_by_text(ANSWER)).to_be_visible()
+    reviewer.get_by_role("radio", name="Overturned: the action is lifted").check()
+    reviewer.get_by_label(re.compile("Reasons, written for the freelancer")).fill(REASONS)
+    cited = suspension.primary_version()
+    expect(reviewer.get_by_role("checkbox", name=str(cited), exact=True)).to_be_checked()
+    reviewer.get_by_role("button", name="Record the decision").click()
+    expect(reviewer.get_by_text("Decision recorded and the freelancer notified.")).to_be_visible()
+    expect(
+        reviewer.get_by_role("heading", name=re.compile("^Decision: Overturned"))
+    ).to_be_visible()
+
+    # --- The freelancer sees the decision, the reasons, the funds and the corrections -----------
+    page.goto(case_url)
+    decision = page.locator(".appeal-decision")
+    expect(decision.get_by_role("heading", name="The decision on your appeal")).to_be_visible()
+    expect(decision).to_contain_text("Overturned: the action is lifted")
+    expect(decision).to_contain_text(REASONS)
+    released = f"{floatformat(suspension.funds_held_amount, '2g')} {suspension.funds_currency}"
+    expect(decision).to_contain_text(f"{released} released")
+    expect(decision.get_by_text("Correction sent on")).to_have_count(len(notices))
+    for notice in notices:
+        expect(decision).to_contain_text(notice.client_name)
+    expect(page.locator("#status-panel")).to_contain_text("This action was lifted")
+    assert INTERNAL_NOTE not in page.content()
+    assert_no_axe_violations(page)
+
+    # --- ...and the decision in the inbox --------------------------------------------------------
+    page.get_by_role("link", name=re.compile(r"^Inbox")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inbox")
+    expect(
+        page.get_by_role("link", name=f"Decision on your appeal #{appeal.pk}: Overturned")
+    ).to_be_visible()
+    assert_no_axe_violations(page)
+
+    assert csp_violations(console_errors) == []
+    assert csp_violations(reviewer_errors) == []
+    reviewer.context.close()
+
+
+def test_the_original_decider_reads_the_appeal_but_cannot_decide_it(
+    page: Page, suspension: EnforcementAction, console_errors: list[str]
+):
+    appeal, _created = file_appeal(
+        suspension,
+        statement=STATEMENT,
+        requested_outcome=Appeal.RequestedOutcome.LIFT,
+        uploads=[],
+        filed_by=suspension.account,
+    )
+
+    _sign_in(page, DEMO_REVIEWER, DEMO_PASSWORD)
+    page.goto(reverse("appeals:review-detail", args=[appeal.pk]))
+
+    expect(
+        page.get_by_role("heading", name="You took the original decision on this action")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Record the decision")).to_have_count(0)
+    expect(page.get_by_text("Internal — never shown to the freelancer").first).to_be_visible()
+    assert_no_axe_violations(page)
+    assert csp_violations(console_errors) == []
