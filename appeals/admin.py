@@ -4,7 +4,19 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from accounts.models import ReviewerProfile, User
-from appeals.models import Appeal, AppealEvent, Macro, Message, Queue, RoutingRule
+from appeals import sla
+from appeals.models import (
+    Appeal,
+    AppealEvent,
+    Calendar,
+    Holiday,
+    Macro,
+    Message,
+    Queue,
+    RoutingRule,
+    SlaPolicy,
+    WorkingInterval,
+)
 from appeals.routing import shadowing_rule
 
 
@@ -257,3 +269,49 @@ class ReviewerProfileAdmin(admin.ModelAdmin):
         if db_field.name == "user":
             kwargs["queryset"] = _reviewer_accounts()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- SLA: leads edit calendars and policies; open appeals follow the change -------------------
+
+
+class WorkingIntervalInline(admin.TabularInline):
+    model = WorkingInterval
+    extra = 1
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
+@admin.register(Calendar)
+class CalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone"]
+    inlines = [WorkingIntervalInline, HolidayInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            # Intervals and holidays are saved by now: recompute with the new working time.
+            changed = sla.recompute_for_calendar(form.instance, actor=request.user)
+            self.message_user(request, f"Deadlines recomputed for {changed} open appeal(s).")
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "queue",
+        "priority",
+        "time_basis",
+        "first_response_minutes",
+        "decision_minutes",
+        "warning_percent",
+        "escalation",
+    ]
+    list_filter = ["queue", "time_basis", "escalation"]
+    list_select_related = ["queue"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = sla.recompute_for_policy(obj, actor=request.user)
+        self.message_user(request, f"Deadlines recomputed for {changed} open appeal(s).")

@@ -43,6 +43,8 @@ _ONE_MICROSECOND = timedelta(microseconds=1)
 _MICROSECONDS_PER_DAY = 86_400_000_000
 # Day 0 of the internal day count. 0001-01-01 is a Monday, so day n has weekday n % 7.
 _EPOCH = datetime(1, 1, 1)
+_EPOCH_UTC = _EPOCH.replace(tzinfo=UTC)
+_ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
 
 
@@ -157,8 +159,10 @@ class Calendar:
     _plan: _WeekPlan = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Accept any iterables, so a calendar built from database rows stays hashable.
-        object.__setattr__(self, "hours", tuple(self.hours))
+        # Accept any iterables, so a calendar built from database rows stays hashable, and
+        # sort them, so that equal calendars compare equal whatever the order of their rows.
+        hours = sorted(self.hours, key=lambda hours: (hours.weekday, hours.start, hours.end))
+        object.__setattr__(self, "hours", tuple(hours))
         object.__setattr__(self, "holidays", frozenset(self.holidays))
         try:
             zone = ZoneInfo(self.time_zone)
@@ -357,48 +361,53 @@ def _constant_offset_stretches(calendar: Calendar, start: int) -> Iterator[tuple
     microseconds. Some boundaries are not offset changes (a fixed-offset zone gets one every
     year or two); that is harmless, the next range simply has the same offset.
     """
-    zone = calendar._plan.zone
-    cursor = start
+    cursor, offset = start, _offset_microseconds(calendar._plan.zone, start)
     while True:
-        following = _next_offset_boundary(calendar.time_zone, cursor)
-        yield cursor, following, _offset_microseconds(zone, cursor)
-        cursor = following
+        following, following_offset = _next_offset_change(calendar.time_zone, cursor, offset)
+        yield cursor, following, offset
+        cursor, offset = following, following_offset
 
 
-def _next_offset_boundary(zone_key: str, instant: int) -> int:
-    year = _utc_datetime(instant).year
+def _next_offset_change(zone_key: str, instant: int, offset: int) -> tuple[int, int]:
+    """The first offset change after `instant` and the offset from then on, or failing one
+    within a year or two, a boundary at which `offset` simply continues."""
+    year = date.fromordinal(instant // _MICROSECONDS_PER_DAY + 1).year
     for candidate_year in (year, year + 1):
-        changes = _offset_changes(zone_key, candidate_year)
-        index = bisect.bisect_right(changes, instant)
-        if index < len(changes):
-            return changes[index]
-    return _utc_microseconds(datetime(year + 2, 1, 1, tzinfo=UTC))
+        for change, new_offset in _offset_changes(zone_key, candidate_year):
+            if change > instant:
+                return change, new_offset
+    return (date(year + 2, 1, 1).toordinal() - 1) * _MICROSECONDS_PER_DAY, offset
 
 
 @lru_cache(maxsize=1024)
-def _offset_changes(zone_key: str, year: int) -> tuple[int, ...]:
-    """UTC instants in (1 January `year`, 1 January `year + 1`] where the UTC offset changes.
+def _offset_changes(zone_key: str, year: int) -> tuple[tuple[int, int], ...]:
+    """When the zone's UTC offset changes in (1 January `year`, 1 January `year + 1`] (UTC).
 
-    Each is the first microsecond with the new offset. Sampled daily (see the module
-    docstring for why a day is fine-grained enough), then bisected to the microsecond.
+    Each change is (first microsecond with the new offset, new offset). Sampled daily (see the
+    module docstring for why a day is fine-grained enough), then bisected to the microsecond.
     """
     zone = ZoneInfo(zone_key)
-    first = _utc_microseconds(datetime(year, 1, 1, tzinfo=UTC))
-    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    # UTC readings labelled with the zone: the argument zone.fromutc expects. Arithmetic
+    # between datetimes sharing a tzinfo is plain wall-clock arithmetic, as wanted here.
+    previous = datetime(year, 1, 1, tzinfo=zone)
+    previous_offset = zone.fromutc(previous).utcoffset()
     changes = []
-    previous, previous_offset = first, _offset_microseconds(zone, first)
-    for day in range(1, days + 1):
-        sample = first + day * _MICROSECONDS_PER_DAY
-        offset = _offset_microseconds(zone, sample)
+    for _ in range((date(year + 1, 1, 1) - date(year, 1, 1)).days):
+        sample = previous + _ONE_DAY
+        offset = zone.fromutc(sample).utcoffset()
         if offset != previous_offset:
             same, different = previous, sample
-            while different - same > 1:
-                middle = (same + different) // 2
-                if _offset_microseconds(zone, middle) == previous_offset:
+            while different - same > _ONE_MICROSECOND:
+                middle = same + (different - same) // 2
+                if zone.fromutc(middle).utcoffset() == previous_offset:
                     same = middle
                 else:
                     different = middle
-            changes.append(different)
+            new_offset = zone.fromutc(different).utcoffset()
+            assert new_offset is not None  # a ZoneInfo always has an offset
+            changes.append(
+                (_utc_microseconds(different.replace(tzinfo=UTC)), new_offset // _ONE_MICROSECOND)
+            )
         previous, previous_offset = sample, offset
     return tuple(changes)
 
@@ -408,17 +417,19 @@ def _sorted_pauses(pauses: Sequence[Pause]) -> list[Pause]:
 
 
 def _offset_microseconds(zone: ZoneInfo, instant: int) -> int:
-    offset = _utc_datetime(instant).astimezone(zone).utcoffset()
+    # zone.fromutc is the conversion astimezone performs, minus a detour several times slower.
+    utc_reading = (_EPOCH + timedelta(microseconds=instant)).replace(tzinfo=zone)
+    offset = zone.fromutc(utc_reading).utcoffset()
     assert offset is not None  # a ZoneInfo always has an offset
     return offset // _ONE_MICROSECOND
 
 
 def _utc_microseconds(moment: datetime) -> int:
-    return (moment.astimezone(UTC).replace(tzinfo=None) - _EPOCH) // _ONE_MICROSECOND
+    return (moment - _EPOCH_UTC) // _ONE_MICROSECOND
 
 
 def _utc_datetime(instant: int) -> datetime:
-    return (_EPOCH + timedelta(microseconds=instant)).replace(tzinfo=UTC)
+    return _EPOCH_UTC + timedelta(microseconds=instant)
 
 
 def _require_aware(moment: datetime, name: str) -> None:

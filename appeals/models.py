@@ -60,10 +60,11 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
                 queryset=(
                     AppealEvent.objects.select_related("actor")
                     if internal
-                    else AppealEvent.objects.status_changes().select_related("actor")
+                    else AppealEvent.objects.for_freelancer().select_related("actor")
                 ),
             ),
             Prefetch("decided_versions", queryset=RuleVersion.objects.select_related("rule")),
+            "clocks",
         )
 
 
@@ -104,7 +105,10 @@ class Appeal(models.Model):
         Status.IN_REVIEW: frozenset(
             {Status.AWAITING_FREELANCER, Status.SECOND_REVIEW, Status.DECIDED, Status.WITHDRAWN}
         ),
-        Status.AWAITING_FREELANCER: frozenset({Status.IN_REVIEW, Status.WITHDRAWN}),
+        # A reviewer may decide without the answer (e.g. the freelancer never replies).
+        Status.AWAITING_FREELANCER: frozenset(
+            {Status.IN_REVIEW, Status.SECOND_REVIEW, Status.DECIDED, Status.WITHDRAWN}
+        ),
         Status.SECOND_REVIEW: frozenset({Status.DECIDED, Status.IN_REVIEW, Status.WITHDRAWN}),
         Status.DECIDED: frozenset(),
         Status.WITHDRAWN: frozenset(),
@@ -236,11 +240,31 @@ class Appeal(models.Model):
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
 
+    def clock(self, kind: str) -> AppealClock | None:
+        """The SLA clock of that kind (uses the `clocks` prefetch when present)."""
+        return next((c for c in self.clocks.all() if c.kind == kind), None)
+
     def reply_expected_by(self):
-        return self.submitted_at + timedelta(days=settings.APPEAL_REPLY_TARGET_DAYS)
+        """When the freelancer can expect a first reply: None while the clock is paused."""
+        return self._expected_by(AppealClock.Kind.FIRST_RESPONSE, settings.APPEAL_REPLY_TARGET_DAYS)
 
     def decision_expected_by(self):
-        return self.submitted_at + timedelta(days=settings.APPEAL_DECISION_TARGET_DAYS)
+        """When the freelancer can expect a decision: None while the clock is paused."""
+        return self._expected_by(AppealClock.Kind.DECISION, settings.APPEAL_DECISION_TARGET_DAYS)
+
+    @property
+    def first_response_clock(self) -> AppealClock | None:
+        return self.clock(AppealClock.Kind.FIRST_RESPONSE)
+
+    @property
+    def decision_clock(self) -> AppealClock | None:
+        return self.clock(AppealClock.Kind.DECISION)
+
+    def _expected_by(self, kind: str, default_days: int):
+        clock = self.clock(kind)
+        if clock is None:
+            return self.submitted_at + timedelta(days=default_days)
+        return clock.due_at
 
     def needs_second_review(self) -> bool:
         """Upholding a permanent termination is final only after a second reviewer approves."""
@@ -283,9 +307,16 @@ class Appeal(models.Model):
 
 
 class AppealEventQuerySet(models.QuerySet["AppealEvent"]):
-    def status_changes(self) -> AppealEventQuerySet:
-        """What the freelancer's timeline shows; routing and assignment are internal."""
-        return self.filter(kind=AppealEvent.Kind.STATUS)
+    def for_freelancer(self) -> AppealEventQuerySet:
+        """What the freelancer's timeline shows: status changes and the clock's pauses.
+        Routing, assignment and escalation are internal."""
+        return self.filter(
+            kind__in=[
+                AppealEvent.Kind.STATUS,
+                AppealEvent.Kind.CLOCK_PAUSED,
+                AppealEvent.Kind.CLOCK_RESUMED,
+            ]
+        )
 
 
 class AppealEvent(models.Model):
@@ -326,6 +357,8 @@ class AppealEvent(models.Model):
         return f"{self.from_status or '—'} → {self.to_status}"
 
     def to_label(self) -> str:
+        if self.kind != self.Kind.STATUS:
+            return self.get_kind_display()
         return Appeal.Status(self.to_status).label
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -174,8 +175,7 @@ def _member_queues_with_counts(reviewer: User) -> list[Queue]:
     )
 
 
-def _counts_context(reviewer: User, queues: list[Queue] | None = None) -> dict:
-    queues = _member_queues_with_counts(reviewer) if queues is None else queues
+def _counts_context(reviewer: User, queues: list[Queue]) -> dict:
     return {
         "queues": queues,
         "assigned_total": Appeal.objects.filter(
@@ -217,21 +217,13 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     assigned_cursor = Cursor.decode(request.GET.get("assigned_cursor"))
     waiting_cursor = Cursor.decode(request.GET.get("cursor"))
 
-    assigned = keyset_page(
-        _queue_rows(_filtered(Appeal.objects.filter(assigned_to=reviewer), filters)).filter(
-            status__in=OPEN_STATUSES
-        ),
-        assigned_cursor,
-        size,
+    held_by_reviewer = Appeal.objects.filter(assigned_to=reviewer, status__in=OPEN_STATUSES)
+    waiting_in_their_queues = Appeal.objects.filter(
+        _waiting_in_queue(), queue_id__in=[queue.pk for queue in queues]
     )
+    assigned = keyset_page(_queue_rows(_filtered(held_by_reviewer, filters)), assigned_cursor, size)
     waiting = keyset_page(
-        _queue_rows(
-            _filtered(Appeal.objects.filter(_waiting_in_queue()), filters).filter(
-                queue_id__in=[queue.pk for queue in queues]
-            )
-        ),
-        waiting_cursor,
-        size,
+        _queue_rows(_filtered(waiting_in_their_queues, filters)), waiting_cursor, size
     )
     params = request.GET
     context = _counts_context(reviewer, queues) | {
@@ -249,13 +241,6 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "profile": _own_profile(reviewer),
     }
     return render(request, "appeals/queue.html", context)
-
-
-def _back_to_queue(request: HttpRequest) -> HttpResponse:
-    url = reverse("appeals:queue")
-    if request.htmx and not request.htmx.boosted:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 @require_POST
@@ -291,16 +276,17 @@ def set_availability(request: HttpRequest) -> HttpResponse:
     form = AvailabilityForm(request.POST)
     if form.is_valid():
         available = form.is_available()
-        profile, _ = ReviewerProfile.objects.update_or_create(
-            user=request.user, defaults={"is_available": available}
-        )
-        # Routing skips away reviewers, so leads need to know when and by whom it was switched.
-        record_audit(
-            actor=request.user,
-            verb="reviewer.available" if available else "reviewer.away",
-            obj=profile,
-            summary=f"{request.user} is now {'available' if available else 'away'}.",
-        )
+        with transaction.atomic():
+            profile, _ = ReviewerProfile.objects.update_or_create(
+                user=request.user, defaults={"is_available": available}
+            )
+            # Routing skips away reviewers: leads need to know when and by whom it was switched.
+            record_audit(
+                actor=request.user,
+                verb="reviewer.available" if available else "reviewer.away",
+                obj=profile,
+                summary=f"{request.user} is now {'available' if available else 'away'}.",
+            )
         if not (request.htmx and not request.htmx.boosted):
             messages.success(
                 request,

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import ReviewerProfile, User
+from appeals import sla
 from appeals.models import Appeal, AppealEvent, Queue, RoutingRule
 
 REVIEW_PERMISSION = "accounts.review_appeals"
@@ -228,6 +229,7 @@ def route_appeal(appeal_id: int) -> Appeal | None:
         Appeal.objects.filter(pk=appeal.pk).update(**updates)
         for name, value in updates.items():
             setattr(appeal, name, value)
+        sla.recompute_clocks(appeal, reason=f"Deadlines set by the policy of {queue.name}.")
         return appeal
 
 
@@ -250,9 +252,8 @@ def _claimable_for(reviewer, profile: ReviewerProfile):
         routed_at__isnull=False,
         queue__members=reviewer,
     ).exclude(original_decider=reviewer)
-    if profile.languages:
-        appeals = appeals.filter(Q(language="") | Q(language__in=profile.languages))
-    return appeals
+    # Same rule as routing (ReviewerProfile.speaks): appeals in a language the reviewer lists.
+    return appeals.filter(Q(language="") | Q(language__in=profile.languages))
 
 
 def claim_next(reviewer) -> Appeal | None:
@@ -300,7 +301,9 @@ def claim_appeal(appeal: Appeal, reviewer) -> Appeal:
 def _locked_profile(reviewer) -> ReviewerProfile:
     if not reviewer.has_perm(REVIEW_PERMISSION):
         raise ClaimRefused("Only reviewers can claim appeals.")
-    profile, _ = ReviewerProfile.objects.get_or_create(user=reviewer)
+    profile, _ = ReviewerProfile.objects.get_or_create(
+        user=reviewer, defaults={"languages": [reviewer.preferred_language]}
+    )
     profile = ReviewerProfile.objects.select_for_update().get(pk=profile.pk)
     if not profile.is_available:
         raise ClaimRefused("You are marked away. Switch to available to claim appeals.")
@@ -342,6 +345,15 @@ def renew_lease(appeal: Appeal, reviewer) -> None:
     expires = timezone.now() + lease_duration()
     if Appeal.objects.filter(pk=appeal.pk, assigned_to=reviewer).update(lease_expires_at=expires):
         appeal.lease_expires_at = expires
+
+
+def renew_lease_after_reply(appeal: Appeal) -> None:
+    """The freelancer answered: the holder's lease starts afresh (it does not lapse while the
+    appeal waits for the freelancer)."""
+    if appeal.assigned_to_id is not None:
+        Appeal.objects.filter(pk=appeal.pk).update(
+            lease_expires_at=timezone.now() + lease_duration()
+        )
 
 
 def release_appeal(appeal: Appeal, *, by, reason: str = "") -> Appeal:

@@ -6,12 +6,21 @@ import logging
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appeals.models import Appeal, AppealEvent, Attachment, InvalidTransition, Message
+from appeals import routing, sla
+from appeals.models import (
+    Appeal,
+    AppealClock,
+    AppealEvent,
+    Attachment,
+    InvalidTransition,
+    Message,
+)
 from appeals.uploads import CleanUpload
 from enforcement import services as enforcement_services
 from enforcement.models import EnforcementAction, RuleVersion
@@ -71,6 +80,7 @@ def file_appeal(
                 region=filed_by.country,
             )
             stored = _store_attachments(appeal, uploads, uploaded_by=filed_by)
+            sla.start_clocks(appeal)
             AppealEvent.objects.create(
                 appeal=appeal,
                 actor=filed_by,
@@ -116,6 +126,7 @@ def withdraw_appeal(appeal: Appeal, *, by, reason: str = "") -> Appeal:
         appeal.transition(Appeal.Status.WITHDRAWN, actor=by, reason=reason or "Withdrawn.")
     except InvalidTransition as exc:
         raise AppealRefused(str(exc)) from exc
+    sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
     return appeal
 
 
@@ -146,6 +157,9 @@ def post_message(
     else:
         _require_reviewer(author)
         kind = Message.Kind.INTERNAL_NOTE if internal else Message.Kind.MESSAGE
+        if not internal:
+            # Only the claim holder speaks to the freelancer; any reviewer may add a note.
+            _require_claim(appeal, author)
 
     message = Message.objects.create(appeal=appeal, author=author, kind=kind, body=body)
     _store_attachments(appeal, uploads, uploaded_by=author, message=message)
@@ -154,7 +168,10 @@ def post_message(
         appeal.transition(
             Appeal.Status.IN_REVIEW, actor=author, reason="The freelancer answered the request."
         )
+        sla.resume_clocks(appeal, actor=author)
+        routing.renew_lease_after_reply(appeal)
     elif kind == Message.Kind.MESSAGE and not is_freelancer:
+        sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE)
         if appeal.status == Appeal.Status.SUBMITTED:
             appeal.transition(Appeal.Status.IN_REVIEW, actor=author, reason="Review started.")
         _notify_freelancer(
@@ -175,12 +192,16 @@ def request_information(appeal: Appeal, *, reviewer, question: str) -> Message:
     question = question.strip()
     if not question:
         raise AppealRefused({"question": "Write the question for the freelancer."})
+    _require_claim(appeal, reviewer)
     try:
         appeal.transition(
             Appeal.Status.AWAITING_FREELANCER, actor=reviewer, reason="Information requested."
         )
     except InvalidTransition as exc:
         raise AppealRefused(str(exc)) from exc
+    # The question is the first response; the decision clock waits for the answer.
+    sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE)
+    sla.pause_clocks(appeal, actor=reviewer)
     message = Message.objects.create(
         appeal=appeal, author=reviewer, kind=Message.Kind.INFO_REQUEST, body=question
     )
@@ -237,6 +258,7 @@ def decide_appeal(
         )
     if errors:
         raise AppealRefused(errors)
+    _require_claim(appeal, decided_by)
 
     fields = {"outcome": outcome, "decision_reasons": reasons.strip(), "proposed_by": decided_by}
     try:
@@ -249,6 +271,7 @@ def decide_appeal(
                 **fields,
             )
             appeal.decided_versions.set(versions)
+            sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE)
             return appeal
         appeal.transition(
             Appeal.Status.DECIDED,
@@ -261,6 +284,7 @@ def decide_appeal(
     except InvalidTransition as exc:
         raise AppealRefused(str(exc)) from exc
     appeal.decided_versions.set(versions)
+    sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
     try:
         _apply_outcome(
             appeal,
@@ -294,6 +318,7 @@ def approve_decision(appeal: Appeal, *, approver) -> Appeal:
         )
     except InvalidTransition as exc:
         raise AppealRefused(str(exc)) from exc
+    sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
     _notify_decision(appeal)
     return appeal
 
@@ -331,6 +356,27 @@ def return_decision(appeal: Appeal, *, approver, reason: str) -> Appeal:
 
 
 # --- Helpers --------------------------------------------------------------------------------------
+
+
+def _require_claim(appeal: Appeal, reviewer) -> None:
+    """Only the reviewer holding the claim works the appeal (and their activity renews it).
+
+    A claim that lapsed (no activity for APPEAL_LEASE_MINUTES) or was released or reassigned
+    is gone: the former holder's action is refused until they claim the appeal again.
+    """
+    holder_id = (
+        Appeal.objects.select_for_update().values_list("assigned_to", flat=True).get(pk=appeal.pk)
+    )
+    if holder_id == reviewer.pk:
+        routing.renew_lease(appeal, reviewer)
+        return
+    if holder_id is None:
+        raise AppealRefused(
+            "You do not hold this appeal: claim it first. If you held it, your claim ended "
+            "(released, reassigned, or no activity for "
+            f"{settings.APPEAL_LEASE_MINUTES} minutes), so nothing was recorded."
+        )
+    raise AppealRefused("Another reviewer holds this appeal, so nothing was recorded.")
 
 
 def _require_reviewer(user) -> None:

@@ -66,7 +66,8 @@ def _compute(clock: AppealClock, policy: SlaPolicy | None, calendar) -> None:
     """Set due_at and warn_at from the start, the target and the pauses (None while paused)."""
     target = policy.target(clock.kind) if policy else default_target(clock.kind)
     warning_share = (policy.warning_percent if policy else 25) / 100
-    pauses = [business_time.Pause(start=p.started_at, end=p.ended_at) for p in clock.pauses.all()]
+    saved_pauses = clock.pauses.all() if clock.pk else []
+    pauses = [business_time.Pause(start=p.started_at, end=p.ended_at) for p in saved_pauses]
     clock.policy = policy
     clock.due_at = business_time.deadline_with_pauses(clock.started_at, target, calendar, pauses)
     clock.warn_at = business_time.deadline_with_pauses(

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from appeals import routing
+from appeals import routing, sla
 
 
 @shared_task(acks_late=True)
@@ -20,3 +20,9 @@ def redrive_unrouted_appeals() -> int:
 @shared_task
 def expire_appeal_leases() -> int:
     return routing.expire_leases()
+
+
+@shared_task
+def sweep_sla_clocks() -> tuple[int, int]:
+    """Warnings and breaches, recorded once each; runs every 10 seconds from beat."""
+    return sla.sweep()

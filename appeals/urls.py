@@ -18,6 +18,8 @@ urlpatterns = [
         name="review-request-info",
     ),
     path("staff/appeals/<int:pk>/decide/", views.review_decide, name="review-decide"),
+    path("staff/appeals/<int:pk>/claim/", views.review_claim, name="review-claim"),
+    path("staff/appeals/<int:pk>/release/", views.review_release, name="review-release"),
     path("staff/appeals/<int:pk>/approve/", views.review_approve, name="review-approve"),
     path("staff/appeals/<int:pk>/return/", views.review_return, name="review-return"),
     path("staff/appeals/<int:pk>/macro/", views.macro_insert, name="macro-insert"),

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import freelancer_required, signed_in, staff_required
-from appeals import services
+from appeals import routing, services
 from appeals.forms import (
     AppealForm,
     DecisionForm,
@@ -175,7 +175,7 @@ def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
     return get_object_or_404(
         Appeal.objects.for_reviewer(request.user)
         .with_thread(internal=True)
-        .select_related("action__account", "freelancer"),
+        .select_related("action__account", "freelancer", "assigned_to", "queue"),
         pk=pk,
     )
 
@@ -361,6 +361,32 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Decision recorded and the freelancer notified.")
             return _after_review_post(request, appeal)
     return _render_review(request, appeal, status=422, decision_form=form)
+
+
+@require_POST
+@staff_required(REVIEW)
+def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_reviewer(request, pk)
+    try:
+        routing.claim_appeal(appeal, request.user)
+    except routing.ClaimRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "You hold this appeal now. Activity keeps your claim.")
+    return _after_review_post(request, appeal)
+
+
+@require_POST
+@staff_required(REVIEW)
+def review_release(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_reviewer(request, pk)
+    try:
+        routing.release_appeal(appeal, by=request.user, reason="Released by the holder.")
+    except routing.ClaimRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "You released this appeal; it is back in its queue.")
+    return _after_review_post(request, appeal)
 
 
 @require_POST

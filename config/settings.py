@@ -233,6 +233,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "appeals.tasks.redrive_unrouted_appeals",
         "schedule": timedelta(seconds=30),
     },
+    "sweep-sla-clocks": {
+        "task": "appeals.tasks.sweep_sla_clocks",
+        "schedule": timedelta(seconds=env_int("SLA_SWEEP_SECONDS", 10, minimum=1)),
+    },
     "expire-appeal-leases": {
         "task": "appeals.tasks.expire_appeal_leases",
         "schedule": timedelta(seconds=30),

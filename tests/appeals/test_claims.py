@@ -434,6 +434,13 @@ def test_two_overlapping_lease_sweeps_expire_each_claim_once(queue):
 # --- Concurrency: 16 reviewers' threads, 2,000 appeals --------------------------------------------
 
 
+def _analyze() -> None:
+    """Fresh statistics after a bulk insert, as autovacuum would gather in production; without
+    them PostgreSQL plans the claim query for an empty table and each claim reads them all."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE appeals_appeal, appeals_queue, appeals_queue_members")
+
+
 def _claim_until_refused(reviewer_id: int) -> list[int]:
     """Click "claim next" until the queue is empty or the reviewer is full."""
     reviewer = User.objects.get(pk=reviewer_id)  # one instance per thread
@@ -469,6 +476,7 @@ def test_sixteen_threads_claim_two_thousand_appeals_each_exactly_once_within_cap
     # Two threads per reviewer: the same person clicking twice at once must not pass capacity.
     reviewers = [make_reviewer(capacity=250, queues=[queue]) for _ in range(8)]
     appeals = bulk_queued_appeals(2000, queue=queue)
+    _analyze()
 
     claimed = _in_threads(16, lambda i: _claim_until_refused(reviewers[i % 8].pk))
 
@@ -487,6 +495,7 @@ def test_four_reviewers_clicking_in_four_threads_each_never_pass_their_capacity(
     queue = make_queue("Everything")
     reviewers = [make_reviewer(capacity=100, queues=[queue]) for _ in range(4)]
     bulk_queued_appeals(600, queue=queue)
+    _analyze()
 
     claimed = _in_threads(16, lambda i: _claim_until_refused(reviewers[i % 4].pk))
 
@@ -497,3 +506,24 @@ def test_four_reviewers_clicking_in_four_threads_each_never_pass_their_capacity(
     assert load == Counter({reviewer.pk: 100 for reviewer in reviewers})
     assert Appeal.objects.filter(assigned_to__isnull=True).count() == 200
     _assert_each_appeal_claimed_at_most_once()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_routing_and_claiming_at_the_same_time_never_pass_a_reviewers_capacity():
+    queue = routing.fallback_queue()
+    reviewer = make_reviewer(capacity=5, queues=[queue])
+    bulk_queued_appeals(20, queue=queue)
+    unrouted = [appeal.pk for appeal in bulk_queued_appeals(40, queue=None)]
+
+    def work(i: int) -> None:
+        if i % 2:
+            _claim_until_refused(reviewer.pk)
+        else:
+            for appeal_id in unrouted[i // 2 :: 4]:
+                routing.route_appeal(appeal_id)
+
+    _in_threads(8, work)
+
+    assert not Appeal.objects.filter(routed_at__isnull=True).exists()
+    assert Appeal.objects.filter(assigned_to=reviewer).count() == 5
+    assert AppealEvent.objects.filter(kind__in=[Kind.ASSIGNED, Kind.CLAIMED]).count() == 5

@@ -410,7 +410,7 @@ def test_an_empty_answer_is_shown_again_with_its_error(signed_in, conversation):
 def test_the_timeline_lists_every_status_change_with_its_time_and_reason(signed_in, conversation):
     panel = _panel(_page(signed_in, conversation.action))
     timeline = panel[panel.index("What happened to your appeal") :]
-    for event in conversation.events.status_changes():
+    for event in conversation.events.for_freelancer():
         assert escape(event.to_label()) in timeline
         assert _shown(event.at) in timeline
         assert escape(event.reason) in timeline
