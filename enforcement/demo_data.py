@@ -805,6 +805,9 @@ class PersonSpec:
 DEMO_FREELANCER = "amara@demo.recourse.test"
 SECOND_FREELANCER = "jonas@demo.recourse.test"
 DEMO_REVIEWER = "riley@demo.recourse.test"
+# Took the original decisions on the demo cases, so the demo reviewer and lead can decide appeals.
+DEMO_ENFORCER = "sam@demo.recourse.test"
+DEMO_LEAD = "lena@demo.recourse.test"
 DEMO_ADMIN = "admin@demo.recourse.test"
 
 PEOPLE: tuple[PersonSpec, ...] = (
@@ -827,7 +830,8 @@ PEOPLE: tuple[PersonSpec, ...] = (
         member_years=2.8,
     ),
     PersonSpec(DEMO_REVIEWER, "Riley Chen", "reviewer", "Europe/Dublin", is_staff=True),
-    PersonSpec("lena@demo.recourse.test", "Lena Novak", "lead", "Europe/Prague", is_staff=True),
+    PersonSpec(DEMO_ENFORCER, "Sam Okoro", "reviewer", "Europe/London", is_staff=True),
+    PersonSpec(DEMO_LEAD, "Lena Novak", "lead", "Europe/Prague", is_staff=True),
     PersonSpec(
         DEMO_ADMIN,
         "Ada Lindqvist",
@@ -1710,4 +1714,75 @@ MACROS: tuple[tuple[str, str], ...] = (
         "relied on for this decision. What matters is that the location on your profile is where "
         "you live and work.",
     ),
+)
+
+
+# --- Queues, reviewers and SLA policies ----------------------------------------------------------
+
+# (email, languages, capacity)
+REVIEWER_PROFILES: tuple[tuple[str, tuple[str, ...], int], ...] = (
+    (DEMO_REVIEWER, ("en", "pt", "de"), 15),
+    (DEMO_ENFORCER, ("en",), 10),
+    (DEMO_LEAD, ("en", "de"), 5),
+)
+
+SUPPORT_CALENDAR = "EU support hours"
+SUPPORT_CALENDAR_ZONE = "Europe/Dublin"
+# Monday to Friday, 09:00-12:30 and 13:30-17:30, Dublin time.
+SUPPORT_HOURS: tuple[tuple[int, str, str], ...] = tuple(
+    (day, start, end) for day in range(5) for start, end in (("09:00", "12:30"), ("13:30", "17:30"))
+)
+SUPPORT_HOLIDAYS: tuple[tuple[str, str], ...] = (
+    ("2026-12-25", "Christmas Day"),
+    ("2026-12-26", "St Stephen's Day"),
+    ("2027-01-01", "New Year's Day"),
+)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    description: str
+    priority: int
+    languages: tuple[str, ...]
+    members: tuple[str, ...]
+    # SLA policy: (time basis, first response minutes, decision minutes, escalation)
+    policy: tuple[str, int, int, str]
+    is_fallback: bool = False
+
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec(
+        "General appeals",
+        "Every appeal that no routing rule sends elsewhere.",
+        0,
+        ("en", "de", "pt"),
+        (DEMO_REVIEWER, DEMO_LEAD),
+        ("business", 16 * 60, 70 * 60, "raise_priority"),
+        is_fallback=True,
+    ),
+    QueueSpec(
+        "Identity and payments",
+        "Identity mismatches, payout holds and off-platform payments: funds are at stake.",
+        1,
+        ("en", "pt", "de"),
+        (DEMO_REVIEWER, DEMO_LEAD),
+        ("business", 8 * 60, 40 * 60, "raise_priority"),
+    ),
+    QueueSpec(
+        "Terminations",
+        "Permanent terminations: a livelihood is at stake, so the clock runs round the clock.",
+        2,
+        ("en", "de"),
+        (DEMO_REVIEWER, DEMO_LEAD),
+        ("calendar", 24 * 60, 7 * 24 * 60, "raise_priority"),
+    ),
+)
+
+# (position, name, queue, conditions)
+ROUTING_RULES: tuple[tuple[int, str, str, dict], ...] = (
+    (10, "Terminations first", "Terminations", {"restriction_type": "permanent_termination"}),
+    (20, "Identity mismatch", "Identity and payments", {"reason_code": "identity-mismatch"}),
+    (30, "Off-platform payment", "Identity and payments", {"reason_code": "off-platform-payment"}),
+    (40, "Payout holds", "Identity and payments", {"restriction_type": "payout_hold"}),
 )

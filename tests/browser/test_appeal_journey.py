@@ -17,7 +17,7 @@ from accounts.models import User
 from appeals.models import Appeal, Macro
 from appeals.services import file_appeal
 from config.celery import app as celery_app
-from enforcement.demo_data import DEMO_FREELANCER, DEMO_PASSWORD, DEMO_REVIEWER
+from enforcement.demo_data import DEMO_ENFORCER, DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
 from tests.browser.conftest import assert_no_axe_violations, csp_violations
 from tests.browser.test_freelancer_journey import _sign_in
@@ -120,7 +120,7 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     proof_pdf: str,
     console_errors: list[str],
 ):
-    assert suspension.decided_by.email == DEMO_REVIEWER != second_reviewer.email
+    assert suspension.decided_by.email == DEMO_ENFORCER != second_reviewer.email
     case_url = suspension.get_absolute_url()
     notices = list(suspension.client_notices.all())
 
@@ -237,7 +237,7 @@ def test_the_original_decider_reads_the_appeal_but_cannot_decide_it(
         filed_by=suspension.account,
     )
 
-    _sign_in(page, DEMO_REVIEWER, DEMO_PASSWORD)
+    _sign_in(page, DEMO_ENFORCER, DEMO_PASSWORD)
     page.goto(reverse("appeals:review-detail", args=[appeal.pk]))
 
     expect(

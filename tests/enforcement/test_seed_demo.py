@@ -52,6 +52,9 @@ def seeded() -> str:
 def row_counts() -> dict[str, int]:
     models = [
         *apps.get_app_config("enforcement").get_models(),
+        *apps.get_app_config("appeals").get_models(),
+        apps.get_model("accounts", "ReviewerProfile"),
+        apps.get_model("appeals", "Queue").members.through,
         User,
         User.groups.through,
         EmailAddress,
@@ -307,3 +310,41 @@ def test_bulk_freelancers_do_not_touch_existing_people():
     seed(freelancers=5)
 
     assert not EnforcementAction.objects.for_account(someone).exists()
+
+
+def test_demo_queues_route_by_rule_and_run_on_the_support_calendar(seeded):
+    from appeals.models import Queue, RoutingRule, SlaPolicy
+    from appeals.routing import RoutingFacts, choose_queue
+
+    assert Queue.objects.filter(is_fallback=True).get().name == "General appeals"
+    assert set(Queue.objects.values_list("name", flat=True)) == {
+        "General appeals",
+        "Identity and payments",
+        "Terminations",
+    }
+    for queue in Queue.objects.all():
+        assert queue.members.filter(email=demo_data.DEMO_REVIEWER).exists()
+        assert queue.calendar is not None
+        assert SlaPolicy.objects.filter(queue=queue, priority=None).exists()
+    rules = list(RoutingRule.objects.select_related("queue"))
+    termination = EnforcementAction.objects.get(
+        account__email=demo_data.SECOND_FREELANCER, restriction_type="permanent_termination"
+    )
+    facts = RoutingFacts(
+        reason_code_id=termination.reason_code_id,
+        rule_id=termination.reason_code.rule_id,
+        restriction_type=termination.restriction_type,
+        automated_decision=termination.automated_decision,
+        language="de",
+        region="DE",
+        funds_held=termination.funds_still_held(),
+    )
+    assert choose_queue(facts, rules)[0].name == "Terminations"
+
+
+def test_the_demo_reviewer_did_not_decide_the_demo_cases_so_can_work_their_appeals(seeded):
+    decided = EnforcementAction.objects.filter(
+        account__email__endswith="@demo.recourse.test", decided_by__isnull=False
+    )
+    assert decided.exists()
+    assert set(decided.values_list("decided_by__email", flat=True)) == {demo_data.DEMO_ENFORCER}

@@ -13,6 +13,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -68,8 +69,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             people, people_created = seed_people()
             rules, versions, codes = seed_catalogue(published_by=people[demo_data.DEMO_ADMIN])
-            actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_REVIEWER])
+            actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_ENFORCER])
             seed_macros()
+            seed_queues(people)
         self.stdout.write(
             f"Demo data: {Rule.objects.count()} rules, "
             f"{RuleVersion.objects.published().count()} published versions, "
@@ -80,7 +82,7 @@ class Command(BaseCommand):
         if freelancers:
             result = seed_bulk_freelancers(
                 freelancers,
-                reviewer=people[demo_data.DEMO_REVIEWER],
+                reviewer=people[demo_data.DEMO_ENFORCER],
                 batch_size=batch_size,
                 progress=self.stdout.write,
             )
@@ -590,3 +592,73 @@ def seed_macros() -> int:
         _, was_created = Macro.objects.get_or_create(title=title, defaults={"body": body})
         created += was_created
     return created
+
+
+# --- Queues, reviewer profiles, calendar and SLA policies ----------------------------------------
+
+
+def seed_queues(people: dict[str, User]) -> None:
+    """Queues with members, routing rules, reviewer profiles and SLA policies (idempotent:
+    existing rows are left as leads edited them)."""
+    from accounts.models import ReviewerProfile
+    from appeals.models import Calendar, Holiday, Queue, RoutingRule, SlaPolicy, WorkingInterval
+
+    for email, languages, capacity in demo_data.REVIEWER_PROFILES:
+        ReviewerProfile.objects.get_or_create(
+            user=people[email], defaults={"languages": list(languages), "capacity": capacity}
+        )
+    calendar, created = Calendar.objects.get_or_create(
+        name=demo_data.SUPPORT_CALENDAR, defaults={"time_zone": demo_data.SUPPORT_CALENDAR_ZONE}
+    )
+    if created:
+        WorkingInterval.objects.bulk_create(
+            WorkingInterval(
+                calendar=calendar,
+                weekday=day,
+                start=clock_time.fromisoformat(start),
+                end=clock_time.fromisoformat(end),
+            )
+            for day, start, end in demo_data.SUPPORT_HOURS
+        )
+        Holiday.objects.bulk_create(
+            Holiday(calendar=calendar, date=date.fromisoformat(day), name=name)
+            for day, name in demo_data.SUPPORT_HOLIDAYS
+        )
+    queues = {}
+    for spec in demo_data.QUEUES:
+        lookup = {"is_fallback": True} if spec.is_fallback else {"name": spec.name}
+        queue, created = Queue.objects.get_or_create(
+            **lookup,
+            defaults={
+                "name": spec.name,
+                "description": spec.description,
+                "priority": spec.priority,
+                "languages": list(spec.languages),
+                "calendar": calendar,
+            },
+        )
+        if created or queue.calendar_id is None and not queue.members.exists():
+            # The migration's bare fallback queue gets the demo's calendar and members once.
+            Queue.objects.filter(pk=queue.pk).update(
+                calendar=calendar, languages=list(spec.languages), description=spec.description
+            )
+            queue.members.add(*(people[email] for email in spec.members))
+        basis, first, decision, escalation = spec.policy
+        SlaPolicy.objects.get_or_create(
+            queue=queue,
+            priority=None,
+            defaults={
+                "time_basis": basis,
+                "first_response_minutes": first,
+                "decision_minutes": decision,
+                "escalation": escalation,
+            },
+        )
+        queues[spec.name] = queue
+    for position, name, queue_name, conditions in demo_data.ROUTING_RULES:
+        if RoutingRule.objects.filter(position=position).exists():
+            continue
+        fields = dict(conditions)
+        if "reason_code" in fields:
+            fields["reason_code"] = ReasonCode.objects.get(code=fields["reason_code"])
+        RoutingRule.objects.create(position=position, name=name, queue=queues[queue_name], **fields)
