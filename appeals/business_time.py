@@ -161,7 +161,7 @@ class Calendar:
     def __post_init__(self) -> None:
         # Accept any iterables, so a calendar built from database rows stays hashable, and
         # sort them, so that equal calendars compare equal whatever the order of their rows.
-        hours = sorted(self.hours, key=lambda hours: (hours.weekday, hours.start, hours.end))
+        hours = sorted(self.hours, key=lambda interval: (interval.weekday, interval.start))
         object.__setattr__(self, "hours", tuple(hours))
         object.__setattr__(self, "holidays", frozenset(self.holidays))
         try:
@@ -218,6 +218,9 @@ class Calendar:
         return self._plan.week_total > 0
 
 
+# For policies in calendar time. (Use add_business_time with it rather than `start + duration`:
+# Python adds a timedelta to a datetime aware in a ZoneInfo zone in wall-clock time, an hour
+# off across a daylight-saving change.)
 CALENDAR_TIME = Calendar.always(time_zone="UTC")
 
 

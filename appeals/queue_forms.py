@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import TextChoices
 
 from accounts.models import User
 from appeals.models import Appeal, Queue
@@ -26,6 +27,18 @@ AGE_CHOICES = [
 ]
 
 
+class Sort(TextChoices):
+    URGENCY = "urgency", "Urgency"
+    DEADLINE = "deadline", "Decision deadline"
+
+
+class SlaState(TextChoices):
+    """The clock states worth filtering on: the ones that call for action."""
+
+    APPROACHING = "approaching", "Approaching"
+    BREACHED = "breached", "Breached"
+
+
 class QueueFilterForm(forms.Form):
     """The GET filters of the queue page. A value that does not validate is simply not applied:
     an edited or outdated link shows an unfiltered list, never an error page."""
@@ -40,6 +53,10 @@ class QueueFilterForm(forms.Form):
     age = forms.TypedChoiceField(
         choices=AGE_CHOICES, coerce=int, required=False, empty_value=None, label="Waiting"
     )
+    sla = forms.ChoiceField(
+        choices=[("", "Any state"), *SlaState.choices], required=False, label="Deadline state"
+    )
+    sort = forms.ChoiceField(choices=Sort.choices, required=False, label="Order by")
 
     def __init__(self, data: Any, *, queues: Iterable[Queue]) -> None:
         super().__init__(data, label_suffix="")
@@ -59,7 +76,14 @@ class QueueFilterForm(forms.Form):
             lookups["language"] = data["language"]
         if data.get("age"):
             lookups["older_than"] = timedelta(days=data["age"])
+        if data.get("sla"):
+            lookups["sla_state"] = data["sla"]
         return lookups
+
+    def chosen_sort(self) -> Sort:
+        """The chosen order; urgency unless a valid other one was asked for."""
+        self.is_valid()
+        return Sort(self.cleaned_data.get("sort") or Sort.URGENCY)
 
 
 class AvailabilityForm(forms.Form):

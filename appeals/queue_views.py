@@ -11,11 +11,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,9 +38,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import staff_required
 from accounts.models import ReviewerProfile, User, record_audit
-from appeals import routing
-from appeals.models import Appeal, Queue
-from appeals.queue_forms import AvailabilityForm, QueueFilterForm, ReassignForm
+from appeals import routing, sla
+from appeals.models import Appeal, AppealClock, Queue
+from appeals.queue_forms import AvailabilityForm, QueueFilterForm, ReassignForm, SlaState, Sort
 
 REVIEW = routing.REVIEW_PERMISSION
 MANAGE = "accounts.manage_queues"
@@ -64,6 +76,8 @@ class Cursor:
     submitted_at: datetime
     pk: int
 
+    ORDER: ClassVar[tuple] = URGENT_ORDER
+
     @classmethod
     def after(cls, appeal: Appeal) -> Cursor:
         return cls(appeal.priority, appeal.submitted_at, appeal.pk)
@@ -96,6 +110,66 @@ class Cursor:
         )
 
 
+_DEADLINE_CURSOR = re.compile(r"(none|[0-9]{1,18})\.([0-9]{1,18})")
+
+
+@dataclass(frozen=True)
+class DeadlineCursor:
+    """The last row shown in deadline order: the decision due date (annotated as
+    `decision_due` by `_queue_rows`), then the id.
+
+    Appeals without a due date (the clock is paused, or not set yet) come last, in id order.
+    Encoded as `microseconds-since-epoch.id` or `none.id`: two parts, so it is never mistaken
+    for an urgency cursor (three parts), and the other way round.
+    """
+
+    due_at: datetime | None
+    pk: int
+
+    ORDER: ClassVar[tuple] = (F("decision_due").asc(nulls_last=True), "id")
+
+    @classmethod
+    def after(cls, appeal: Appeal) -> DeadlineCursor:
+        return cls(appeal.decision_due, appeal.pk)
+
+    def encode(self) -> str:
+        if self.due_at is None:
+            return f"none.{self.pk}"
+        return f"{(self.due_at - _EPOCH) // timedelta(microseconds=1)}.{self.pk}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> DeadlineCursor | None:
+        match = _DEADLINE_CURSOR.fullmatch(raw or "")
+        if match is None:
+            return None
+        micros, pk = match.groups()
+        if int(pk) < 1:
+            return None
+        if micros == "none":
+            return cls(None, int(pk))
+        try:
+            due_at = _EPOCH + timedelta(microseconds=int(micros))
+        except OverflowError:
+            return None
+        return cls(due_at, int(pk))
+
+    def rows_after(self) -> Q:
+        if self.due_at is None:
+            return Q(decision_due__isnull=True, id__gt=self.pk)
+        return (
+            Q(decision_due__gt=self.due_at)
+            | Q(decision_due=self.due_at, id__gt=self.pk)
+            | Q(decision_due__isnull=True)
+        )
+
+
+# How each order of the queue page pages through its rows.
+CURSORS: dict[str, type[Cursor] | type[DeadlineCursor]] = {
+    Sort.URGENCY: Cursor,
+    Sort.DEADLINE: DeadlineCursor,
+}
+
+
 @dataclass(frozen=True)
 class KeysetPage:
     rows: list[Appeal]
@@ -103,14 +177,20 @@ class KeysetPage:
     is_first: bool
 
 
-def keyset_page(appeals: QuerySet[Appeal], cursor: Cursor | None, size: int) -> KeysetPage:
+def keyset_page(
+    appeals: QuerySet[Appeal],
+    cursor: Cursor | DeadlineCursor | None,
+    size: int,
+    *,
+    cursor_type: type[Cursor] | type[DeadlineCursor] = Cursor,
+) -> KeysetPage:
     """One page in one query: one row more than the page tells whether another page follows."""
     if cursor is not None:
         appeals = appeals.filter(cursor.rows_after())
-    rows = list(appeals.order_by(*URGENT_ORDER)[: size + 1])
+    rows = list(appeals.order_by(*cursor_type.ORDER)[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
-    next_cursor = Cursor.after(rows[-1]).encode() if has_more else None
+    next_cursor = cursor_type.after(rows[-1]).encode() if has_more else None
     return KeysetPage(rows=rows, next_cursor=next_cursor, is_first=cursor is None)
 
 
@@ -141,16 +221,51 @@ def _waiting_in_queue() -> Q:
     return Q(status__in=routing.HELD_STATUSES, assigned_to__isnull=True, routed_at__isnull=False)
 
 
-def _filtered(appeals: QuerySet[Appeal], filters: dict) -> QuerySet[Appeal]:
+def clocks_in_state(state: str, now: datetime) -> Q:
+    """Open clocks in that state, exactly as `AppealClock.state(now)` decides it.
+
+    Only clocks that have not stopped: the queue shows those (a stopped first-response clock is
+    history, not something to act on).
+    """
+    running_with_deadline = Q(
+        stopped_at__isnull=True, paused_since__isnull=True, due_at__isnull=False
+    )
+    breached = Q(breached_at__isnull=False) | Q(due_at__lte=now)
+    if state == SlaState.BREACHED:
+        return running_with_deadline & breached
+    if state == SlaState.APPROACHING:
+        warned = Q(warned_at__isnull=False) | Q(warn_at__lte=now)
+        return running_with_deadline & ~breached & warned
+    raise ValueError(f"No filter for the clock state {state!r}.")
+
+
+def _filtered(appeals: QuerySet[Appeal], filters: dict, now: datetime) -> QuerySet[Appeal]:
     filters = dict(filters)
     older_than = filters.pop("older_than", None)
     if older_than is not None:
-        appeals = appeals.filter(submitted_at__lte=timezone.now() - older_than)
+        appeals = appeals.filter(submitted_at__lte=now - older_than)
+    sla_state = filters.pop("sla_state", None)
+    if sla_state is not None:
+        in_state = AppealClock.objects.filter(
+            clocks_in_state(sla_state, now), appeal=OuterRef("pk")
+        )
+        appeals = appeals.filter(Exists(in_state))
     return appeals.filter(**filters)
 
 
 def _queue_rows(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
-    return appeals.select_related("queue", "action__reason_code")
+    """The rows with what each shows: its clocks (one query per list), and the decision due date
+    as a column of the row itself, so the deadline order and its cursor need no subquery."""
+    return (
+        appeals.select_related("queue", "action__reason_code")
+        .annotate(
+            decision_clock_row=FilteredRelation(
+                "clocks", condition=Q(clocks__kind=AppealClock.Kind.DECISION)
+            ),
+            decision_due=F("decision_clock_row__due_at"),
+        )
+        .prefetch_related(sla.clocks_prefetch())
+    )
 
 
 def _member_queues_with_counts(reviewer: User) -> list[Queue]:
@@ -211,22 +326,35 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         # The polling fragment: only the counts, without reloading the lists.
         return render(request, "appeals/queue.html#queue-counts", _counts_context(reviewer, queues))
 
+    now = timezone.now()
     filter_form = QueueFilterForm(request.GET, queues=queues)
     filters = filter_form.filters()
+    sort = filter_form.chosen_sort()
+    cursor_type = CURSORS[sort]
     size = page_size(request.GET.get("size"))
-    assigned_cursor = Cursor.decode(request.GET.get("assigned_cursor"))
-    waiting_cursor = Cursor.decode(request.GET.get("cursor"))
+    assigned_cursor = cursor_type.decode(request.GET.get("assigned_cursor"))
+    waiting_cursor = cursor_type.decode(request.GET.get("cursor"))
 
     held_by_reviewer = Appeal.objects.filter(assigned_to=reviewer, status__in=OPEN_STATUSES)
     waiting_in_their_queues = Appeal.objects.filter(
         _waiting_in_queue(), queue_id__in=[queue.pk for queue in queues]
     )
-    assigned = keyset_page(_queue_rows(_filtered(held_by_reviewer, filters)), assigned_cursor, size)
+    assigned = keyset_page(
+        _queue_rows(_filtered(held_by_reviewer, filters, now)),
+        assigned_cursor,
+        size,
+        cursor_type=cursor_type,
+    )
     waiting = keyset_page(
-        _queue_rows(_filtered(waiting_in_their_queues, filters)), waiting_cursor, size
+        _queue_rows(_filtered(waiting_in_their_queues, filters, now)),
+        waiting_cursor,
+        size,
+        cursor_type=cursor_type,
     )
     params = request.GET
     context = _counts_context(reviewer, queues) | {
+        "now": now,
+        "sort": sort,
         "filter_form": filter_form,
         "size": size,
         "is_default_size": size == DEFAULT_PAGE_SIZE,
@@ -347,6 +475,85 @@ def _queue_overview() -> list[Queue]:
     )
 
 
+@dataclass(frozen=True)
+class Share:
+    """How many of the decisions in a window were in time: "3 of 4 (75%)", or "—" for none."""
+
+    met: int
+    total: int
+
+    @property
+    def percent(self) -> int | None:
+        # Rounded down: 199 of 200 reads 99%, so 100% always means every single one.
+        return self.met * 100 // self.total if self.total else None
+
+    def __str__(self) -> str:
+        if not self.total:
+            return "—"
+        return f"{self.met} of {self.total} ({self.percent}%)"
+
+
+@dataclass(frozen=True)
+class QueueSla:
+    queue: Queue
+    open_breaches: int
+    last_7_days: Share
+    last_30_days: Share
+
+
+SLA_WINDOWS = {"7": timedelta(days=7), "30": timedelta(days=30)}
+
+
+def _queue_sla(queues: list[Queue], now: datetime) -> list[QueueSla]:
+    """Per queue, in one grouped aggregate query over the clocks of its appeals:
+
+    - open breaches: clocks of open appeals that are breached now, whether still running past
+      the deadline or stopped late (a first reply sent late while the appeal is still open);
+    - decisions in time: decision clocks stopped in the window of decided appeals; one is in
+      time when no breach was recorded and it stopped by its deadline (a clock stopped while
+      paused has no deadline, and was in time unless it had breached before the pause).
+    """
+    open_breach = Q(appeal__status__in=OPEN_STATUSES) & (
+        Q(breached_at__isnull=False)
+        | Q(stopped_at__isnull=True, due_at__lte=now)
+        | Q(stopped_at__gt=F("due_at"))
+    )
+    decided = Q(
+        kind=AppealClock.Kind.DECISION,
+        appeal__status=Appeal.Status.DECIDED,
+        stopped_at__isnull=False,
+    )
+    in_time = Q(breached_at__isnull=True) & (
+        Q(due_at__isnull=True) | Q(stopped_at__lte=F("due_at"))
+    )
+    longest = max(SLA_WINDOWS.values())
+    counts = {}
+    for name, window in SLA_WINDOWS.items():
+        in_window = decided & Q(stopped_at__gt=now - window, stopped_at__lte=now)
+        counts[f"decided_{name}"] = Count("pk", filter=in_window)
+        counts[f"in_time_{name}"] = Count("pk", filter=in_window & in_time)
+    rows = {
+        row["appeal__queue_id"]: row
+        for row in AppealClock.objects.filter(appeal__queue__isnull=False)
+        .filter(Q(appeal__status__in=OPEN_STATUSES) | (decided & Q(stopped_at__gt=now - longest)))
+        .values("appeal__queue_id")
+        .annotate(breaches=Count("pk", filter=open_breach), **counts)
+        .order_by()
+    }
+    overview = []
+    for queue in queues:
+        row = rows.get(queue.pk, {})
+        overview.append(
+            QueueSla(
+                queue=queue,
+                open_breaches=row.get("breaches", 0),
+                last_7_days=Share(row.get("in_time_7", 0), row.get("decided_7", 0)),
+                last_30_days=Share(row.get("in_time_30", 0), row.get("decided_30", 0)),
+            )
+        )
+    return overview
+
+
 def _reviewer_loads(reviewers: list[User]) -> list[ReviewerLoad]:
     default_capacity = ReviewerProfile._meta.get_field("capacity").default
     loads = []
@@ -412,9 +619,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("action__reason_code")
         .order_by("submitted_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
     )
+    queues = _queue_overview()
     context = {
         "now": now,
-        "queues": _queue_overview(),
+        "queues": queues,
+        "queue_sla": _queue_sla(queues, now),
         "loads": _reviewer_loads(reviewers),
         "reviewers": reviewers,
         "reviewer_filter": reviewer_filter,

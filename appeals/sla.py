@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ from appeals.models import (
     SlaPolicy,
 )
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import notify_many
 
 Kind = AppealClock.Kind
 
@@ -59,7 +59,12 @@ def calendar_for(policy: SlaPolicy | None) -> business_time.Calendar:
     if calendar is None:
         return business_time.CALENDAR_TIME
     calendar = Calendar.objects.prefetch_related("intervals", "holidays").get(pk=calendar.pk)
-    return calendar.as_business_calendar()
+    business = calendar.as_business_calendar()
+    if not business.has_working_time():
+        # A calendar whose hours are not entered yet would make every deadline unreachable
+        # (and routing fail): until it has some, the queue runs round the clock.
+        return business_time.CALENDAR_TIME
+    return business
 
 
 def _compute(clock: AppealClock, policy: SlaPolicy | None, calendar) -> None:
@@ -161,6 +166,12 @@ def recompute_for_policy(policy: SlaPolicy, *, actor=None) -> int:
     appeals = Appeal.objects.open().filter(queue_id=policy.queue_id)
     if policy.priority is not None:
         appeals = appeals.filter(priority=policy.priority)
+    # Also the appeals whose clocks this policy set: after a change of its priority or queue
+    # they fall under another policy (or the defaults).
+    appeals = Appeal.objects.open().filter(
+        Q(pk__in=appeals.values("pk"))
+        | Q(pk__in=AppealClock.objects.filter(policy=policy).values("appeal_id"))
+    )
     return sum(
         bool(recompute_clocks(a, reason=f"Policy {policy} changed.", actor=actor)) for a in appeals
     )
@@ -180,112 +191,174 @@ def recompute_for_calendar(calendar: Calendar, *, actor=None) -> int:
 def sweep(*, now: datetime | None = None, batch_size: int = 1000) -> tuple[int, int]:
     """Record due warnings and breaches, each exactly once, notify and escalate.
 
-    Clocks are taken with SKIP LOCKED and each record is a conditional update, so two sweeps
-    running at the same moment never record the same warning or breach twice.
+    Clocks are taken with SKIP LOCKED, so two sweeps running at the same moment never take the
+    same clock, and each record is a conditional update on the taken clocks. The work is done
+    per batch, not per clock (a fixed number of queries for up to `batch_size` clocks of each
+    kind), so that a sweep over a thousand due clocks stays well under a second.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        warnings = _record(
-            AppealClock.objects.warning_due(now),
-            "warn_at",
-            "warned_at",
-            now,
-            batch_size,
-            _on_warning,
+        warned = _take(
+            AppealClock.objects.warning_due(now), "warn_at", "warned_at", now, batch_size
         )
-        breaches = _record(
-            AppealClock.objects.breach_due(now),
-            "due_at",
-            "breached_at",
-            now,
-            batch_size,
-            _on_breach,
+        breached = _take(
+            AppealClock.objects.breach_due(now), "due_at", "breached_at", now, batch_size
         )
-    return warnings, breaches
+        if warned or breached:
+            staff = _StaffToNotify({c.appeal.queue_id for c in warned + breached})
+            events: list[AppealEvent] = []
+            notifications: list[Notification] = []
+            for clock in warned:
+                _on_warning(clock, staff, events, notifications)
+            for clock in breached:
+                _on_breach(clock, staff, events, notifications)
+            _escalate(breached, events)
+            AppealEvent.objects.bulk_create(events)
+            notify_many(notifications)
+    return len(warned), len(breached)
 
 
-def _record(due, order: str, field: str, now, batch_size: int, handle) -> int:
+# What the sweep reads of each due clock: not the appeal's statement, nor whole people.
+_SWEEP_FIELDS = (
+    "kind",
+    "due_at",
+    "warn_at",
+    "warned_at",
+    "breached_at",
+    "appeal__status",
+    "appeal__queue",
+    "appeal__assigned_to",
+    "policy__escalation",
+    "policy__escalation_queue__name",
+)
+
+
+def _take(due, order: str, field: str, now, batch_size: int) -> list[AppealClock]:
+    """Lock up to `batch_size` due clocks and record `field` on them."""
+    # The appeal is locked with its clock, in one statement with SKIP LOCKED: services lock the
+    # appeal first and its clocks second (a decision stops them), so taking the clock and then
+    # waiting for the appeal would deadlock. An appeal being changed right now is left for the
+    # next sweep.
     clocks = list(
-        due.select_for_update(skip_locked=True, of=("self",))
-        .select_related("appeal__queue", "appeal__assigned_to", "policy__escalation_queue")
+        due.select_for_update(skip_locked=True, of=("self", "appeal"))
+        .select_related("appeal", "policy__escalation_queue")
+        .only(*_SWEEP_FIELDS)
         .order_by(order)[:batch_size]
     )
-    recorded = 0
+    if not clocks:
+        return []
+    # The rows are locked by this transaction and FOR UPDATE re-checked the condition on their
+    # latest version, so the conditional update takes every one of them; were it not so, the
+    # whole sweep is rolled back rather than notify for a record it did not make.
+    recorded = AppealClock.objects.filter(
+        pk__in=[c.pk for c in clocks], **{f"{field}__isnull": True}
+    ).update(**{field: now})
+    if recorded != len(clocks):
+        raise RuntimeError(f"{len(clocks) - recorded} locked clock(s) changed under the sweep")
     for clock in clocks:
-        if AppealClock.objects.filter(pk=clock.pk, **{f"{field}__isnull": True}).update(
-            **{field: now}
-        ):
-            handle(clock)
-            recorded += 1
-    return recorded
+        setattr(clock, field, now)
+    return clocks
 
 
-def _staff_to_notify(appeal: Appeal) -> list[User]:
-    leads = list(
-        User.objects.filter(groups__name=Role.LEAD, is_active=True, appeal_queues=appeal.queue_id)
-    ) or list(User.objects.filter(groups__name=Role.LEAD, is_active=True))
-    people = {u.pk: u for u in leads}
-    if appeal.assigned_to_id:
-        people[appeal.assigned_to_id] = appeal.assigned_to
-    return list(people.values())
+class _StaffToNotify:
+    """Who hears about an appeal's clock: its assignee and its queue's leads (every active
+    lead when the queue has none). Leads are read once per sweep."""
+
+    def __init__(self, queue_ids: set[int | None]) -> None:
+        leads = User.objects.filter(groups__name=Role.LEAD, is_active=True)
+        self.all_leads: list[int] = list(leads.order_by("pk").values_list("pk", flat=True))
+        self.by_queue: dict[int, list[int]] = {}
+        memberships = Queue.members.through.objects.filter(
+            queue_id__in=[q for q in queue_ids if q is not None], user_id__in=self.all_leads
+        ).order_by("user_id")
+        for queue_id, user_id in memberships.values_list("queue_id", "user_id"):
+            self.by_queue.setdefault(queue_id, []).append(user_id)
+
+    def for_appeal(self, appeal: Appeal) -> list[int]:
+        """The ids of the people to tell."""
+        # Before routing there is no queue: every lead is told.
+        leads = self.by_queue.get(appeal.queue_id, []) if appeal.queue_id else []
+        people = dict.fromkeys(leads or self.all_leads)
+        if appeal.assigned_to_id:
+            people[appeal.assigned_to_id] = None
+        return list(people)
 
 
-def _notify_staff(appeal: Appeal, kind: str, subject: str, body: str) -> None:
-    for person in _staff_to_notify(appeal):
-        notify(
-            person,
-            kind=kind,
-            appeal=appeal,
-            subject=subject,
-            body=body,
-            url=reverse("appeals:review-detail", args=[appeal.pk]),
-        )
-
-
-def _on_warning(clock: AppealClock) -> None:
-    appeal = clock.appeal
-    _event(
-        appeal, AppealEvent.Kind.SLA_WARNING, f"{clock.get_kind_display()} deadline approaching."
+def _sweep_event(appeal: Appeal, kind: str, reason: str) -> AppealEvent:
+    return AppealEvent(
+        appeal=appeal, kind=kind, from_status=appeal.status, to_status=appeal.status, reason=reason
     )
-    _notify_staff(
+
+
+def _staff_notifications(
+    appeal: Appeal, staff: _StaffToNotify, *, kind: str, subject: str, body: str
+) -> list[Notification]:
+    url = reverse("appeals:review-detail", args=[appeal.pk])
+    return [
+        Notification(
+            recipient_id=person_id, kind=kind, appeal=appeal, subject=subject, body=body, url=url
+        )
+        for person_id in staff.for_appeal(appeal)
+    ]
+
+
+def _on_warning(clock: AppealClock, staff, events: list, notifications: list) -> None:
+    appeal, what = clock.appeal, clock.get_kind_display()
+    events.append(
+        _sweep_event(appeal, AppealEvent.Kind.SLA_WARNING, f"{what} deadline approaching.")
+    )
+    notifications += _staff_notifications(
         appeal,
-        Notification.Kind.SLA_WARNING,
-        subject=f"Appeal #{appeal.pk}: {clock.get_kind_display().lower()} due soon",
+        staff,
+        kind=Notification.Kind.SLA_WARNING,
+        subject=f"Appeal #{appeal.pk}: {what.lower()} due soon",
         body=f"The deadline is {clock.due_at:%Y-%m-%d %H:%M} UTC.",
     )
 
 
-def _on_breach(clock: AppealClock) -> None:
-    appeal = clock.appeal
-    _event(appeal, AppealEvent.Kind.SLA_BREACHED, f"{clock.get_kind_display()} deadline missed.")
-    _notify_staff(
+def _on_breach(clock: AppealClock, staff, events: list, notifications: list) -> None:
+    appeal, what = clock.appeal, clock.get_kind_display()
+    events.append(_sweep_event(appeal, AppealEvent.Kind.SLA_BREACHED, f"{what} deadline missed."))
+    notifications += _staff_notifications(
         appeal,
-        Notification.Kind.SLA_BREACH,
-        subject=f"Appeal #{appeal.pk}: {clock.get_kind_display().lower()} deadline missed",
+        staff,
+        kind=Notification.Kind.SLA_BREACH,
+        subject=f"Appeal #{appeal.pk}: {what.lower()} deadline missed",
         body=f"The deadline was {clock.due_at:%Y-%m-%d %H:%M} UTC. The appeal is escalated.",
     )
-    _escalate(appeal, clock.policy)
 
 
-def _escalate(appeal: Appeal, policy: SlaPolicy | None) -> None:
-    action = policy.escalation if policy else SlaPolicy.Escalation.RAISE_PRIORITY
-    if action == SlaPolicy.Escalation.NONE:
-        return
-    if action == SlaPolicy.Escalation.RAISE_PRIORITY:
-        Appeal.objects.filter(pk=appeal.pk).update(priority=F("priority") + 1)
-        reason = "Priority raised."
-    elif action == SlaPolicy.Escalation.MOVE_QUEUE:
-        target: Queue = policy.escalation_queue
-        Appeal.objects.filter(pk=appeal.pk).update(
-            queue=target, assigned_to=None, claimed_at=None, lease_expires_at=None
+def _escalate(breached: list[AppealClock], events: list[AppealEvent]) -> None:
+    """Escalate each breach as its clock's policy says (raise the priority by default), one
+    update per kind of escalation. Each breach escalates once: an appeal whose two clocks
+    breach in the same sweep has its priority raised twice, as in two sweeps."""
+    raises: dict[int, int] = {}
+    moves: dict[Queue, list[int]] = {}
+    returns: list[int] = []
+    for clock in breached:
+        policy, appeal = clock.policy, clock.appeal
+        action = policy.escalation if policy else SlaPolicy.Escalation.RAISE_PRIORITY
+        if action == SlaPolicy.Escalation.NONE:
+            continue
+        if action == SlaPolicy.Escalation.RAISE_PRIORITY:
+            raises[appeal.pk] = raises.get(appeal.pk, 0) + 1
+            reason = "Priority raised."
+        elif action == SlaPolicy.Escalation.MOVE_QUEUE:
+            moves.setdefault(policy.escalation_queue, []).append(appeal.pk)
+            reason = f"Moved to {policy.escalation_queue.name}."
+        else:
+            returns.append(appeal.pk)
+            reason = "Returned to the queue for reassignment."
+        events.append(_sweep_event(appeal, AppealEvent.Kind.ESCALATED, reason))
+    for steps in set(raises.values()):
+        Appeal.objects.filter(pk__in=[pk for pk, n in raises.items() if n == steps]).update(
+            priority=F("priority") + steps
         )
-        reason = f"Moved to {target.name}."
-    else:
-        Appeal.objects.filter(pk=appeal.pk).update(
-            assigned_to=None, claimed_at=None, lease_expires_at=None
-        )
-        reason = "Returned to the queue for reassignment."
-    _event(appeal, AppealEvent.Kind.ESCALATED, reason)
+    unassigned = {"assigned_to": None, "claimed_at": None, "lease_expires_at": None}
+    for target, appeal_ids in moves.items():
+        Appeal.objects.filter(pk__in=appeal_ids).update(queue=target, **unassigned)
+    if returns:
+        Appeal.objects.filter(pk__in=returns).update(**unassigned)
 
 
 def clocks_prefetch() -> Prefetch:

@@ -30,6 +30,26 @@ def notify(recipient, *, kind: str, subject: str, body: str, url: str = "", appe
     return notification
 
 
+def notify_many(notifications: list[Notification]) -> list[Notification]:
+    """Record unsaved notifications in one query (a sweep's batch) and, once the surrounding
+    transaction commits, queue one message for all their emails (a thousand messages would
+    take seconds to publish)."""
+    created = Notification.objects.bulk_create(notifications)
+    if created:
+        transaction.on_commit(lambda: _enqueue_batch([n.pk for n in created]))
+    return created
+
+
+def _enqueue_batch(notification_ids: list[int]) -> None:
+    from notifications.tasks import send_notification_emails
+
+    try:
+        send_notification_emails.delay(notification_ids)
+    except Exception:
+        # The rows stay pending; the periodic re-drive sends them once the broker is back.
+        logger.exception("Could not enqueue %s notification emails", len(notification_ids))
+
+
 def _enqueue(notification_id: int) -> None:
     from notifications.tasks import send_notification_email
 

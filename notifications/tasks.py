@@ -11,6 +11,15 @@ def send_notification_email(self, notification_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
 
 
+@shared_task(acks_late=True)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """A batch recorded in one transaction (an SLA sweep's): one message for the batch, then a
+    task per email here, off the sweep, each with its own retries."""
+    for notification_id in notification_ids:
+        send_notification_email.delay(notification_id)
+    return len(notification_ids)
+
+
 @shared_task
 def redrive_pending_emails() -> int:
     ids = services.pending_email_ids()

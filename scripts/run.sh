@@ -51,6 +51,7 @@ cat <<MSG
     freelancer (several actions)  amara@demo.recourse.test
     freelancer                    jonas@demo.recourse.test
     reviewer                      riley@demo.recourse.test
+    reviewer (took the decisions) sam@demo.recourse.test
     lead                          lena@demo.recourse.test
     admin                         admin@demo.recourse.test
 

@@ -3,6 +3,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
+from config.celery import app as celery_app
+from tests.celery_brokers import (
+    REDIS_BROKER_URL,
+    forget_broker_connections,
+    purge_default_queue,
+    use_broker,
+)
 from tests.factories import (
     AdminFactory,
     FreelancerFactory,
@@ -47,6 +54,27 @@ def _fast_password_hashing(settings):
 def _no_staff_mfa_by_default(settings):
     """Most tests exercise pages, not MFA; tests of the MFA guard turn it back on."""
     settings.REQUIRE_STAFF_MFA = False
+
+
+@pytest.fixture
+def celery_in_memory(monkeypatch):
+    """Tasks queued by on_commit hooks (routing, emails) go to an in-memory broker that no
+    worker reads: not to the project's var/ folder, and not to a Redis a worker listens on."""
+    use_broker(monkeypatch, "memory://")
+    yield celery_app
+    forget_broker_connections()
+
+
+@pytest.fixture
+def celery_on_redis(monkeypatch):
+    """The project's Celery app on Redis with an empty queue, for tests that start a real
+    worker (`celery.contrib.testing.worker.start_worker(celery_on_redis, ...)`)."""
+    use_broker(monkeypatch, REDIS_BROKER_URL)
+    # The embedded worker would otherwise replace pytest's logging handlers.
+    monkeypatch.setitem(celery_app.conf, "worker_hijack_root_logger", False)
+    purge_default_queue()
+    yield celery_app
+    forget_broker_connections()
 
 
 @pytest.fixture

@@ -213,11 +213,14 @@ def make_action(
     return services.issue_action(request, issued_by=decided_by or ReviewerFactory())
 
 
-def make_appeal(action: EnforcementAction | None = None, **kwargs):
+def make_appeal(
+    action: EnforcementAction | None = None, *, claimed_by: User | None = None, **kwargs
+):
     """File an appeal through `appeals.services.file_appeal`, the one path that creates them.
 
     `statement`, `requested_outcome` and `uploads` (a list of CleanUpload) go to the service;
-    any other keyword issues the action with `make_action` when no action is given.
+    `claimed_by` (a reviewer) then claims it (see `claim`); any other keyword issues the action
+    with `make_action` when no action is given.
     """
     from appeals.models import Appeal
     from appeals.services import file_appeal
@@ -231,7 +234,37 @@ def make_appeal(action: EnforcementAction | None = None, **kwargs):
     }
     action = action or make_action(**kwargs)
     appeal, _created = file_appeal(action, filed_by=action.account, **filing)
+    if claimed_by is not None:
+        claim(appeal, claimed_by)
     return appeal
+
+
+def claim(appeal, reviewer: User):
+    """`reviewer` claims `appeal` as the page's "Claim this appeal" button does.
+
+    Only the holder writes to the freelancer, asks for information or decides, so a test whose
+    reviewer acts on an appeal claims it first. Goes through `routing.claim_appeal`, so every
+    rule of claiming holds (review permission, capacity, never the original decider). Returns
+    the same object with its claim fields up to date.
+    """
+    from appeals import routing
+
+    claimed = routing.claim_appeal(appeal, reviewer)
+    appeal.assigned_to = reviewer
+    appeal.claimed_at, appeal.lease_expires_at = claimed.claimed_at, claimed.lease_expires_at
+    return appeal
+
+
+def hand_over(appeal, to: User):
+    """Whoever holds `appeal` releases it to the queue, then `to` claims it: how a reviewer
+    other than the holder comes to work an appeal (for example after a second review)."""
+    from appeals import routing
+    from appeals.models import Appeal
+
+    holder = Appeal.objects.select_related("assigned_to").get(pk=appeal.pk).assigned_to
+    if holder is not None:
+        routing.release_appeal(appeal, by=holder)
+    return claim(appeal, to)
 
 
 # --- Queues, reviewers and appeals waiting in queues ------------------------------------------

@@ -7,32 +7,20 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from kombu import pools
 
 from appeals import services
 from appeals.models import Appeal, AppealEvent
 from appeals.services import AppealRefused
-from config.celery import app as celery_app
 from enforcement.models import ActionEvent, ClientCorrection, EnforcementAction
 from notifications.models import Notification
 from tests.factories import ReviewerFactory, make_action, make_appeal
 
+# These tests commit, so on_commit hooks queue emails: in memory, not in the project's var/.
+pytestmark = pytest.mark.usefixtures("celery_in_memory")
+
 Status = Appeal.Status
 Outcome = Appeal.Outcome
 REASONS = "The invoice shows the payment went through the marketplace."
-
-
-@pytest.fixture(autouse=True)
-def broker_in_memory(monkeypatch):
-    """These tests commit, so on_commit hooks queue emails: in memory, not in the project's var/."""
-    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
-    pools.reset()
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    yield
-    # Close them through kombu's registry, which would otherwise hand the closed pool of this
-    # broker URL to the next test.
-    pools.reset()
 
 
 def _run_together(*work: Callable[[], object]) -> list[object]:
@@ -77,26 +65,40 @@ def _action_events(action_pk: int, kind: str) -> int:
     return ActionEvent.objects.filter(action_id=action_pk, kind=kind).count()
 
 
+@pytest.mark.parametrize("second_hand", ["holder-in-a-second-tab", "reviewer-without-the-claim"])
 @pytest.mark.django_db(transaction=True)
-def test_two_reviewers_deciding_at_once_record_exactly_one_decision(freelancer):
-    overturner, upholder = ReviewerFactory(), ReviewerFactory()
+def test_two_decisions_submitted_at_once_record_exactly_one_decision(freelancer, second_hand):
+    """Only the holder decides, so "two reviewers at once" is the holder deciding in two tabs,
+    or the holder and a reviewer who opened the appeal without claiming it. Either way exactly
+    one decision is recorded and the other gets a clear message."""
+    holder, other_reviewer = ReviewerFactory(), ReviewerFactory()
+    second = holder if second_hand == "holder-in-a-second-tab" else other_reviewer
     winners = set()
-    for _round in range(5):
+    for round_ in range(6):
         action = make_action(freelancer, client_notices=2)
-        appeal = make_appeal(action)
+        appeal = make_appeal(action, claimed_by=holder)
+        # Alternate who overturns, so that both outcomes can win (and both get undone or not).
+        outcomes = [Outcome.OVERTURNED, Outcome.UPHELD][:: 1 if round_ % 2 else -1]
 
         results = _run_together(
-            _decide(appeal.pk, overturner, Outcome.OVERTURNED),
-            _decide(appeal.pk, upholder, Outcome.UPHELD),
+            _decide(appeal.pk, holder, outcomes[0]),
+            _decide(appeal.pk, second, outcomes[1]),
         )
 
         decided = [r for r in results if isinstance(r, Appeal)]
         refused = [r for r in results if isinstance(r, AppealRefused)]
         assert (len(decided), len(refused)) == (1, 1), results
-        assert "decided" in refused[0].messages[0]
+        if second is holder:
+            assert "decided" in refused[0].messages[0]
+        else:
+            assert isinstance(results[0], Appeal), results
+            assert refused[0].messages == [
+                "Another reviewer holds this appeal, so nothing was recorded."
+            ]
         final = Appeal.objects.get(pk=appeal.pk)
         assert final.status == Status.DECIDED
-        assert final.decided_by == decided[0].decided_by
+        assert final.decided_by == decided[0].decided_by == holder
+        assert final.outcome == decided[0].outcome
         winners.add(final.outcome)
         assert AppealEvent.objects.filter(appeal=appeal, to_status=Status.DECIDED).count() == 1
         assert Notification.objects.filter(appeal=appeal, kind="decision").count() == 1
@@ -110,6 +112,9 @@ def test_two_reviewers_deciding_at_once_record_exactly_one_decision(freelancer):
         assert ClientCorrection.objects.filter(notice__action=action).count() == 2 * lifted
         assert action.funds_released_amount == (action.funds_held_amount if lifted else 0)
     assert winners <= {Outcome.OVERTURNED, Outcome.UPHELD}
+    if second is not holder:
+        # The holder always wins, with whichever outcome they chose in that round.
+        assert winners == {Outcome.OVERTURNED, Outcome.UPHELD}
 
 
 def _backend_pid() -> int:
@@ -131,16 +136,17 @@ def _wait_until_blocked_on_a_lock(pid: int, *, attempts: int = 500) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_decision_that_waited_for_another_one_to_commit_is_refused(freelancer):
-    """The second UPDATE waits on the first one's row lock, then finds the status changed."""
+    """The holder submits in two tabs: the second waits on the first one's row lock, then finds
+    the status changed."""
     action = make_action(freelancer, client_notices=2)
-    appeal = make_appeal(action)
-    first, second = ReviewerFactory(), ReviewerFactory()
+    holder = ReviewerFactory()
+    appeal = make_appeal(action, claimed_by=holder)
     first_decided, let_first_commit = threading.Event(), threading.Event()
     second_pid: list[int] = []
     results: dict[str, object] = {}
 
-    decide_first = _decide(appeal.pk, first, Outcome.OVERTURNED)
-    decide_second = _decide(appeal.pk, second, Outcome.OVERTURNED)
+    decide_first = _decide(appeal.pk, holder, Outcome.OVERTURNED)
+    decide_second = _decide(appeal.pk, holder, Outcome.OVERTURNED)
 
     def first_reviewer() -> None:
         try:
@@ -180,7 +186,8 @@ def test_a_decision_that_waited_for_another_one_to_commit_is_refused(freelancer)
     assert isinstance(results["second"], AppealRefused)
     assert results["second"].messages == ["This appeal was changed meanwhile; it is now decided."]
     final = Appeal.objects.get(pk=appeal.pk)
-    assert (final.status, final.decided_by) == (Status.DECIDED, first)
+    assert (final.status, final.decided_by) == (Status.DECIDED, holder)
+    assert AppealEvent.objects.filter(appeal=appeal, to_status=Status.DECIDED).count() == 1
     assert _action_events(action.pk, ActionEvent.Kind.LIFTED) == 1
     assert _action_events(action.pk, ActionEvent.Kind.FUNDS_RELEASED) == 1
     assert ClientCorrection.objects.filter(notice__action=action).count() == 2
@@ -191,7 +198,7 @@ def test_withdrawing_and_deciding_at_once_do_exactly_one_of_the_two(freelancer):
     reviewer = ReviewerFactory()
     for _round in range(3):
         action = make_action(freelancer)
-        appeal = make_appeal(action)
+        appeal = make_appeal(action, claimed_by=reviewer)
         own_copy = Appeal.objects.get(pk=appeal.pk)
 
         results = _run_together(
@@ -221,7 +228,7 @@ def test_approving_and_returning_at_once_do_exactly_one_of_the_two(freelancer):
         ends_at=None,
         funds_held_amount=Decimal("10.00"),
     )
-    appeal = make_appeal(action)
+    appeal = make_appeal(action, claimed_by=proposer)
     _decide(appeal.pk, proposer, Outcome.UPHELD)()
     approver_copy = Appeal.objects.get(pk=appeal.pk)
     returner_copy = Appeal.objects.get(pk=appeal.pk)
@@ -247,7 +254,7 @@ def test_approving_and_returning_at_once_do_exactly_one_of_the_two(freelancer):
 def test_a_message_racing_a_decision_is_either_taken_before_it_or_refused(freelancer):
     reviewer = ReviewerFactory()
     for _round in range(3):
-        appeal = make_appeal(make_action(freelancer))
+        appeal = make_appeal(make_action(freelancer), claimed_by=reviewer)
         services.request_information(appeal, reviewer=reviewer, question="The invoice?")
         answering_copy = Appeal.objects.get(pk=appeal.pk)
         # Deciding needs the appeal in review: the decision races with the next answer.

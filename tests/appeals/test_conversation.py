@@ -36,8 +36,10 @@ def private_media(settings, tmp_path):
 
 
 @pytest.fixture
-def appeal(freelancer):
-    return make_appeal(make_action(freelancer))
+def appeal(freelancer, reviewer):
+    """An appeal the `reviewer` persona holds: only the holder writes to the freelancer, asks
+    and decides (tests/appeals/test_holder_only.py proves that)."""
+    return make_appeal(make_action(freelancer), claimed_by=reviewer)
 
 
 def _status_in_db(appeal: Appeal) -> str:
@@ -142,8 +144,15 @@ def test_requesting_information_waits_for_the_freelancer_and_tells_them(appeal, 
 
     assert (message.kind, message.body, message.author) == (Kind.INFO_REQUEST, question, reviewer)
     assert _status_in_db(appeal) == Status.AWAITING_FREELANCER
-    event = appeal.events.latest("id")
+    event = appeal.events.filter(kind=AppealEvent.Kind.STATUS).latest("id")
     assert (event.actor, event.to_status) == (reviewer, Status.AWAITING_FREELANCER)
+    # The wait is the freelancer's: the decision clock pauses, with its own event after it.
+    pause = appeal.events.latest("id")
+    assert (pause.kind, pause.actor, pause.id > event.id) == (
+        AppealEvent.Kind.CLOCK_PAUSED,
+        reviewer,
+        True,
+    )
     [notification] = _notifications(appeal, Notification.Kind.INFO_REQUESTED)
     assert notification.body == question
 
@@ -175,11 +184,17 @@ def test_the_freelancers_answer_is_a_reply_and_moves_the_appeal_back_to_review(
 
     assert (reply.kind, reply.author) == (Kind.REPLY, freelancer)
     assert _status_in_db(appeal) == Status.IN_REVIEW
-    event = appeal.events.latest("id")
+    event = appeal.events.filter(kind=AppealEvent.Kind.STATUS).latest("id")
     assert (event.actor, event.from_status, event.to_status) == (
         freelancer,
         Status.AWAITING_FREELANCER,
         Status.IN_REVIEW,
+    )
+    resume = appeal.events.latest("id")
+    assert (resume.kind, resume.actor, resume.id > event.id) == (
+        AppealEvent.Kind.CLOCK_RESUMED,
+        freelancer,
+        True,
     )
     assert _notifications(appeal, Notification.Kind.NEW_MESSAGE) == []
 

@@ -6,12 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from kombu import pools
 
 from appeals import services
 from appeals.models import Appeal, AppealEvent
 from appeals.services import AppealRefused
-from config.celery import app as celery_app
 from enforcement import services as enforcement_services
 from enforcement.choices import AutomatedDecision
 from enforcement.models import ClientCorrection, ClientNotice, EnforcementAction
@@ -21,6 +19,8 @@ from tests.factories import (
     ReviewerFactory,
     RuleVersionFactory,
     UserFactory,
+    claim,
+    hand_over,
     make_action,
     make_appeal,
 )
@@ -29,17 +29,6 @@ Status = Appeal.Status
 Outcome = Appeal.Outcome
 Restriction = EnforcementAction.RestrictionType
 REASONS = "The payment went through the marketplace: the invoice of 3 May shows it. We were wrong."
-
-
-@pytest.fixture
-def broker_in_memory(monkeypatch):
-    """Running on_commit hooks queues tasks: in memory, not in the project's var/ folder."""
-    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
-    pools.reset()
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    yield
-    pools.reset()
 
 
 @pytest.fixture
@@ -79,8 +68,9 @@ def termination(freelancer, original_decider):
 
 
 @pytest.fixture
-def appeal(action):
-    return make_appeal(action)
+def appeal(action, reviewer):
+    """An appeal the `reviewer` persona holds: only the holder decides."""
+    return make_appeal(action, claimed_by=reviewer)
 
 
 def _decide(appeal: Appeal, by, outcome: str = Outcome.OVERTURNED, **kwargs) -> Appeal:
@@ -176,7 +166,7 @@ def test_an_overturn_of_an_action_without_funds_or_notices_only_lifts_it(freelan
     action = make_action(
         freelancer, client_notices=0, funds_held_amount=Decimal("0"), funds_currency=""
     )
-    _decide(make_appeal(action), reviewer)
+    _decide(make_appeal(action, claimed_by=reviewer), reviewer)
 
     action.refresh_from_db()
     assert action.status == EnforcementAction.Status.LIFTED
@@ -202,7 +192,7 @@ def test_a_failure_while_correcting_clients_leaves_the_appeal_open_and_the_actio
 
 @pytest.mark.django_db
 def test_the_decision_email_is_queued_only_once_the_decision_commits(
-    appeal, reviewer, django_capture_on_commit_callbacks, monkeypatch, broker_in_memory
+    appeal, reviewer, django_capture_on_commit_callbacks, monkeypatch, celery_in_memory
 ):
     queued: list[int] = []
     monkeypatch.setattr(notification_services, "_enqueue", queued.append)
@@ -221,7 +211,7 @@ def test_the_decision_email_is_queued_only_once_the_decision_commits(
 def test_a_modification_turns_a_termination_into_a_suspension_and_releases_part_of_the_funds(
     termination, reviewer
 ):
-    appeal = make_appeal(termination)
+    appeal = make_appeal(termination, claimed_by=reviewer)
     ends_at = timezone.now() + timedelta(days=30)
 
     _decide(
@@ -311,7 +301,7 @@ def test_a_modification_that_is_not_a_reduction_is_refused_and_changes_nothing(
 def test_a_permanent_termination_cannot_be_modified_into_itself_with_an_end_date(
     termination, reviewer
 ):
-    appeal = make_appeal(termination)
+    appeal = make_appeal(termination, claimed_by=reviewer)
     before = _snapshot(appeal)
 
     with pytest.raises(AppealRefused) as refused:
@@ -448,6 +438,7 @@ def test_a_fully_automated_action_is_decided_only_by_a_person_allowed_to_review(
             _decide(appeal, not_a_reviewer)
     assert Appeal.objects.get(pk=appeal.pk).status == Status.SUBMITTED
 
+    claim(appeal, reviewer)
     _decide(appeal, reviewer)
     decided = Appeal.objects.get(pk=appeal.pk)
     assert (decided.status, decided.decided_by) == (Status.DECIDED, reviewer)
@@ -456,10 +447,13 @@ def test_a_fully_automated_action_is_decided_only_by_a_person_allowed_to_review(
 
 @pytest.mark.django_db
 def test_a_deactivated_reviewer_cannot_decide(appeal, reviewer):
+    # Even while still holding the claim they made before they were deactivated.
+    assert Appeal.objects.get(pk=appeal.pk).assigned_to == reviewer
     reviewer.is_active = False
     reviewer.save()
     with pytest.raises(AppealRefused, match="Only Trust & Safety reviewers"):
         _decide(appeal, reviewer)
+    assert Appeal.objects.get(pk=appeal.pk).status == Status.SUBMITTED
 
 
 # --- Upholding and the second review ----------------------------------------------------------
@@ -484,7 +478,7 @@ def test_upholding_a_suspension_is_final_at_once_and_leaves_the_action(appeal, r
 @pytest.fixture
 def proposed(termination, reviewer):
     """A permanent termination whose upholding waits for a second reviewer."""
-    appeal = make_appeal(termination)
+    appeal = make_appeal(termination, claimed_by=reviewer)
     _decide(appeal, reviewer, Outcome.UPHELD)
     return Appeal.objects.get(pk=appeal.pk)
 
@@ -553,11 +547,15 @@ def test_a_third_reviewer_approves_and_the_decision_becomes_final(
 
 
 @pytest.mark.django_db
-def test_nobody_can_decide_over_a_proposal_waiting_for_second_review(proposed, second_reviewer):
+def test_nobody_can_decide_over_a_proposal_waiting_for_second_review(
+    proposed, reviewer, second_reviewer
+):
     before = _snapshot(proposed)
-    for outcome in (Outcome.OVERTURNED, Outcome.MODIFIED, Outcome.UPHELD):
-        with pytest.raises(AppealRefused, match="waiting for a second reviewer"):
-            _decide(proposed, second_reviewer, outcome, release_amount=Decimal("1"))
+    # Neither the proposer, who still holds the appeal, nor anyone else.
+    for someone in (reviewer, second_reviewer):
+        for outcome in (Outcome.OVERTURNED, Outcome.MODIFIED, Outcome.UPHELD):
+            with pytest.raises(AppealRefused, match="waiting for a second reviewer"):
+                _decide(proposed, someone, outcome, release_amount=Decimal("1"))
     assert _snapshot(proposed) == before
 
 
@@ -600,11 +598,19 @@ def test_the_second_reviewer_returns_the_proposal_to_review(proposed, second_rev
 
 
 @pytest.mark.django_db
-def test_after_a_return_another_reviewer_can_overturn(proposed, second_reviewer):
+def test_after_a_return_another_reviewer_can_overturn(proposed, reviewer, second_reviewer):
     services.return_decision(proposed, approver=second_reviewer, reason="Look at the invoice.")
-    _decide(Appeal.objects.get(pk=proposed.pk), second_reviewer, Outcome.OVERTURNED)
+    returned = Appeal.objects.get(pk=proposed.pk)
+    # Returning needs no claim, and leaves the appeal with its holder, the first reviewer: the
+    # second reviewer decides once the appeal is handed over to them.
+    assert returned.assigned_to == reviewer
+    with pytest.raises(AppealRefused, match="Another reviewer holds this appeal"):
+        _decide(returned, second_reviewer, Outcome.OVERTURNED)
+    hand_over(returned, second_reviewer)
+    _decide(returned, second_reviewer, Outcome.OVERTURNED)
 
-    assert Appeal.objects.get(pk=proposed.pk).status == Status.DECIDED
+    decided = Appeal.objects.get(pk=proposed.pk)
+    assert (decided.status, decided.decided_by) == (Status.DECIDED, second_reviewer)
     assert EnforcementAction.objects.get(pk=proposed.action_id).status == "lifted"
 
 
@@ -629,7 +635,8 @@ def test_a_stale_approval_names_the_proposer_of_the_proposal_in_force(
     approver = ReviewerFactory()
     loaded_by_approver = Appeal.objects.get(pk=proposed.pk)
     services.return_decision(proposed, approver=second_reviewer, reason="Reword the reasons.")
-    _decide(Appeal.objects.get(pk=proposed.pk), second_reviewer, Outcome.UPHELD, reasons="New.")
+    returned = hand_over(Appeal.objects.get(pk=proposed.pk), second_reviewer)
+    _decide(returned, second_reviewer, Outcome.UPHELD, reasons="New.")
 
     services.approve_decision(loaded_by_approver, approver=approver)
 
@@ -647,6 +654,9 @@ def test_a_decided_appeal_cannot_be_decided_again(appeal, reviewer, second_revie
     _decide(appeal, reviewer)
     before = _snapshot(appeal)
     for stale_or_fresh in (appeal, Appeal.objects.get(pk=appeal.pk)):
+        # The decider still holds the appeal, so what refuses them is the decision on record.
+        with pytest.raises(AppealRefused, match="decided"):
+            _decide(stale_or_fresh, reviewer, Outcome.UPHELD)
         with pytest.raises(AppealRefused):
             _decide(stale_or_fresh, second_reviewer, Outcome.UPHELD)
     assert _snapshot(appeal) == before

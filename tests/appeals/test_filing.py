@@ -13,12 +13,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from kombu import pools
 
 from appeals.models import Appeal, AppealEvent, Attachment
 from appeals.services import AppealRefused, file_appeal
 from appeals.uploads import CleanUpload, validate_upload
-from config.celery import app as celery_app
 from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction
 from notifications import services as notification_services
@@ -41,19 +39,6 @@ def private_media(settings, tmp_path) -> Path:
         },
     }
     return location
-
-
-@pytest.fixture
-def broker_in_memory(monkeypatch):
-    """Transactional tests run on_commit hooks: their emails are queued in memory, not in var/."""
-    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
-    pools.reset()
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    yield
-    # Close them through kombu's registry, which would otherwise hand the closed pool of this
-    # broker URL to the next test.
-    pools.reset()
 
 
 def _stored_files(location: Path) -> list[Path]:
@@ -120,7 +105,7 @@ def test_filing_again_returns_the_same_appeal_and_writes_nothing_new(freelancer)
 
 @pytest.mark.django_db(transaction=True)
 def test_eight_concurrent_filings_for_one_action_make_exactly_one_appeal(
-    freelancer, broker_in_memory, private_media
+    freelancer, celery_in_memory, private_media
 ):
     action = make_action(freelancer)
     start_together = threading.Barrier(8)
@@ -343,7 +328,7 @@ def test_the_appeal_received_notification_says_when_to_expect_a_reply_and_nothin
 
 @pytest.mark.django_db
 def test_the_email_is_queued_only_when_the_filing_commits(
-    freelancer, django_capture_on_commit_callbacks, monkeypatch, broker_in_memory
+    freelancer, django_capture_on_commit_callbacks, monkeypatch, celery_in_memory
 ):
     queued: list[int] = []
     monkeypatch.setattr(notification_services, "_enqueue", queued.append)

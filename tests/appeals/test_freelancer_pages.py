@@ -20,7 +20,7 @@ from appeals.uploads import validate_upload
 from enforcement.models import EnforcementAction
 from notifications.models import Notification
 from tests.appeals.hostile_files import pdf_bytes
-from tests.factories import ReviewerFactory, make_action, make_appeal, published_version
+from tests.factories import ReviewerFactory, claim, make_action, make_appeal, published_version
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +198,11 @@ def test_a_full_post_files_the_appeal_and_redirects_to_it_on_the_case_page(signe
         ("We will reply by", appeal.reply_expected_by()),
         ("Decision expected by", appeal.decision_expected_by()),
     ]:
-        assert re.search(rf"{label}</dt>\s*<dd><time[^>]*>{re.escape(_shown(moment))}<", panel)
+        # The SLA clock's due date, with its weekday ("Monday 4 May 2026, 10:00 CEST").
+        assert moment is not None
+        assert re.search(
+            rf"{label}</dt>\s*<dd>\s*<time[^>]*>\w+ {re.escape(_shown(moment))}<", panel
+        )
     assert _shown(appeal.submitted_at) in panel
     assert "<form" in panel  # the message and withdraw forms replace the appeal form
     assert f'action="{_create_url(action)}"' not in panel
@@ -343,6 +347,7 @@ def test_the_download_url_refuses_post(signed_in, freelancer):
 @pytest.fixture
 def conversation(appeal, reviewer):
     """A reviewer wrote, then asked a question; a reviewer also left an internal note."""
+    claim(appeal, reviewer)
     services.post_message(appeal, author=reviewer, body="Thank you, I am looking at it now.")
     services.post_message(
         appeal,
@@ -461,7 +466,7 @@ def test_during_second_review_the_freelancer_sees_only_that_not_the_proposal(
         restriction_type=EnforcementAction.RestrictionType.PERMANENT_TERMINATION,
         ends_at=None,
     )
-    appeal = make_appeal(action)
+    appeal = make_appeal(action, claimed_by=reviewer)
     proposed_reasons = "PROPOSED-ONLY: the bank statement does not match the contract."
     services.decide_appeal(
         appeal,
@@ -486,6 +491,7 @@ def test_during_second_review_the_freelancer_sees_only_that_not_the_proposal(
 @pytest.fixture
 def overturned(appeal, reviewer):
     version = appeal.action.cited_versions.get()
+    claim(appeal, reviewer)
     services.decide_appeal(
         appeal,
         outcome=Appeal.Outcome.OVERTURNED,
@@ -531,6 +537,7 @@ def test_after_the_decision_the_external_redress_routes_are_in_the_panel(signed_
 
 
 def test_an_upheld_decision_says_the_action_stays(signed_in, appeal, reviewer):
+    claim(appeal, reviewer)
     services.decide_appeal(
         appeal,
         outcome=Appeal.Outcome.UPHELD,
@@ -662,16 +669,22 @@ def test_the_case_page_queries_are_the_same_for_1_and_30_messages_attachments_an
     small = make_appeal(
         make_action(freelancer, version=version, decided_by=decided_by),
         uploads=[_text()],
+        claimed_by=reviewer,
     )
     large = make_appeal(
         make_action(freelancer, version=version, decided_by=decided_by),
         uploads=[_text(f"statement-{i}.txt") for i in range(5)],
+        claimed_by=reviewer,
     )
     _grow(small, reviewer, rounds=1)
     _grow(large, reviewer, rounds=15)
     assert large.messages.count() == 30
     assert large.attachments.count() == 35
-    assert large.events.count() == 31
+    assert large.events.filter(kind=AppealEvent.Kind.STATUS).count() == 31
+    # Filed, claimed, then per round two status changes, a clock pause and a clock resume;
+    # the freelancer's timeline shows all but the claim.
+    assert large.events.count() == 62
+    assert large.events.for_freelancer().count() == 61
 
     signed_in.get(_case_url(small.action))  # warm up per-process caches
     assert _queries(signed_in, large.action) == _queries(signed_in, small.action)

@@ -20,6 +20,8 @@ from tests.factories import (
     FreelancerFactory,
     ReasonCodeFactory,
     ReviewerFactory,
+    claim,
+    hand_over,
     make_action,
     make_appeal,
     published_version,
@@ -61,8 +63,9 @@ def action(freelancer, original_decider):
 
 
 @pytest.fixture
-def appeal(action):
-    return make_appeal(action, uploads=[_text_upload("invoice-3-may.txt")])
+def appeal(action, reviewer):
+    """An appeal the `reviewer` persona (signed in by `as_reviewer`) holds."""
+    return make_appeal(action, uploads=[_text_upload("invoice-3-may.txt")], claimed_by=reviewer)
 
 
 @pytest.fixture
@@ -107,6 +110,8 @@ POST_VIEWS = [
     "appeals:review-decide",
     "appeals:review-approve",
     "appeals:review-return",
+    "appeals:review-claim",
+    "appeals:review-release",
 ]
 
 
@@ -270,12 +275,14 @@ def test_deciding_to_overturn_lifts_the_action_releases_the_funds_and_corrects_t
     assert "Correction sent on" in content
 
 
+@pytest.mark.parametrize("second", ["holder-again", "another-reviewer"])
 def test_a_second_decision_gets_a_clear_message_and_records_nothing(
-    client, appeal, reviewer, second_reviewer
+    client, appeal, reviewer, second_reviewer, second
 ):
     client.force_login(reviewer)
     client.post(_url("appeals:review-decide", appeal), _decision(appeal.action))
-    client.force_login(second_reviewer)
+    # The holder submitting again (a second tab), or another reviewer with the page still open.
+    client.force_login(reviewer if second == "holder-again" else second_reviewer)
 
     response = client.post(
         _url("appeals:review-decide", appeal),
@@ -332,14 +339,14 @@ def test_a_decision_over_htmx_sends_the_browser_to_the_updated_page(as_reviewer,
 
 
 @pytest.fixture
-def termination_appeal(freelancer, original_decider):
+def termination_appeal(freelancer, original_decider, reviewer):
     action = make_action(
         freelancer,
         decided_by=original_decider,
         restriction_type=EnforcementAction.RestrictionType.PERMANENT_TERMINATION,
         ends_at=None,
     )
-    return make_appeal(action)
+    return make_appeal(action, claimed_by=reviewer)
 
 
 def test_upholding_a_termination_needs_another_reviewers_approval(
@@ -395,6 +402,12 @@ def test_the_second_reviewer_returns_a_proposal_with_a_reason(
 
     assert response.status_code == 302
     assert Appeal.objects.get(pk=appeal.pk).status == Status.IN_REVIEW
+    # The reason is deliberation among reviewers: an internal note on the page, not the event.
+    content = _page(client, appeal)
+    assert "Ask for proof of address first." in content
+    assert content.count("thread-internal_note") == 1
+    returned = appeal.events.filter(to_status=Status.IN_REVIEW).latest("id")
+    assert "proof of address" not in returned.reason
 
 
 # --- Messages, questions and canned replies ------------------------------------------------
@@ -428,6 +441,7 @@ def test_a_reviewer_asks_for_information_and_the_page_says_the_clock_is_paused(a
 def test_a_message_to_a_decided_appeal_is_refused_with_a_clear_message(
     as_reviewer, appeal, second_reviewer
 ):
+    hand_over(appeal, second_reviewer)
     services.decide_appeal(
         appeal,
         outcome=Appeal.Outcome.OVERTURNED,
@@ -503,7 +517,9 @@ def _busy_appeal(size: int, *, reviewer, decider, version, reason_code) -> Appea
         if index % 2 == 0:
             make_appeal(other)
     appeal = make_appeal(
-        make_action(freelancer, **common), uploads=[_text_upload() for _ in range(min(size, 5))]
+        make_action(freelancer, **common),
+        uploads=[_text_upload() for _ in range(min(size, 5))],
+        claimed_by=reviewer,
     )
     for index in range(size):
         services.request_information(appeal, reviewer=reviewer, question=f"Question {index}?")
@@ -562,6 +578,7 @@ def test_the_list_shows_open_appeals_oldest_first_and_filters_by_status(
     as_reviewer, original_decider, reviewer
 ):
     oldest, newest, decided = (make_appeal(decided_by=original_decider) for _ in range(3))
+    claim(decided, reviewer)
     services.decide_appeal(
         decided,
         outcome=Appeal.Outcome.OVERTURNED,

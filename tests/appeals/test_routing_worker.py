@@ -1,12 +1,10 @@
 """Routing through a real Celery worker on Redis and PostgreSQL, as in production."""
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
-import kombu.pools
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.utils import timezone
 from appeals import routing, tasks
 from appeals.models import Appeal, AppealEvent
 from config.celery import app as celery_app
+from tests.celery_brokers import REDIS_BROKER_URL, use_broker
 from tests.factories import (
     FreelancerFactory,
     bulk_queued_appeals,
@@ -26,46 +25,6 @@ from tests.factories import (
 
 Kind = AppealEvent.Kind
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _redis_broker_url() -> str:
-    """The suite's Redis broker (scripts/test.sh exports one) or the local Redis, database 15."""
-    configured = os.environ.get("CELERY_BROKER_URL", "")
-    if configured.startswith(("redis://", "rediss://")):
-        return configured
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-
-
-# Read once, before any test points CELERY_BROKER_URL elsewhere.
-REDIS_BROKER_URL = _redis_broker_url()
-
-
-def _use_broker(monkeypatch, url: str) -> None:
-    """Celery reads CELERY_BROKER_URL from the environment at each new connection."""
-    monkeypatch.setenv("CELERY_BROKER_URL", url)
-    _forget_broker_connections()
-
-
-def _forget_broker_connections() -> None:
-    """Close and forget the pooled broker connections, so that the next `.delay()` connects to
-    the broker the environment names now. kombu keeps pools in a registry per broker URL,
-    which Celery's cached pools point into: closing one without clearing the registry would
-    hand a closed pool to the next test."""
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def celery_on_redis(monkeypatch):
-    _use_broker(monkeypatch, REDIS_BROKER_URL)
-    # The embedded worker would otherwise replace pytest's logging handlers.
-    monkeypatch.setitem(celery_app.conf, "worker_hijack_root_logger", False)
-    # Messages left by an interrupted run would be routed against this test's database.
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(celery_app.conf.task_default_queue)
-    yield celery_app
-    _forget_broker_connections()
 
 
 def _worker():
@@ -130,7 +89,7 @@ def test_an_appeal_submitted_through_the_web_form_is_routed_and_assigned_by_the_
 def test_an_appeal_whose_routing_message_never_reached_the_broker_is_re_driven(
     celery_on_redis, on_duty, monkeypatch, caplog
 ):
-    _use_broker(monkeypatch, UNREACHABLE_BROKER)
+    use_broker(monkeypatch, UNREACHABLE_BROKER)
     with caplog.at_level(logging.ERROR, logger="appeals.services"):
         appeal = make_appeal(account=FreelancerFactory())
     assert f"Could not enqueue routing of appeal {appeal.pk}" in caplog.text
@@ -138,7 +97,7 @@ def test_an_appeal_whose_routing_message_never_reached_the_broker_is_re_driven(
     Appeal.objects.filter(pk=appeal.pk).update(submitted_at=timezone.now() - timedelta(minutes=2))
     assert routing.unrouted_appeal_ids() == [appeal.pk]
 
-    _use_broker(monkeypatch, REDIS_BROKER_URL)
+    use_broker(monkeypatch, REDIS_BROKER_URL)
     with _worker():
         tasks.redrive_unrouted_appeals.delay()
         assert _wait_until(_assigned(appeal.pk))

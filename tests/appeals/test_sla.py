@@ -288,9 +288,7 @@ def test_a_pause_outside_working_hours_leaves_the_deadline_where_it_was(london_q
 
 
 @pytest.mark.django_db
-def test_a_second_request_pauses_again_and_both_pauses_extend_the_deadline(
-    london_queue, reviewer
-):
+def test_a_second_request_pauses_again_and_both_pauses_extend_the_deadline(london_queue, reviewer):
     appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
     for asked, answered in [(june(15, 9), june(15, 13)), (june(16, 9), june(16, 10))]:
         with time_machine.travel(asked, tick=False):
@@ -331,14 +329,13 @@ def _withdrawn(at: datetime = FRIDAY_AFTERNOON) -> Appeal:
 
 def _deadlines(appeal: Appeal) -> dict[str, tuple]:
     return {
-        c.kind: (c.due_at, c.warn_at, c.policy_id) for c in AppealClock.objects.filter(appeal=appeal)
+        c.kind: (c.due_at, c.warn_at, c.policy_id)
+        for c in AppealClock.objects.filter(appeal=appeal)
     }
 
 
 @pytest.mark.django_db
-def test_a_holiday_added_to_the_calendar_extends_open_deadlines_with_an_event(
-    london_queue, lead
-):
+def test_a_holiday_added_to_the_calendar_extends_open_deadlines_with_an_event(london_queue, lead):
     open_appeal = file_and_route(FRIDAY_AFTERNOON)
     closed_appeal = _withdrawn()
     closed_before = _deadlines(closed_appeal)
@@ -511,17 +508,22 @@ def _notified(kind: str) -> list[tuple[int, str]]:
 
 
 @pytest.fixture
-def team(london_queue):
-    """Two leads of the queue and one lead elsewhere (who is not told)."""
-    members = [LeadFactory(email="lena@example.test"), LeadFactory(email="lars@example.test")]
-    london_queue.members.add(*members)
+def team(db):
+    """Two leads who are to be members of the queue, and one lead elsewhere (who is not told
+    while the queue has leads of its own)."""
     LeadFactory(email="other-lead@example.test")
-    return members
+    return [LeadFactory(email="lena@example.test"), LeadFactory(email="lars@example.test")]
+
+
+@pytest.fixture
+def london_team(london_queue, team):
+    london_queue.members.add(*team)
+    return team
 
 
 @pytest.mark.django_db
 def test_a_due_warning_is_recorded_once_and_told_to_the_assignee_and_the_queues_leads(
-    london_queue, team, reviewer
+    london_queue, london_team, reviewer
 ):
     appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
 
@@ -566,7 +568,9 @@ def test_without_leads_in_the_queue_every_active_lead_is_told(london_queue):
 
 
 @pytest.mark.django_db
-def test_a_breach_is_recorded_once_notified_and_raises_the_priority(london_queue, team, reviewer):
+def test_a_breach_is_recorded_once_notified_and_raises_the_priority(
+    london_queue, london_team, reviewer
+):
     appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
     assert appeal.priority == 0
 
@@ -649,7 +653,9 @@ def test_a_breach_under_a_notify_only_policy_changes_nothing_but_tells_people(te
 
 
 @pytest.mark.django_db
-def test_paused_and_stopped_clocks_are_never_warned_or_breached(london_queue, team, reviewer):
+def test_paused_and_stopped_clocks_are_never_warned_or_breached(
+    london_queue, london_team, reviewer
+):
     appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
     with time_machine.travel(june(15, 9), tick=False):
         services.request_information(appeal, reviewer=reviewer, question="Send the invoice?")
@@ -664,7 +670,7 @@ def test_paused_and_stopped_clocks_are_never_warned_or_breached(london_queue, te
 
 
 @pytest.mark.django_db
-def test_a_clock_resumed_after_its_warning_is_not_warned_again(london_queue, team, reviewer):
+def test_a_clock_resumed_after_its_warning_is_not_warned_again(london_queue, london_team, reviewer):
     appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
     with time_machine.travel(june(15, 9), tick=False):
         services.post_message(appeal, author=reviewer, body="Looking at it now.")
@@ -731,7 +737,9 @@ def _run_together(*jobs) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_the_same_moment_record_each_warning_and_breach_exactly_once():
+def test_two_sweeps_at_the_same_moment_record_each_warning_and_breach_exactly_once(
+    celery_in_memory,
+):
     queue = make_queue("Payments")
     queue.members.add(LeadFactory(), LeadFactory())
     clocks = _due_clocks(queue, 200)
@@ -747,9 +755,13 @@ def test_two_sweeps_at_the_same_moment_record_each_warning_and_breach_exactly_on
         assert sorted(per_appeal) == sorted(c.appeal_id for c in clocks)
     for kind in (Notification.Kind.SLA_WARNING, Notification.Kind.SLA_BREACH):
         assert Notification.objects.filter(kind=kind).count() == 2 * 200
-        assert Notification.objects.filter(kind=kind).distinct().values_list(
-            "appeal_id", "recipient_id"
-        ).count() == 2 * 200
+        assert (
+            Notification.objects.filter(kind=kind)
+            .distinct()
+            .values_list("appeal_id", "recipient_id")
+            .count()
+            == 2 * 200
+        )
     assert set(Appeal.objects.values_list("priority", flat=True)) == {1}
     assert sla.sweep() == (0, 0)
 
@@ -762,7 +774,7 @@ def _backend_waits_for_a_lock(pid: int) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_sweep_never_deadlocks_with_a_reviewer_deciding_the_same_appeal():
+def test_a_sweep_never_deadlocks_with_a_reviewer_deciding_the_same_appeal(celery_in_memory):
     """A decision locks the appeal, then stops its clocks; the sweep must not lock them in the
     opposite order (clock, then appeal), or PostgreSQL aborts one of the two."""
     queue = make_queue("Payments")
@@ -875,3 +887,31 @@ def test_an_unrelated_reviewer_is_never_told(london_queue):
 
     recipients = set(Notification.objects.values_list("recipient__email", flat=True))
     assert "bystander@example.test" not in recipients
+
+
+@pytest.mark.django_db
+def test_an_appeal_not_routed_yet_is_told_to_every_active_lead(settings):
+    settings.APPEAL_REPLY_TARGET_DAYS = 1
+    elsewhere = make_queue("Elsewhere")
+    elsewhere.members.add(LeadFactory(email="lena@example.test"))
+    LeadFactory(email="lars@example.test")
+    with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
+        appeal = make_appeal()  # its routing message has not been handled yet
+
+    assert sla.sweep(now=FRIDAY_AFTERNOON + timedelta(days=1)) == (1, 1)
+
+    assert _notified(Notification.Kind.SLA_BREACH) == [
+        (appeal.pk, "lars@example.test"),
+        (appeal.pk, "lena@example.test"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_deadline_across_the_end_of_summer_time_is_stored_at_the_right_instant():
+    queue_with_policy(calendar=london_office())
+    # Friday 23 October 15:00 BST (14:00 UTC); the clocks go back on Sunday the 25th.
+    appeal = file_and_route(datetime(2026, 10, 23, 15, 0, tzinfo=LONDON))
+
+    due = clock(appeal, Kind.FIRST_RESPONSE).due_at
+    assert due == datetime(2026, 10, 26, 15, 0, tzinfo=LONDON)
+    assert due == datetime(2026, 10, 26, 15, 0, tzinfo=UTC)

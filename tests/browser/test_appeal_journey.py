@@ -9,21 +9,24 @@ import pytest
 from django.core.management import call_command
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from kombu import pools
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from pypdf import PdfWriter
 
 from accounts.models import User
 from appeals.models import Appeal, Macro
 from appeals.services import file_appeal
-from config.celery import app as celery_app
 from enforcement.demo_data import DEMO_ENFORCER, DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
 from tests.browser.conftest import assert_no_axe_violations, csp_violations
 from tests.browser.test_freelancer_journey import _sign_in
 from tests.factories import PASSWORD, ReviewerFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # The live server queues routing and emails after commit: in memory here, not in var/.
+    pytest.mark.usefixtures("celery_in_memory"),
+]
 
 STATEMENT = (
     "I live and work in Lisbon; my passport is Nigerian and the bank account is my own, opened "
@@ -49,17 +52,6 @@ def private_media(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private-media"), "base_url": None},
         },
     }
-
-
-@pytest.fixture(autouse=True)
-def broker_in_memory(monkeypatch):
-    """The live server queues notification emails after commit: in memory here, not in var/."""
-    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
-    pools.reset()
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    yield
-    pools.reset()
 
 
 @pytest.fixture
@@ -170,6 +162,16 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     expect(reviewer.get_by_text("Internal note added.")).to_be_visible()
     expect(reviewer.get_by_text("Internal note — never shown to the freelancer")).to_be_visible()
 
+    # Notes need no claim; asking the freelancer does: only the holder speaks for the appeal.
+    claim_box = reviewer.locator("#claim")
+    expect(claim_box).to_contain_text("Nobody holds this appeal.")
+    claim_box.get_by_role("button", name="Claim this appeal").click()
+    expect(reviewer.get_by_text("You hold this appeal now.")).to_be_visible()
+    expect(claim_box).to_contain_text("You hold this appeal.")
+    expect(claim_box.get_by_role("button", name="Release to the queue")).to_be_visible()
+    assert Appeal.objects.get(pk=appeal.pk).assigned_to == second_reviewer
+    assert_no_axe_violations(reviewer)
+
     reviewer.get_by_label("What do you need from the freelancer?").fill(QUESTION)
     reviewer.get_by_role("button", name="Send the question").click()
     expect(
@@ -180,9 +182,14 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     # --- The freelancer answers; the internal note never reaches them ----------------------------
     page.goto(case_url)
     expect(page.get_by_text(QUESTION)).to_be_visible()
+    # The question was the first reply, and the decision clock waits for the answer.
+    expect(page.locator("#appeal")).to_contain_text("We replied on")
+    expect(page.locator("#appeal")).to_contain_text("Paused while we wait for your answer")
     page.get_by_label("Your answer to the question above").fill(ANSWER)
     page.get_by_role("button", name="Send my answer").click()
     expect(page.get_by_text("A reviewer is looking at your appeal.")).to_be_visible()
+    expect(page.locator("#appeal")).not_to_contain_text("Paused while we wait for your answer")
+    expect(page.locator("#appeal .timeline")).to_contain_text("Clock resumed")
     assert INTERNAL_NOTE not in page.content()
 
     # --- The reviewer overturns with reasons ----------------------------------------------------
@@ -244,6 +251,8 @@ def test_the_original_decider_reads_the_appeal_but_cannot_decide_it(
         page.get_by_role("heading", name="You took the original decision on this action")
     ).to_be_visible()
     expect(page.get_by_role("button", name="Record the decision")).to_have_count(0)
+    expect(page.get_by_role("button", name="Claim this appeal")).to_have_count(0)
+    expect(page.locator("#claim")).to_contain_text("you cannot claim it")
     expect(page.get_by_text("Internal — never shown to the freelancer").first).to_be_visible()
     assert_no_axe_violations(page)
     assert csp_violations(console_errors) == []

@@ -1,6 +1,5 @@
 """Restrictions end on their end date: once, even when sweeps overlap, and through a real worker."""
 
-import os
 import threading
 import time
 from datetime import timedelta
@@ -9,7 +8,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from enforcement import services, tasks
 from enforcement.models import ActionEvent, EnforcementAction
 from tests.factories import make_action
@@ -123,32 +121,6 @@ def test_two_overlapping_sweeps_expire_each_action_exactly_once():
 
 
 # --- A real Celery worker on Redis ---------------------------------------------------------------
-
-
-def _redis_broker_url() -> str:
-    """The suite's Redis broker (scripts/test.sh exports one) or the local Redis, database 15."""
-    configured = os.environ.get("CELERY_BROKER_URL", "")
-    if configured.startswith(("redis://", "rediss://")):
-        return configured
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-
-
-@pytest.fixture
-def celery_on_redis(monkeypatch):
-    """The project's Celery app, pointed at Redis even when run alone (default: filesystem).
-
-    Celery reads CELERY_BROKER_URL from the environment before its configuration, so setting it
-    here switches the broker without touching settings; the cached connection pools are
-    dropped so that `.delay()` uses it too. Everything is restored after the test.
-    """
-    monkeypatch.setenv("CELERY_BROKER_URL", _redis_broker_url())
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    # The embedded worker would otherwise replace pytest's logging handlers.
-    monkeypatch.setitem(celery_app.conf, "worker_hijack_root_logger", False)
-    yield celery_app
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
 
 
 def _wait_for_status(action: EnforcementAction, status: str, *, attempts: int = 200) -> str:

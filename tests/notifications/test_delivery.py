@@ -1,6 +1,5 @@
 """Notification emails: sent once from the outbox, retried when the server fails, never lost."""
 
-import os
 import re
 import time
 from datetime import timedelta
@@ -9,7 +8,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
-from kombu import pools
 
 from appeals import services as appeal_services
 from appeals.models import Appeal
@@ -216,13 +214,14 @@ def test_the_redrive_runs_every_minute_as_a_registered_task():
 
 
 def _decided_appeal(freelancer, outcome: str = Appeal.Outcome.OVERTURNED) -> Appeal:
-    appeal = make_appeal(make_action(freelancer))
+    decider = ReviewerFactory()
+    appeal = make_appeal(make_action(freelancer), claimed_by=decider)
     return appeal_services.decide_appeal(
         appeal,
         outcome=outcome,
         reasons=REASONS,
         versions=list(appeal.action.cited_versions.all()),
-        decided_by=ReviewerFactory(),
+        decided_by=decider,
     )
 
 
@@ -276,7 +275,7 @@ def test_other_emails_do_not_carry_the_redress_paragraph(freelancer):
 
 @pytest.mark.django_db
 def test_no_internal_note_or_internal_evidence_reaches_any_email(freelancer, reviewer):
-    appeal = make_appeal(make_action(freelancer))
+    appeal = make_appeal(make_action(freelancer), claimed_by=reviewer)
     appeal_services.post_message(appeal, author=reviewer, body=INTERNAL_NOTE, internal=True)
     appeal_services.post_message(appeal, author=reviewer, body="I am looking at your case.")
     appeal_services.request_information(appeal, reviewer=reviewer, question="The invoice?")
@@ -336,35 +335,13 @@ def test_a_multi_line_body_keeps_its_lines_in_both_parts(freelancer):
 # --- A real worker on Redis ----------------------------------------------------------------------
 
 
-def _redis_broker_url() -> str:
-    """The suite's Redis broker (scripts/test.sh exports one), else the local Redis, database 14.
-
-    Not database 15 of tests/enforcement/test_expiry.py: a worker of a run in parallel there
-    would take these tasks and run them against its own test database.
-    """
-    configured = os.environ.get("CELERY_BROKER_URL", "")
-    if configured.startswith(("redis://", "rediss://")):
-        return configured
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
-
-
 @pytest.fixture
-def celery_on_redis(monkeypatch, settings):
-    """The project's Celery app on Redis, with an empty queue and a counting mailer."""
-    monkeypatch.setenv("CELERY_BROKER_URL", _redis_broker_url())
-    pools.reset()
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    monkeypatch.setitem(celery_app.conf, "worker_hijack_root_logger", False)
+def counting_mailer(settings):
+    """Emails a worker sends are counted per notification, across the worker's thread."""
     settings.MAILERS = COUNTING
     CountingEmailBackend.reset()
-    # Messages left by an interrupted earlier run would name rows of another database.
-    celery_app.control.purge()
-    yield celery_app
+    yield CountingEmailBackend
     CountingEmailBackend.reset()
-    # Close them through kombu's registry, which would otherwise hand the closed pool of this
-    # broker URL to the next test.
-    pools.reset()
 
 
 def _wait_for_email_status(notification: Notification, status: str, *, attempts: int = 300):
@@ -380,7 +357,7 @@ def _wait_for_email_status(notification: Notification, status: str, *, attempts:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_appeal_received_email_once_after_commit(
-    celery_on_redis, freelancer
+    celery_on_redis, counting_mailer, freelancer
 ):
     from celery.contrib.testing.worker import start_worker
 
@@ -409,7 +386,9 @@ def test_a_real_worker_sends_the_appeal_received_email_once_after_commit(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_redrives_an_email_whose_task_was_lost(celery_on_redis, freelancer):
+def test_a_real_worker_redrives_an_email_whose_task_was_lost(
+    celery_on_redis, counting_mailer, freelancer
+):
     from celery.contrib.testing.worker import start_worker
 
     # As if the broker was down when the notification committed: a row and no task.
