@@ -18,4 +18,8 @@ class UserTimeZoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # Threads serve many people: never leak one person's zone into the next request.
+            timezone.deactivate()

@@ -21,6 +21,7 @@ from appeals import business_time
 from appeals.models import (
     Appeal,
     AppealClock,
+    AppealClockQuerySet,
     AppealEvent,
     Calendar,
     ClockPause,
@@ -233,18 +234,25 @@ _SWEEP_FIELDS = (
 )
 
 
-def _take(due, order: str, field: str, now, batch_size: int) -> list[AppealClock]:
-    """Lock up to `batch_size` due clocks and record `field` on them."""
-    # The appeal is locked with its clock, in one statement with SKIP LOCKED: services lock the
-    # appeal first and its clocks second (a decision stops them), so taking the clock and then
-    # waiting for the appeal would deadlock. An appeal being changed right now is left for the
-    # next sweep.
-    clocks = list(
+def due_batch(due: AppealClockQuerySet, order: str, batch_size: int) -> AppealClockQuerySet:
+    """The sweep's selection: up to `batch_size` due clocks, locked with their appeals.
+
+    The appeal is locked with its clock, in one statement with SKIP LOCKED: services lock the
+    appeal first and its clocks second (a decision stops them), so taking the clock and then
+    waiting for the appeal would deadlock. An appeal being changed right now is left for the
+    next sweep. (bench/sla_sweep.py times and EXPLAINs this very query.)
+    """
+    return (
         due.select_for_update(skip_locked=True, of=("self", "appeal"))
         .select_related("appeal", "policy__escalation_queue")
         .only(*_SWEEP_FIELDS)
         .order_by(order)[:batch_size]
     )
+
+
+def _take(due, order: str, field: str, now, batch_size: int) -> list[AppealClock]:
+    """Lock up to `batch_size` due clocks and record `field` on them."""
+    clocks = list(due_batch(due, order, batch_size))
     if not clocks:
         return []
     # The rows are locked by this transaction and FOR UPDATE re-checked the condition on their

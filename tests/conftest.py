@@ -18,6 +18,28 @@ from tests.factories import (
 )
 
 
+def _empties_the_database(item: pytest.Item) -> bool:
+    """A transactional test (the browser tests among them) ends by emptying every table, rows
+    that data migrations wrote included (the fallback queue)."""
+    marker = item.get_closest_marker("django_db")
+    flagged = marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    )
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(flagged) or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the transactional tests after all the others, as pytest-django orders them.
+
+    pytest then regroups the tests of a session-wide parametrized fixture (Playwright's browser)
+    at the first one that uses it, which put the browser tests ahead of most of the suite; the
+    tests after them found the tables emptied. A stable sort keeps every other order as it was.
+    """
+    items.sort(key=_empties_the_database)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
