@@ -435,7 +435,10 @@ def test_a_reviewer_asks_for_information_and_the_page_says_the_clock_is_paused(a
     content = response.content.decode()
     assert "Waiting for the freelancer" in content
     assert "A question is waiting for the freelancer" in content
-    assert "You can decide once the freelancer has answered the question." in content
+    # Deciding without the answer stays possible (a freelancer who never replies must not
+    # block the appeal), and the page says the question is still open.
+    assert "The freelancer has not answered your question yet. You can still decide" in content
+    assert 'action="' + _url("appeals:review-decide", appeal) + '"' in content
 
 
 def test_a_message_to_a_decided_appeal_is_refused_with_a_clear_message(
