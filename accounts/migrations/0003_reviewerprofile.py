@@ -6,23 +6,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_audit_append_only'),
+        ("accounts", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewerProfile',
+            name="ReviewerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('languages', models.JSONField(blank=True, default=list, help_text='Language codes, e.g. en, de.')),
-                ('capacity', models.PositiveSmallIntegerField(default=10, help_text='Most open appeals held at once.')),
-                ('is_available', models.BooleanField(default=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reviewer_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "languages",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Language codes, e.g. en, de."
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=10, help_text="Most open appeals held at once."
+                    ),
+                ),
+                ("is_available", models.BooleanField(default=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviewer_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__email'],
+                "ordering": ["user__email"],
             },
         ),
     ]
