@@ -64,7 +64,8 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
                 ),
             ),
             Prefetch("decided_versions", queryset=RuleVersion.objects.select_related("rule")),
-            "clocks",
+            # With their pauses: the case views show how long each clock waited.
+            Prefetch("clocks", queryset=AppealClock.objects.prefetch_related("pauses")),
         )
 
 

@@ -98,7 +98,7 @@ class PauseSummary:
 def clock_pauses(clock: AppealClock, now: datetime | None = None) -> PauseSummary:
     """How often and how long the clock waited for the freelancer (the open pause counts to now).
 
-    Reads `clock.pauses` (one query per clock unless prefetched): for the case page, not lists.
+    Reads `clock.pauses` (prefetched by `Appeal.with_thread`; one query per clock otherwise).
     """
     now = now or timezone.now()
     pauses = list(clock.pauses.all())
