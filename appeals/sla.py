@@ -206,16 +206,11 @@ def sweep(*, now: datetime | None = None, batch_size: int = 1000) -> tuple[int, 
             AppealClock.objects.breach_due(now), "due_at", "breached_at", now, batch_size
         )
         if warned or breached:
-            staff = _StaffToNotify({c.appeal.queue_id for c in warned + breached})
-            events: list[AppealEvent] = []
-            notifications: list[Notification] = []
-            for clock in warned:
-                _on_warning(clock, staff, events, notifications)
-            for clock in breached:
-                _on_breach(clock, staff, events, notifications)
-            _escalate(breached, events)
+            events = [_warning_event(clock) for clock in warned]
+            events += [_breach_event(clock) for clock in breached]
+            events += _escalate(breached)
             AppealEvent.objects.bulk_create(events)
-            notify_many(notifications)
+            notify_many(_notifications(warned, breached))
     return len(warned), len(breached)
 
 
@@ -268,9 +263,55 @@ def _take(due, order: str, field: str, now, batch_size: int) -> list[AppealClock
     return clocks
 
 
-class _StaffToNotify:
-    """Who hears about an appeal's clock: its assignee and its queue's leads (every active
-    lead when the queue has none). Leads are read once per sweep."""
+def _warning_event(clock: AppealClock) -> AppealEvent:
+    return _sweep_event(
+        clock.appeal,
+        AppealEvent.Kind.SLA_WARNING,
+        f"{clock.get_kind_display()} deadline approaching.",
+    )
+
+
+def _breach_event(clock: AppealClock) -> AppealEvent:
+    return _sweep_event(
+        clock.appeal, AppealEvent.Kind.SLA_BREACHED, f"{clock.get_kind_display()} deadline missed."
+    )
+
+
+def _sweep_event(appeal: Appeal, kind: str, reason: str) -> AppealEvent:
+    return AppealEvent(
+        appeal=appeal, kind=kind, from_status=appeal.status, to_status=appeal.status, reason=reason
+    )
+
+
+# --- Who is told, and how --------------------------------------------------------------------
+#
+# The assignee hears of each of their clocks. Each lead of the appeal's queue (every active lead
+# when the queue has none, or before routing) gets one message per sweep and kind for all the
+# appeals they were not already told of as assignee: a sweep that finds a thousand breaches
+# sends a lead one digest, not a thousand emails. A clock that is warned and breached in the
+# same sweep (the sweep was down) is told as a breach only.
+
+# How many appeals a lead's digest names before "and N more".
+DIGEST_NAMES = 20
+
+
+def _notifications(warned: list[AppealClock], breached: list[AppealClock]) -> list[Notification]:
+    breached_ids = {clock.pk for clock in breached}
+    still_warned = [clock for clock in warned if clock.pk not in breached_ids]
+    leads = _LeadsToTell({clock.appeal.queue_id for clock in still_warned + breached})
+    notifications = []
+    for kind, clocks in (
+        (Notification.Kind.SLA_WARNING, still_warned),
+        (Notification.Kind.SLA_BREACH, breached),
+    ):
+        notifications += [_assignee_notice(kind, c) for c in clocks if c.appeal.assigned_to_id]
+        notifications += _lead_digests(kind, clocks, leads)
+    return notifications
+
+
+class _LeadsToTell:
+    """The leads to tell about an appeal: its queue's leads, or every active lead when the queue
+    has none (or before routing). Read once per sweep."""
 
     def __init__(self, queue_ids: set[int | None]) -> None:
         leads = User.objects.filter(groups__name=Role.LEAD, is_active=True)
@@ -283,63 +324,76 @@ class _StaffToNotify:
             self.by_queue.setdefault(queue_id, []).append(user_id)
 
     def for_appeal(self, appeal: Appeal) -> list[int]:
-        """The ids of the people to tell."""
-        # Before routing there is no queue: every lead is told.
-        leads = self.by_queue.get(appeal.queue_id, []) if appeal.queue_id else []
-        people = dict.fromkeys(leads or self.all_leads)
-        if appeal.assigned_to_id:
-            people[appeal.assigned_to_id] = None
-        return list(people)
+        return (self.by_queue.get(appeal.queue_id) if appeal.queue_id else None) or self.all_leads
 
 
-def _sweep_event(appeal: Appeal, kind: str, reason: str) -> AppealEvent:
-    return AppealEvent(
-        appeal=appeal, kind=kind, from_status=appeal.status, to_status=appeal.status, reason=reason
+def _subject(kind: str, clock: AppealClock) -> str:
+    what = clock.get_kind_display().lower()
+    if kind == Notification.Kind.SLA_WARNING:
+        return f"Appeal #{clock.appeal_id}: {what} due soon"
+    return f"Appeal #{clock.appeal_id}: {what} deadline missed"
+
+
+def _body(kind: str, clock: AppealClock) -> str:
+    if kind == Notification.Kind.SLA_WARNING:
+        return f"The deadline is {clock.due_at:%Y-%m-%d %H:%M} UTC."
+    return f"The deadline was {clock.due_at:%Y-%m-%d %H:%M} UTC. The appeal is escalated."
+
+
+def _assignee_notice(kind: str, clock: AppealClock) -> Notification:
+    return _about_one(kind, clock, clock.appeal.assigned_to_id)
+
+
+def _about_one(kind: str, clock: AppealClock, person_id: int) -> Notification:
+    return Notification(
+        recipient_id=person_id,
+        kind=kind,
+        appeal_id=clock.appeal_id,
+        subject=_subject(kind, clock),
+        body=_body(kind, clock),
+        url=reverse("appeals:review-detail", args=[clock.appeal_id]),
     )
 
 
-def _staff_notifications(
-    appeal: Appeal, staff: _StaffToNotify, *, kind: str, subject: str, body: str
-) -> list[Notification]:
-    url = reverse("appeals:review-detail", args=[appeal.pk])
+def _lead_digests(kind: str, clocks: list[AppealClock], leads: _LeadsToTell) -> list[Notification]:
+    """One notification per lead for the clocks of `kind` they are not the assignee of; about
+    one clock it reads as the assignee's does."""
+    by_lead: dict[int, list[AppealClock]] = {}
+    for clock in clocks:
+        for lead_id in leads.for_appeal(clock.appeal):
+            if lead_id != clock.appeal.assigned_to_id:
+                by_lead.setdefault(lead_id, []).append(clock)
     return [
-        Notification(
-            recipient_id=person_id, kind=kind, appeal=appeal, subject=subject, body=body, url=url
-        )
-        for person_id in staff.for_appeal(appeal)
+        _about_one(kind, told[0], lead_id) if len(told) == 1 else _digest(kind, told, lead_id)
+        for lead_id, told in by_lead.items()
     ]
 
 
-def _on_warning(clock: AppealClock, staff, events: list, notifications: list) -> None:
-    appeal, what = clock.appeal, clock.get_kind_display()
-    events.append(
-        _sweep_event(appeal, AppealEvent.Kind.SLA_WARNING, f"{what} deadline approaching.")
-    )
-    notifications += _staff_notifications(
-        appeal,
-        staff,
-        kind=Notification.Kind.SLA_WARNING,
-        subject=f"Appeal #{appeal.pk}: {what.lower()} due soon",
-        body=f"The deadline is {clock.due_at:%Y-%m-%d %H:%M} UTC.",
-    )
-
-
-def _on_breach(clock: AppealClock, staff, events: list, notifications: list) -> None:
-    appeal, what = clock.appeal, clock.get_kind_display()
-    events.append(_sweep_event(appeal, AppealEvent.Kind.SLA_BREACHED, f"{what} deadline missed."))
-    notifications += _staff_notifications(
-        appeal,
-        staff,
-        kind=Notification.Kind.SLA_BREACH,
-        subject=f"Appeal #{appeal.pk}: {what.lower()} deadline missed",
-        body=f"The deadline was {clock.due_at:%Y-%m-%d %H:%M} UTC. The appeal is escalated.",
+def _digest(kind: str, clocks: list[AppealClock], lead_id: int) -> Notification:
+    count = len({clock.appeal_id for clock in clocks})
+    appeals = f"{count} appeal" if count == 1 else f"{count} appeals"
+    named = [f"#{c.appeal_id} ({c.get_kind_display().lower()})" for c in clocks[:DIGEST_NAMES]]
+    more = f", and {len(clocks) - DIGEST_NAMES} more" if len(clocks) > DIGEST_NAMES else ""
+    if kind == Notification.Kind.SLA_WARNING:
+        subject = f"{len(clocks)} deadlines approaching on {appeals}"
+        body = f"Due soon: {', '.join(named)}{more}."
+    else:
+        subject = f"{len(clocks)} deadlines missed on {appeals}"
+        body = f"Missed and escalated: {', '.join(named)}{more}."
+    return Notification(
+        recipient_id=lead_id,
+        kind=kind,
+        subject=subject,
+        body=f"{body} The dashboard shows each queue's deadlines.",
+        url=reverse("appeals:dashboard"),
     )
 
 
-def _escalate(breached: list[AppealClock], events: list[AppealEvent]) -> None:
+def _escalate(breached: list[AppealClock]) -> list[AppealEvent]:
     """Escalate each breach as its clock's policy says (raise the priority by default), one
     update per kind of escalation. Each breach escalates once: an appeal whose two clocks
     breach in the same sweep has its priority raised twice, as in two sweeps."""
+    events: list[AppealEvent] = []
     raises: dict[int, int] = {}
     moves: dict[Queue, list[int]] = {}
     returns: list[int] = []
@@ -367,6 +421,7 @@ def _escalate(breached: list[AppealClock], events: list[AppealEvent]) -> None:
         Appeal.objects.filter(pk__in=appeal_ids).update(queue=target, **unassigned)
     if returns:
         Appeal.objects.filter(pk__in=returns).update(**unassigned)
+    return events
 
 
 def clocks_prefetch() -> Prefetch:

@@ -85,6 +85,8 @@ QUEUE_NAME = "SLA sweep bench"
 PUID_PREFIX = "bench-sla-"
 TEMPLATE_PUID = "benchsla-template"
 LEADS = ["lead1@sla.bench.recourse.test", "lead2@sla.bench.recourse.test"]
+# Each appeal is held by one of these reviewers, who is told of its clocks one by one.
+REVIEWERS = [f"reviewer{n}@sla.bench.recourse.test" for n in range(1, 51)]
 
 
 class Rollback(Exception):
@@ -112,6 +114,26 @@ def bench_queue() -> Queue:
             lead.groups.add(Group.objects.get(name=Role.LEAD))
         queue.members.add(lead)
     return queue
+
+
+def ensure_assignees(queue: Queue) -> None:
+    """Every appeal in the queue held by one of the bench reviewers, as on a busy day."""
+    reviewer_ids = []
+    for email in REVIEWERS:
+        reviewer = User.objects.filter(email=email).first()
+        if reviewer is None:
+            reviewer = User.objects.create_user(email=email, password=None, display_name="Bench")
+            reviewer.groups.add(Group.objects.get(name=Role.REVIEWER))
+        reviewer_ids.append(reviewer.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE appeals_appeal SET assigned_to_id = (%s::bigint[])[1 + id %% %s],
+                claimed_at = now(), lease_expires_at = now() + interval '30 days'
+            WHERE queue_id = %s AND assigned_to_id IS NULL
+            """,
+            [reviewer_ids, len(reviewer_ids), queue.pk],
+        )
 
 
 def template_action() -> EnforcementAction:
@@ -345,6 +367,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     queue = bench_queue()
     seconds = ensure_clocks(queue, args.clocks)
+    ensure_assignees(queue)
     reset_clocks(queue)
     clocks = running_clocks(queue)
     emit(name="sla_sweep_data", clocks=clocks, seconds_to_add=round(seconds, 1))

@@ -736,13 +736,21 @@ def _run_together(*jobs) -> list:
     return results
 
 
+def _clocks_told(notice: Notification) -> int:
+    """How many clocks a notification is about: one, or as many as its digest's subject says."""
+    return 1 if notice.appeal_id else int(notice.subject.split()[0])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_the_same_moment_record_each_warning_and_breach_exactly_once(
     celery_in_memory,
 ):
     queue = make_queue("Payments")
-    queue.members.add(LeadFactory(), LeadFactory())
+    leads = [LeadFactory(), LeadFactory()]
+    queue.members.add(*leads)
     clocks = _due_clocks(queue, 200)
+    holder = ReviewerFactory()
+    Appeal.objects.update(assigned_to=holder, status=Appeal.Status.IN_REVIEW)
     now = timezone.now()
 
     results = _run_together(lambda: sla.sweep(now=now), lambda: sla.sweep(now=now))
@@ -753,15 +761,19 @@ def test_two_sweeps_at_the_same_moment_record_each_warning_and_breach_exactly_on
     for kind in (Event.SLA_WARNING, Event.SLA_BREACHED, Event.ESCALATED):
         per_appeal = AppealEvent.objects.filter(kind=kind).values_list("appeal_id", flat=True)
         assert sorted(per_appeal) == sorted(c.appeal_id for c in clocks)
-    for kind in (Notification.Kind.SLA_WARNING, Notification.Kind.SLA_BREACH):
-        assert Notification.objects.filter(kind=kind).count() == 2 * 200
-        assert (
-            Notification.objects.filter(kind=kind)
-            .distinct()
-            .values_list("appeal_id", "recipient_id")
-            .count()
-            == 2 * 200
-        )
+    # Each clock was warned and breached by the same sweep: told as a breach only.
+    assert not Notification.objects.filter(kind=Notification.Kind.SLA_WARNING).exists()
+    told = Notification.objects.filter(kind=Notification.Kind.SLA_BREACH)
+    # The holder: once about each appeal.
+    assert sorted(told.filter(recipient=holder).values_list("appeal_id", flat=True)) == sorted(
+        c.appeal_id for c in clocks
+    )
+    # Each lead: one digest from each sweep that recorded breaches, together about each once.
+    sweeps_with_breaches = sum(1 for _, breaches in results if breaches)
+    for lead in leads:
+        digests = list(told.filter(recipient=lead))
+        assert len(digests) == sweeps_with_breaches
+        assert sum(_clocks_told(d) for d in digests) == 200
     assert set(Appeal.objects.values_list("priority", flat=True)) == {1}
     assert sla.sweep() == (0, 0)
 
@@ -875,6 +887,55 @@ def test_a_lead_who_is_also_an_assignee_is_told_once(london_queue):
     sla.sweep(now=june(15, 13))
 
     assert _notified(Notification.Kind.SLA_WARNING) == [(appeal.pk, "lena@example.test")]
+
+
+@pytest.mark.django_db
+def test_a_lead_gets_one_digest_per_sweep_and_each_holder_hears_of_their_own(
+    london_queue, london_team
+):
+    lena, lars = london_team
+    clocks = _due_clocks(london_queue, 3)
+    first, *others = [c.appeal_id for c in clocks]
+    holder = ReviewerFactory(email="riley@example.test")
+    Appeal.objects.filter(pk=first).update(assigned_to=holder, status=Appeal.Status.IN_REVIEW)
+    Appeal.objects.filter(pk=others[0]).update(assigned_to=lena, status=Appeal.Status.IN_REVIEW)
+
+    assert sla.sweep() == (3, 3)
+
+    told = Notification.objects.filter(kind=Notification.Kind.SLA_BREACH)
+    [held] = told.filter(recipient=holder)
+    assert (held.appeal_id, held.subject) == (first, f"Appeal #{first}: decision deadline missed")
+    assert held.url == reverse("appeals:review-detail", args=[first])
+    # Lars was told of the three in one message, with the dashboard to act on them.
+    [digest] = told.filter(recipient=lars)
+    assert digest.appeal is None
+    assert digest.subject == "3 deadlines missed on 3 appeals"
+    assert digest.url == reverse("appeals:dashboard")
+    for appeal_id in (first, *others):
+        assert f"#{appeal_id} (decision)" in digest.body
+    # Lena holds one of them: told of it on its own, and of the other two together.
+    lenas = told.filter(recipient=lena)
+    assert sorted(n.subject for n in lenas) == [
+        "2 deadlines missed on 2 appeals",
+        f"Appeal #{others[0]}: decision deadline missed",
+    ]
+    assert f"#{others[0]} " not in lenas.get(appeal__isnull=True).body
+    # No warnings were told: each clock was breached in the same sweep.
+    assert not Notification.objects.filter(kind=Notification.Kind.SLA_WARNING).exists()
+    assert not Notification.objects.filter(recipient__email="other-lead@example.test").exists()
+
+
+@pytest.mark.django_db
+def test_a_digest_names_twenty_appeals_and_counts_the_rest(london_queue, london_team):
+    clocks = _due_clocks(london_queue, 25)
+
+    sla.sweep()
+
+    digest = Notification.objects.get(recipient=london_team[0], kind=Notification.Kind.SLA_BREACH)
+    assert digest.subject == "25 deadlines missed on 25 appeals"
+    named = [f"#{c.appeal_id} (decision)" for c in clocks]
+    assert sum(name in digest.body for name in named) == sla.DIGEST_NAMES
+    assert ", and 5 more." in digest.body
 
 
 @pytest.mark.django_db
