@@ -8,6 +8,7 @@ or calendar changes; a beat task (`sweep`) records each warning and breach exact
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from notifications.models import Notification
 from notifications.services import notify_many
 
 Kind = AppealClock.Kind
+logger = logging.getLogger(__name__)
 
 
 def default_target(kind: str) -> timedelta:
@@ -47,9 +49,13 @@ def default_target(kind: str) -> timedelta:
 def policy_for(appeal: Appeal) -> SlaPolicy | None:
     if appeal.queue_id is None:
         return None
-    policies = list(SlaPolicy.objects.filter(queue_id=appeal.queue_id))
-    exact = [p for p in policies if p.priority == appeal.priority]
-    default = [p for p in policies if p.priority is None]
+    return _choose_policy(SlaPolicy.objects.filter(queue_id=appeal.queue_id), appeal.priority)
+
+
+def _choose_policy(queue_policies, priority: int) -> SlaPolicy | None:
+    """Of one queue's policies, the one for `priority`, else the queue's default one."""
+    exact = [p for p in queue_policies if p.priority == priority]
+    default = [p for p in queue_policies if p.priority is None]
     return (exact or default or [None])[0]
 
 
@@ -178,6 +184,19 @@ def recompute_for_policy(policy: SlaPolicy, *, actor=None) -> int:
     )
 
 
+def recompute_escalated(appeal_ids: list[int]) -> int:
+    """Escalated appeals whose queue or priority now falls under another policy get that
+    policy's deadlines (with an event each). Run by a task after the sweep that escalated."""
+    changed = 0
+    for appeal_id in appeal_ids:
+        with transaction.atomic():
+            appeal = Appeal.objects.open().select_for_update().filter(pk=appeal_id).first()
+            if appeal is not None:
+                reason = "Deadlines set by the policy the escalation put the appeal under."
+                changed += bool(recompute_clocks(appeal, reason=reason))
+    return changed
+
+
 def recompute_for_calendar(calendar: Calendar, *, actor=None) -> int:
     appeals = Appeal.objects.open().filter(queue__calendar=calendar)
     return sum(
@@ -224,6 +243,7 @@ _SWEEP_FIELDS = (
     "appeal__status",
     "appeal__queue",
     "appeal__assigned_to",
+    "appeal__priority",
     "policy__escalation",
     "policy__escalation_queue__name",
 )
@@ -421,7 +441,46 @@ def _escalate(breached: list[AppealClock]) -> list[AppealEvent]:
         Appeal.objects.filter(pk__in=appeal_ids).update(queue=target, **unassigned)
     if returns:
         Appeal.objects.filter(pk__in=returns).update(**unassigned)
+    _recompute_where_the_policy_changed(breached, raises, moves)
     return events
+
+
+def _recompute_where_the_policy_changed(
+    breached: list[AppealClock], raises: dict[int, int], moves: dict[Queue, list[int]]
+) -> None:
+    """An escalation can put an appeal under another policy (another queue's, or the one for
+    its new priority). One query finds which; their clocks are recomputed by a task after
+    commit, so a sweep over many breaches stays fast."""
+    moved_to = {appeal_id: queue.pk for queue, ids in moves.items() for appeal_id in ids}
+    now_under: dict[int, tuple[int | None, int, int | None]] = {}
+    for clock in breached:
+        appeal = clock.appeal
+        if appeal.pk in raises or appeal.pk in moved_to:
+            queue_id = moved_to.get(appeal.pk, appeal.queue_id)
+            priority = appeal.priority + raises.get(appeal.pk, 0)
+            now_under[appeal.pk] = (queue_id, priority, clock.policy_id)
+    if not now_under:
+        return
+    policies: dict[int, list[SlaPolicy]] = {}
+    for policy in SlaPolicy.objects.filter(queue_id__in={q for q, _, _ in now_under.values()}):
+        policies.setdefault(policy.queue_id, []).append(policy)
+    changed = []
+    for appeal_id, (queue_id, priority, policy_id) in now_under.items():
+        policy = _choose_policy(policies.get(queue_id, []), priority)
+        if (policy.pk if policy else None) != policy_id:
+            changed.append(appeal_id)
+    if changed:
+        transaction.on_commit(lambda: _enqueue_recompute(changed))
+
+
+def _enqueue_recompute(appeal_ids: list[int]) -> None:
+    from appeals.tasks import recompute_escalated_clocks
+
+    try:
+        recompute_escalated_clocks.delay(appeal_ids)
+    except Exception:
+        # The deadlines stay those of the old policy until the next recompute; never fatal.
+        logger.exception("Could not enqueue the recompute of %s escalated appeals", len(appeal_ids))
 
 
 def clocks_prefetch() -> Prefetch:

@@ -26,3 +26,8 @@ def expire_appeal_leases() -> int:
 def sweep_sla_clocks() -> tuple[int, int]:
     """Warnings and breaches, recorded once each; runs every 10 seconds from beat."""
     return sla.sweep()
+
+
+@shared_task(acks_late=True)
+def recompute_escalated_clocks(appeal_ids: list[int]) -> int:
+    return sla.recompute_escalated(appeal_ids)

@@ -620,6 +620,87 @@ def test_a_breach_under_a_move_queue_policy_moves_the_appeal_and_frees_it(team, 
     assert (appeal.pk, "riley@example.test") in _notified(Notification.Kind.SLA_BREACH)
 
 
+def _sweep_and_recompute(monkeypatch, django_capture_on_commit_callbacks, now) -> list[int]:
+    """Sweep, then run the deadline recompute the sweep asked for (as its task would)."""
+    asked: list[int] = []
+    monkeypatch.setattr(sla, "_enqueue_recompute", asked.extend)
+    with django_capture_on_commit_callbacks(execute=True):
+        sla.sweep(now=now)
+    with time_machine.travel(now, tick=False):
+        sla.recompute_escalated(asked)
+    return asked
+
+
+@pytest.mark.django_db
+def test_an_appeal_moved_by_escalation_gets_the_deadlines_of_its_new_queue(
+    team, reviewer, monkeypatch, django_capture_on_commit_callbacks, celery_in_memory
+):
+    escalations = make_queue("Escalations")
+    SlaPolicy.objects.create(
+        queue=escalations,
+        time_basis=SlaPolicy.TimeBasis.CALENDAR,
+        first_response_minutes=60,
+        decision_minutes=10 * 24 * 60,
+    )
+    queue_with_policy(
+        calendar=london_office(),
+        members=team,
+        escalation=SlaPolicy.Escalation.MOVE_QUEUE,
+        escalation_queue=escalations,
+    )
+    appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
+    assert clock(appeal, Kind.DECISION).due_at == june(17, 15)
+
+    asked = _sweep_and_recompute(monkeypatch, django_capture_on_commit_callbacks, june(15, 15))
+
+    assert asked == [appeal.pk]
+    decision = clock(appeal, Kind.DECISION)
+    # Ten calendar days from the submission, under the escalation queue's policy.
+    assert decision.due_at == FRIDAY_AFTERNOON + timedelta(days=10)
+    assert decision.policy.queue == escalations
+    assert appeal.events.filter(kind=Event.RECOMPUTED).latest("id").reason == (
+        "Deadlines set by the policy the escalation put the appeal under."
+    )
+    # The missed deadline stays missed.
+    assert clock(appeal, Kind.FIRST_RESPONSE).breached_at == june(15, 15)
+
+
+@pytest.mark.django_db
+def test_a_raised_priority_with_a_policy_of_its_own_gets_that_policys_deadlines(
+    team, reviewer, monkeypatch, django_capture_on_commit_callbacks, celery_in_memory
+):
+    queue = queue_with_policy(calendar=london_office(), members=team)
+    SlaPolicy.objects.create(
+        queue=queue, priority=1, first_response_minutes=4 * 60, decision_minutes=8 * 60
+    )
+    appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
+
+    asked = _sweep_and_recompute(monkeypatch, django_capture_on_commit_callbacks, june(15, 15))
+
+    assert asked == [appeal.pk]
+    appeal.refresh_from_db()
+    assert appeal.priority == 1
+    decision = clock(appeal, Kind.DECISION)
+    assert decision.policy.priority == 1
+    # Eight business hours from Friday 15:00: Monday 15:00 (the office opens at 9).
+    assert decision.due_at == june(15, 15)
+
+
+@pytest.mark.django_db
+def test_an_escalation_under_the_same_policy_recomputes_nothing(
+    london_queue, london_team, reviewer, monkeypatch, django_capture_on_commit_callbacks
+):
+    appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
+    before = clock(appeal, Kind.DECISION).due_at
+
+    asked = _sweep_and_recompute(monkeypatch, django_capture_on_commit_callbacks, june(15, 15))
+
+    appeal.refresh_from_db()
+    assert (appeal.priority, asked) == (1, [])
+    assert clock(appeal, Kind.DECISION).due_at == before
+    assert not appeal.events.filter(kind=Event.RECOMPUTED, at__gte=june(15, 15)).exists()
+
+
 @pytest.mark.django_db
 def test_a_breach_under_a_reassign_policy_returns_the_appeal_to_its_queue(team, reviewer):
     queue = queue_with_policy(
