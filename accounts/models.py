@@ -18,9 +18,11 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", "Reviewer"
     LEAD = "lead", "Lead"
     ADMIN = "admin", "Admin"
+    # Staff who issue enforcement actions from the staff form (and confirm terminations).
+    ENFORCER = "enforcer", "Enforcer"
 
 
-STAFF_ROLES = frozenset({Role.REVIEWER, Role.LEAD, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.REVIEWER, Role.LEAD, Role.ADMIN, Role.ENFORCER})
 
 
 class UserManager(BaseUserManager["User"]):

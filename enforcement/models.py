@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from datetime import date, datetime
 
@@ -184,6 +186,54 @@ class Capability(models.TextChoices):
     MARKETPLACE_LOGIN = "marketplace_login", "Signing in to the marketplace"
 
 
+class IntakeSource(models.Model):
+    """A detection system allowed to send actions through the API, with its bearer token.
+
+    Only a SHA-256 of the token is stored (the token is shown once, when an admin creates the
+    source); a revoked source's token is refused. Tokens are long random strings, so a fast hash
+    is enough to make a leaked table useless.
+    """
+
+    TOKEN_PREFIX = "rcs_"
+
+    name = models.CharField(max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the token, to tell tokens apart in the admin.
+    token_hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def set_new_token(self) -> str:
+        """Give the source a new random token; returns it (the only time it is readable)."""
+        token = self.TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.token_hash = self.hash_token(token)
+        self.token_hint = token[:12]
+        return token
+
+
 class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
     def for_account(self, user) -> EnforcementActionQuerySet:
         return self.filter(account=user)
@@ -228,10 +278,21 @@ class EnforcementAction(models.Model):
         PAYOUT_HOLD = "payout_hold", "Payout hold"
 
     class Status(models.TextChoices):
+        # A permanent termination is proposed first: it takes effect after its notice period
+        # (or at once under a recorded exception) and only once a second person confirmed it.
+        PENDING = "pending", "Proposed, not in effect yet"
         ACTIVE = "active", "In effect"
         LIFTED = "lifted", "Lifted"
         MODIFIED = "modified", "Modified"
         EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn before taking effect"
+
+    class TerminationException(models.TextChoices):
+        """The reasons a termination may take effect without the notice period."""
+
+        LEGAL_OBLIGATION = "legal_obligation", "A legal obligation"
+        REPEATED_INFRINGEMENT = "repeated_infringement", "Repeated infringement"
+        IMMINENT_FRAUD_RISK = "imminent_fraud_risk", "An imminent risk of fraud"
 
     RESTRICTING_STATUSES = (Status.ACTIVE, Status.MODIFIED)
 
@@ -302,6 +363,30 @@ class EnforcementAction(models.Model):
     strike_count = models.PositiveSmallIntegerField(default=0)
     strikes_expire_on = models.DateField(null=True, blank=True)
 
+    # A permanent termination: when it takes effect (the end of its notice period, or its start
+    # under an exception), the exception relied on, and the second person who confirmed it.
+    takes_effect_at = models.DateTimeField(null=True, blank=True)
+    termination_exception = models.CharField(
+        max_length=32, choices=TerminationException.choices, blank=True
+    )
+    termination_exception_reason = models.TextField(blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confirmed_actions",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    # Where it came from when a detection system sent it (the API): the source's own id for
+    # it, unique per source, and a fingerprint of the request (a replay must match it).
+    intake_source = models.ForeignKey(
+        "IntakeSource", null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
+    external_id = models.CharField(max_length=200, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -320,8 +405,31 @@ class EnforcementAction(models.Model):
         indexes = [models.Index(fields=["account", "-starts_at"], name="action_account_recent")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["active", "lifted", "modified", "expired"]),
+                condition=Q(
+                    status__in=["pending", "active", "lifted", "modified", "expired", "withdrawn"]
+                ),
                 name="action_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["intake_source", "external_id"],
+                condition=Q(intake_source__isnull=False),
+                name="action_once_per_source_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(intake_source__isnull=True) | ~Q(external_id=""),
+                name="action_from_source_has_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(termination_exception="") | ~Q(termination_exception_reason=""),
+                name="action_exception_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("decided_by")),
+                name="action_confirmed_by_another_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(takes_effect_at__isnull=False),
+                name="action_pending_has_effect_date",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -378,6 +486,12 @@ class EnforcementAction(models.Model):
         return reverse("enforcement:case-detail", args=[self.pk])
 
     # --- derived state ---
+
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    def awaits_confirmation(self) -> bool:
+        return self.is_pending() and self.confirmed_at is None
 
     def is_restricting(self) -> bool:
         return self.status in self.RESTRICTING_STATUSES
@@ -459,6 +573,9 @@ class ActionEvent(models.Model):
         MODIFIED = "modified", "Restriction reduced"
         FUNDS_RELEASED = "funds_released", "Funds released"
         CLIENTS_CORRECTED = "clients_corrected", "Clients sent a correction"
+        CONFIRMED = "confirmed", "Confirmed by a second person"
+        TOOK_EFFECT = "took_effect", "Took effect"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     action = models.ForeignKey(EnforcementAction, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

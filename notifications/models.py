@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -98,3 +100,129 @@ class Notification(models.Model):
 
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+# --- Webhooks to the marketplace ------------------------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """A marketplace URL that receives signed JSON events. Admins configure it; the secret signs
+    each body (HMAC-SHA256, see notifications/webhooks.py) and is shown only when created."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100, editable=False)
+    # The event kinds it receives; empty means all of them.
+    event_kinds = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, kind: str) -> bool:
+        return self.is_active and (not self.event_kinds or kind in self.event_kinds)
+
+
+class WebhookEvent(models.Model):
+    """One thing the marketplace must hear of, written in the transaction that made it happen
+    (an outbox row). Its idempotency key lets a receiver drop the duplicates that at-least-once
+    delivery can produce. Append-only."""
+
+    class Kind(models.TextChoices):
+        ACTION_CREATED = "action.created", "Action created"
+        ACTION_LIFTED = "action.lifted", "Action lifted"
+        ACTION_MODIFIED = "action.modified", "Action modified"
+        APPEAL_DECIDED = "appeal.decided", "Appeal decided"
+
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    action = models.ForeignKey(
+        "enforcement.EnforcementAction", on_delete=models.PROTECT, related_name="webhook_events"
+    )
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key}"
+
+
+class WebhookDelivery(models.Model):
+    """The delivery of one event to one endpoint: retried with exponential backoff until the
+    endpoint answers 2xx. `next_attempt_at` is the timer (a beat task finds due deliveries);
+    `claimed_until` is the lease of the worker sending it, so a killed worker's delivery is
+    taken up again once the lease lapses."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "endpoint"], name="delivery_once_per_endpoint"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "delivered", "failed"]),
+                name="delivery_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claimed_until__isnull=False),
+                name="delivery_sending_has_lease",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="delivery_pending_due",
+            ),
+            models.Index(
+                fields=["claimed_until"],
+                condition=Q(status="sending"),
+                name="delivery_lease_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"
+
+
+class WebhookAttempt(models.Model):
+    """The log of each attempt at a delivery: what the endpoint answered, or the error."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    number = models.PositiveSmallIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="attempt_numbered_once")
+        ]
