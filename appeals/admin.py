@@ -97,7 +97,7 @@ class QueueForm(forms.ModelForm):
 
     class Meta:
         model = Queue
-        fields = ["name", "description", "priority", "languages", "members"]
+        fields = ["name", "description", "priority", "languages", "calendar", "members"]
 
 
 @admin.register(Queue)
@@ -111,6 +111,12 @@ class QueueAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    def save_model(self, request, obj: Queue, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "calendar" in form.changed_data:
+            changed = sla.recompute_for_queue(obj, actor=request.user)
+            self.message_user(request, f"Deadlines recomputed for {changed} open appeal(s).")
 
     @admin.display(description="Languages")
     def language_list(self, queue: Queue) -> str:

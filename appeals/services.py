@@ -24,8 +24,9 @@ from appeals.models import (
 from appeals.uploads import CleanUpload
 from enforcement import services as enforcement_services
 from enforcement.models import EnforcementAction, RuleVersion
-from notifications.models import Notification
+from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
+from notifications.webhooks import appeal_payload, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +298,7 @@ def decide_appeal(
         # The action changed since the check above; this transaction rolls back as a whole.
         raise AppealRefused(exc.message_dict) from exc
     _notify_decision(appeal)
+    record_event(WebhookEvent.Kind.APPEAL_DECIDED, appeal.action, appeal_payload(appeal))
     return appeal
 
 
@@ -320,6 +322,7 @@ def approve_decision(appeal: Appeal, *, approver) -> Appeal:
         raise AppealRefused(str(exc)) from exc
     sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
     _notify_decision(appeal)
+    record_event(WebhookEvent.Kind.APPEAL_DECIDED, appeal.action, appeal_payload(appeal))
     return appeal
 
 

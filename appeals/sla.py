@@ -197,6 +197,14 @@ def recompute_escalated(appeal_ids: list[int]) -> int:
     return changed
 
 
+def recompute_for_queue(queue: Queue, *, actor=None) -> int:
+    """A lead gave a queue another calendar: its open appeals get new deadlines."""
+    return sum(
+        bool(recompute_clocks(a, reason=f"Calendar of {queue.name} changed.", actor=actor))
+        for a in Appeal.objects.open().filter(queue=queue)
+    )
+
+
 def recompute_for_calendar(calendar: Calendar, *, actor=None) -> int:
     appeals = Appeal.objects.open().filter(queue__calendar=calendar)
     return sum(

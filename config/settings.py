@@ -159,6 +159,23 @@ APPEAL_DECISION_TARGET_DAYS = env_int("APPEAL_DECISION_TARGET_DAYS", 14, minimum
 # A reviewer's claim on an appeal returns to the queue after this long without activity.
 APPEAL_LEASE_MINUTES = env_int("APPEAL_LEASE_MINUTES", 30, minimum=1)
 
+# --- Webhooks to the marketplace (notifications/webhooks.py) -------------------------------------
+# One attempt's HTTP timeout; the lease of the worker sending a delivery (taken back once it
+# lapses: a worker killed mid-delivery); retries wait BASE, 2×BASE, 4×BASE… up to CAP, and the
+# delivery gives up after MAX_ATTEMPTS (about 38 hours with the defaults).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60, minimum=1)
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
+WEBHOOK_BACKOFF_CAP_SECONDS = env_int("WEBHOOK_BACKOFF_CAP_SECONDS", 6 * 3600, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 16, minimum=1)
+WEBHOOK_REDRIVE_SECONDS = env_int("WEBHOOK_REDRIVE_SECONDS", 5, minimum=1)
+if WEBHOOK_LEASE_SECONDS <= WEBHOOK_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        f"WEBHOOK_LEASE_SECONDS={WEBHOOK_LEASE_SECONDS} must exceed "
+        f"WEBHOOK_TIMEOUT_SECONDS={WEBHOOK_TIMEOUT_SECONDS}: a delivery still being sent "
+        "would be taken back and sent again."
+    )
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -229,6 +246,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enforcement.tasks.expire_ended_actions",
         "schedule": timedelta(seconds=60),
     },
+    "terminations-take-effect": {
+        "task": "enforcement.tasks.take_effect_due",
+        "schedule": timedelta(seconds=60),
+    },
     "redrive-unrouted-appeals": {
         "task": "appeals.tasks.redrive_unrouted_appeals",
         "schedule": timedelta(seconds=30),
@@ -244,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-pending-emails": {
         "task": "notifications.tasks.redrive_pending_emails",
         "schedule": timedelta(seconds=60),
+    },
+    "redrive-webhooks": {
+        "task": "notifications.tasks.redrive_webhooks",
+        "schedule": timedelta(seconds=WEBHOOK_REDRIVE_SECONDS),
     },
 }
 

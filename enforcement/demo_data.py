@@ -800,6 +800,7 @@ class PersonSpec:
     member_years: float = 0
     is_staff: bool = False
     is_superuser: bool = False
+    extra_roles: tuple[str, ...] = ()
 
 
 DEMO_FREELANCER = "amara@demo.recourse.test"
@@ -830,7 +831,14 @@ PEOPLE: tuple[PersonSpec, ...] = (
         member_years=2.8,
     ),
     PersonSpec(DEMO_REVIEWER, "Riley Chen", "reviewer", "Europe/Dublin", is_staff=True),
-    PersonSpec(DEMO_ENFORCER, "Sam Okoro", "reviewer", "Europe/London", is_staff=True),
+    PersonSpec(
+        DEMO_ENFORCER,
+        "Sam Okoro",
+        "reviewer",
+        "Europe/London",
+        is_staff=True,
+        extra_roles=("enforcer",),
+    ),
     PersonSpec(DEMO_LEAD, "Lena Novak", "lead", "Europe/Prague", is_staff=True),
     PersonSpec(
         DEMO_ADMIN,

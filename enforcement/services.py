@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -30,10 +30,14 @@ from enforcement.models import (
     ClientNotice,
     EnforcementAction,
     EvidenceItem,
+    IntakeSource,
     ReasonCode,
     Rule,
     RuleVersion,
 )
+from notifications.models import Notification, WebhookEvent
+from notifications.services import notify
+from notifications.webhooks import action_payload, record_event
 
 
 class ActionRefused(ValidationError):
@@ -155,6 +159,13 @@ class ActionRequest:
     strikes_expire_on: date | None = None
     client_notices: list[ClientNoticeInput] = field(default_factory=list)
     notified_at: datetime | None = None
+    # A permanent termination that takes effect without the notice period says why.
+    termination_exception: str = ""
+    termination_exception_reason: str = ""
+    # Set by the intake API: the detection system, its id for the action, the request's hash.
+    intake_source: IntakeSource | None = None
+    external_id: str = ""
+    request_fingerprint: str = ""
 
 
 def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
@@ -190,6 +201,12 @@ def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
         )
     if not req.reason_code.is_active:
         refuse("reason_code", f"Reason code {req.reason_code.code} is retired.")
+    if not req.reason_code.explanation.strip():
+        refuse(
+            "reason_code",
+            f"Reason code {req.reason_code.code} has no explanation for the freelancer; "
+            "an admin must write one first.",
+        )
     if not req.facts.strip():
         refuse("facts", "State the facts and circumstances relied on.")
     elif len(req.facts) > 5000:
@@ -262,6 +279,30 @@ def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
             refuse(
                 f"client_notices.{index}", "A client notice needs the client and the exact text."
             )
+    exceptions = EnforcementAction.TerminationException
+    if req.termination_exception:
+        if req.restriction_type != types.PERMANENT_TERMINATION:
+            refuse(
+                "termination_exception",
+                "Only a permanent termination has a notice period to make an exception to.",
+            )
+        elif req.termination_exception not in exceptions.values:
+            refuse(
+                "termination_exception",
+                "Use one of the listed exceptions: legal obligation, repeated infringement or "
+                "imminent fraud risk.",
+            )
+        if not req.termination_exception_reason.strip():
+            refuse(
+                "termination_exception_reason",
+                "Say why the exception applies; the freelancer is shown this reason.",
+            )
+        elif len(req.termination_exception_reason) > 2000:
+            refuse("termination_exception_reason", "Limited to 2,000 characters.")
+    elif req.termination_exception_reason.strip():
+        refuse("termination_exception", "Choose the exception the reason is for.")
+    if req.intake_source is not None and not req.external_id.strip():
+        refuse("external_id", "An action sent by a detection system needs its external id.")
 
 
 @transaction.atomic
@@ -271,6 +312,12 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     This is the only way actions are created (API, staff form and demo data all call it), so the
     guarantees hold whatever the path: a published rule version in force at the start, a reason
     code of that rule, facts and evidence, and an appeal window of at least six months.
+
+    A permanent termination is only proposed (status pending): the freelancer sees it at once and
+    can respond. It takes effect at its start but no sooner than the notice period
+    (TERMINATION_NOTICE_DAYS) after the notice, or at its start under a recorded exception, and
+    in both cases only once a second person confirmed it (`confirm_termination`): another staff
+    member than the one who issued it, or, for a fully automated decision, any staff member.
     """
     errors: dict[str, list[str]] = {}
     _check_request(req, errors)
@@ -282,7 +329,22 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
 
     notified_at = req.notified_at or timezone.now()
     version = next(v for v in req.cited_versions if v.rule_id == req.reason_code.rule_id)
+    status, takes_effect_at = EnforcementAction.Status.ACTIVE, None
+    if req.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION:
+        status = EnforcementAction.Status.PENDING
+        # At its start, but never before the notice period after the notice (unless excepted).
+        notice_ends = notified_at + timedelta(days=settings.TERMINATION_NOTICE_DAYS)
+        takes_effect_at = (
+            req.starts_at if req.termination_exception else max(req.starts_at, notice_ends)
+        )
     action = EnforcementAction.objects.create(
+        status=status,
+        takes_effect_at=takes_effect_at,
+        termination_exception=req.termination_exception,
+        termination_exception_reason=req.termination_exception_reason,
+        intake_source=req.intake_source,
+        external_id=req.external_id,
+        request_fingerprint=req.request_fingerprint,
         account=req.account,
         restriction_type=req.restriction_type,
         restricted_capabilities=list(req.restricted_capabilities),
@@ -339,15 +401,185 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
         )
         for notice in req.client_notices
     )
+    issued = f"{action.get_restriction_type_display()} under {version} ({req.reason_code.code})."
+    if action.is_pending():
+        issued = (
+            f"Proposed: {issued} It takes effect on {takes_effect_at:%Y-%m-%d %H:%M} UTC "
+            "at the earliest, once a second person confirms it."
+        )
     ActionEvent.objects.create(
         action=action,
         kind=ActionEvent.Kind.ISSUED,
         at=notified_at,
         actor=decided_by,
         to_status=action.status,
-        reason=f"{action.get_restriction_type_display()} under {version} ({req.reason_code.code}).",
+        reason=issued,
     )
+    record_audit(
+        actor=issued_by,
+        verb="action.issued",
+        obj=action,
+        summary=issued,
+        data={"source": req.intake_source.name if req.intake_source else "staff"},
+    )
+    notify(
+        action.account,
+        kind=Notification.Kind.ACTION_ISSUED,
+        subject=(
+            "We propose to terminate your account"
+            if action.is_pending()
+            else f"New decision on your account: {action.get_restriction_type_display().lower()}"
+        ),
+        body=(
+            "Read the full statement of reasons: the rule, the facts, the evidence and how to "
+            f"appeal (until {timezone.localtime(action.appeal_deadline):%d %B %Y})."
+        ),
+        url=action.get_absolute_url(),
+    )
+    record_event(WebhookEvent.Kind.ACTION_CREATED, action, action_payload(action))
     return action
+
+
+# --- Intake from detection systems --------------------------------------------------------------
+
+
+class IntakeConflict(Exception):
+    """The source already sent a different action under this external id."""
+
+    def __init__(self, action: EnforcementAction) -> None:
+        super().__init__(f"External id already used for action #{action.pk}.")
+        self.action = action
+
+
+def submit_from_source(req: ActionRequest, *, decided_by=None) -> tuple[EnforcementAction, bool]:
+    """Issue the action a detection system sent, idempotently on (source, external id).
+
+    The same request again returns the action it created (`created` False); a different request
+    under the same id raises `IntakeConflict`. Concurrent retries race on the database's unique
+    constraint: one inserts, the others wait for it, fail, and find its row. `req` must carry
+    `intake_source`, `external_id` and `request_fingerprint` (a hash of the request body).
+    """
+    existing = _sent_before(req)
+    if existing is not None:
+        return _replay(existing, req), False
+    try:
+        with transaction.atomic():
+            return issue_action(req, issued_by=decided_by), True
+    except IntegrityError:
+        existing = _sent_before(req)
+        if existing is None:
+            raise
+        return _replay(existing, req), False
+
+
+def _sent_before(req: ActionRequest) -> EnforcementAction | None:
+    return EnforcementAction.objects.filter(
+        intake_source=req.intake_source, external_id=req.external_id
+    ).first()
+
+
+def _replay(existing: EnforcementAction, req: ActionRequest) -> EnforcementAction:
+    if existing.request_fingerprint != req.request_fingerprint:
+        raise IntakeConflict(existing)
+    return existing
+
+
+# --- Proposed terminations ---------------------------------------------------------------------
+
+
+class ConfirmationRefused(ValidationError):
+    """The termination cannot be confirmed or withdrawn by this person, or not any more."""
+
+
+def confirm_termination(action: EnforcementAction, *, by) -> EnforcementAction:
+    """A second person confirms a proposed termination; it takes effect now if its notice period
+    is over (or an exception applies), else when the period ends (`take_effect_due`)."""
+    if action.decided_by_id is not None and action.decided_by_id == by.pk:
+        raise ConfirmationRefused(
+            "A termination must be confirmed by someone other than its issuer."
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        confirmed = EnforcementAction.objects.filter(
+            pk=action.pk, status=EnforcementAction.Status.PENDING, confirmed_at__isnull=True
+        ).update(confirmed_by=by, confirmed_at=now, updated_at=now)
+        if not confirmed:
+            raise ConfirmationRefused("This termination is no longer waiting for confirmation.")
+        action.confirmed_by, action.confirmed_at = by, now
+        ActionEvent.objects.create(
+            action=action,
+            kind=ActionEvent.Kind.CONFIRMED,
+            actor=by,
+            from_status=action.status,
+            to_status=action.status,
+            reason=f"Confirmed by {by.display_name or by.email}.",
+        )
+        record_audit(
+            actor=by, verb="action.confirmed", obj=action, summary="Termination confirmed."
+        )
+        if action.takes_effect_at <= now:
+            _take_effect(action)
+    return action
+
+
+def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> EnforcementAction:
+    """Drop a proposed termination before it takes effect (its proposer, or the person asked to
+    confirm it, decided against it)."""
+    if not reason.strip():
+        raise ConfirmationRefused({"reason": ["Say why the termination is withdrawn."]})
+    with transaction.atomic():
+        if action.status != EnforcementAction.Status.PENDING or not action.change_status(
+            EnforcementAction.Status.WITHDRAWN,
+            actor=by,
+            reason=reason,
+            kind=ActionEvent.Kind.WITHDRAWN,
+        ):
+            raise ConfirmationRefused("This termination is no longer proposed.")
+        _release_funds(action, action.funds_still_held(), by=by, reason="The action was withdrawn.")
+        record_audit(actor=by, verb="action.withdrawn", obj=action, summary=reason)
+        record_event(WebhookEvent.Kind.ACTION_LIFTED, action, action_payload(action))
+    return action
+
+
+def _take_effect(action: EnforcementAction) -> bool:
+    if not action.change_status(
+        EnforcementAction.Status.ACTIVE,
+        actor=None,
+        reason="The notice period is over and the termination was confirmed."
+        if not action.termination_exception
+        else f"Took effect under the exception: {action.get_termination_exception_display()}.",
+        kind=ActionEvent.Kind.TOOK_EFFECT,
+    ):
+        return False
+    notify(
+        action.account,
+        kind=Notification.Kind.ACTION_TOOK_EFFECT,
+        subject="Your account termination has taken effect",
+        body=(
+            "The termination we proposed has now taken effect. You can still appeal it until "
+            f"{timezone.localtime(action.appeal_deadline):%d %B %Y}."
+        ),
+        url=action.get_absolute_url(),
+    )
+    return True
+
+
+def take_effect_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Confirmed terminations whose notice period has ended take effect. Safe to run
+    concurrently and repeatedly (SKIP LOCKED, conditional status change)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            EnforcementAction.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=EnforcementAction.Status.PENDING,
+                confirmed_at__isnull=False,
+                takes_effect_at__lte=now,
+            )
+            .select_related("account")
+            .order_by("takes_effect_at")[:batch_size]
+        )
+        return sum(_take_effect(action) for action in due)
 
 
 # --- Reversal ----------------------------------------------------------------------------------
@@ -410,6 +642,7 @@ def lift_action(action: EnforcementAction, *, by, reason: str) -> EnforcementAct
         ),
         by=by,
     )
+    record_event(WebhookEvent.Kind.ACTION_LIFTED, action, action_payload(action))
     return action
 
 
@@ -427,6 +660,14 @@ def reduction_errors(
     """
     types = EnforcementAction.RestrictionType
     errors: dict[str, list[str]] = {}
+    if action.is_pending():
+        # Reducing a proposal would put a restriction in effect before its notice period ends.
+        return {
+            "restriction_type": [
+                "This termination is only proposed and restricts nothing yet: overturn it "
+                "(it is then lifted) or uphold it."
+            ]
+        }
     new_type = restriction_type or action.restriction_type
     severity = [
         types.WARNING,
@@ -515,6 +756,7 @@ def reduce_action(
         ),
         by=by,
     )
+    record_event(WebhookEvent.Kind.ACTION_MODIFIED, action, action_payload(action))
     return action
 
 

@@ -30,6 +30,8 @@ class Notification(models.Model):
         DECISION = "decision", "Decision"
         SLA_WARNING = "sla_warning", "Deadline approaching"
         SLA_BREACH = "sla_breach", "Deadline missed"
+        ACTION_ISSUED = "action_issued", "New decision on your account"
+        ACTION_TOOK_EFFECT = "action_took_effect", "Decision took effect"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -85,6 +87,8 @@ class Notification(models.Model):
                         "decision",
                         "sla_warning",
                         "sla_breach",
+                        "action_issued",
+                        "action_took_effect",
                     ]
                 ),
                 name="notification_kind_valid",
@@ -155,9 +159,10 @@ class WebhookEvent(models.Model):
 
 class WebhookDelivery(models.Model):
     """The delivery of one event to one endpoint: retried with exponential backoff until the
-    endpoint answers 2xx. `next_attempt_at` is the timer (a beat task finds due deliveries);
-    `claimed_until` is the lease of the worker sending it, so a killed worker's delivery is
-    taken up again once the lease lapses."""
+    endpoint answers 2xx. `next_attempt_at` is the timer (a beat task finds due deliveries).
+    `claimed_until` is, while sending, the lease of the worker sending it (a killed worker's
+    delivery is taken up again once the lease lapses) and, while pending, how long a re-drive
+    that just enqueued it keeps others from enqueuing it again."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -226,3 +231,6 @@ class WebhookAttempt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["delivery", "number"], name="attempt_numbered_once")
         ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of {self.delivery}"

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from notifications import services
+from notifications import services, webhooks
 
 
 @shared_task(bind=True, max_retries=services.MAX_EMAIL_ATTEMPTS, acks_late=True)
@@ -26,3 +26,15 @@ def redrive_pending_emails() -> int:
     for notification_id in ids:
         send_notification_email.delay(notification_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(delivery_id: int) -> str | None:
+    """Send one webhook delivery (the claim inside makes a duplicate message do nothing)."""
+    return webhooks.deliver(delivery_id)
+
+
+@shared_task
+def redrive_webhooks() -> int:
+    """Beat: enqueue due retries and deliveries whose worker died mid-send."""
+    return webhooks.redrive()

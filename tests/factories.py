@@ -64,6 +64,15 @@ class LeadFactory(UserFactory):
     )
 
 
+class EnforcerFactory(UserFactory):
+    """Staff who issue actions from the staff form and confirm proposed terminations."""
+
+    is_staff = True
+    role = factory.PostGeneration(
+        lambda obj, create, extracted, **kw: _add_role(obj, create, extracted or Role.ENFORCER)
+    )
+
+
 class AdminFactory(UserFactory):
     is_staff = True
     role = factory.PostGeneration(
@@ -199,9 +208,14 @@ def make_action(
     decided_by: User | None = None,
     evidence: int = 2,
     client_notices: int = 1,
+    in_effect: bool = True,
     **overrides,
 ) -> EnforcementAction:
-    """Issue an action through the service with a complete, valid statement of reasons."""
+    """Issue an action through the service with a complete, valid statement of reasons.
+
+    A permanent termination is only proposed by the service; with `in_effect` (the default) a
+    second person confirms it and it takes effect, as it would after its notice period.
+    """
     request = action_request(
         account,
         version=version,
@@ -210,7 +224,12 @@ def make_action(
         client_notices=client_notices,
         **overrides,
     )
-    return services.issue_action(request, issued_by=decided_by or ReviewerFactory())
+    action = services.issue_action(request, issued_by=decided_by or ReviewerFactory())
+    if in_effect and action.is_pending():
+        services.confirm_termination(action, by=EnforcerFactory())
+        services.take_effect_due(now=action.takes_effect_at)
+        action.refresh_from_db()
+    return action
 
 
 def make_appeal(

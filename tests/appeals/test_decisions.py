@@ -228,7 +228,14 @@ def test_a_modification_turns_a_termination_into_a_suspension_and_releases_part_
     assert (action.restriction_type, action.ends_at) == (Restriction.TEMPORARY_SUSPENSION, ends_at)
     assert action.funds_released_amount == Decimal("500.00")
     assert action.funds_still_held() == Decimal("740.50")
-    assert _event_kinds(action) == ["issued", "modified", "funds_released", "clients_corrected"]
+    assert _event_kinds(action) == [
+        "issued",
+        "confirmed",
+        "took_effect",
+        "modified",
+        "funds_released",
+        "clients_corrected",
+    ]
     modified = action.events.get(kind="modified")
     assert "Permanent termination → Temporary suspension until" in modified.reason
     for notice in action.client_notices.all():

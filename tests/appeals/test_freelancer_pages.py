@@ -120,7 +120,7 @@ def _nothing_written(location: Path) -> bool:
         Appeal.objects.exists()
         or AppealEvent.objects.exists()
         or Attachment.objects.exists()
-        or Notification.objects.exists()
+        or Notification.objects.filter(appeal__isnull=False).exists()
         or stored
     )
 

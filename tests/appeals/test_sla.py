@@ -1057,3 +1057,30 @@ def test_a_deadline_across_the_end_of_summer_time_is_stored_at_the_right_instant
     due = clock(appeal, Kind.FIRST_RESPONSE).due_at
     assert due == datetime(2026, 10, 26, 15, 0, tzinfo=LONDON)
     assert due == datetime(2026, 10, 26, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_giving_a_queue_another_calendar_in_the_admin_recomputes_its_open_appeals(client, lead):
+    queue = queue_with_policy(calendar=None, members=[lead])
+    appeal = file_and_route(FRIDAY_AFTERNOON)
+    calendar_due = clock(appeal, Kind.DECISION).due_at
+    assert calendar_due == FRIDAY_AFTERNOON + timedelta(minutes=3 * 8 * 60)
+    office = london_office()
+    client.force_login(lead)
+
+    with time_machine.travel(june(15, 9), tick=False):
+        response = client.post(
+            reverse("admin:appeals_queue_change", args=[queue.pk]),
+            {
+                "name": queue.name,
+                "description": "",
+                "priority": "0",
+                "calendar": office.pk,
+                "members": [lead.pk],
+            },
+        )
+
+    assert response.status_code == 302
+    # Three business days of the London office from Friday 15:00: Wednesday 15:00.
+    assert clock(appeal, Kind.DECISION).due_at == june(17, 15)
+    assert appeal.events.filter(kind=Event.RECOMPUTED, reason__contains="Calendar of").exists()

@@ -292,8 +292,8 @@ def test_no_internal_note_or_internal_evidence_reaches_any_email(freelancer, rev
     _send_all_pending()
 
     kinds = sorted(Notification.objects.values_list("kind", flat=True))
-    assert kinds == ["appeal_received", "decision", "info_requested", "new_message"]
-    assert len(mail.outbox) == 4
+    assert kinds == ["action_issued", "appeal_received", "decision", "info_requested", "new_message"]
+    assert len(mail.outbox) == 5
     internal_details = list(appeal.action.evidence_items.values_list("internal_detail", flat=True))
     for message in mail.outbox:
         for part in (message.subject, message.body, _html(message)):

@@ -38,7 +38,13 @@ from enforcement.models import (
     Rule,
     RuleVersion,
 )
-from enforcement.services import ActionRefused, ActionRequest, expire_ended_actions, issue_action
+from enforcement.services import (
+    ActionRefused,
+    ActionRequest,
+    confirm_termination,
+    expire_ended_actions,
+    issue_action,
+)
 
 
 class Command(BaseCommand):
@@ -83,6 +89,7 @@ class Command(BaseCommand):
             result = seed_bulk_freelancers(
                 freelancers,
                 reviewer=people[demo_data.DEMO_ENFORCER],
+                confirmer=people[demo_data.DEMO_LEAD],
                 batch_size=batch_size,
                 progress=self.stdout.write,
             )
@@ -126,7 +133,7 @@ def seed_people() -> tuple[dict[str, User], int]:
                 is_superuser=spec.is_superuser,
             )
             created += 1
-        user.groups.add(groups[spec.role])
+        user.groups.add(*(groups[role] for role in (spec.role, *spec.extra_roles)))
         # Sign-in requires a verified address (mandatory verification).
         EmailAddress.objects.get_or_create(
             user=user, email=spec.email, defaults={"verified": True, "primary": True}
@@ -210,7 +217,10 @@ def seed_demo_cases(people: dict[str, User], *, issued_by: User) -> int:
             reason_code=reason_code,
             cited_version=cited.get(rule=reason_code.rule),
         )
-        issue_action(request, issued_by=issued_by)
+        action = issue_action(request, issued_by=issued_by)
+        if action.awaits_confirmation():
+            # The lead confirmed the proposed termination; its notice period is over.
+            confirm_termination(action, by=people[demo_data.DEMO_LEAD])
         issued += 1
     # Cases that started long ago have ended by now: the real sweep records that.
     expire_ended_actions(now=now)
@@ -298,17 +308,38 @@ def _check_templates(
 
 
 def _action_row(
-    request: ActionRequest, *, version: RuleVersion, decided_by_id: int | None, now: datetime
+    request: ActionRequest,
+    *,
+    version: RuleVersion,
+    decided_by_id: int | None,
+    confirmed_by_id: int,
+    now: datetime,
 ) -> EnforcementAction:
-    """The row `issue_action` writes for `request` (same derivations), plus the status today."""
+    """The row `issue_action` writes for `request` (same derivations), plus the status today:
+    a termination was confirmed (by `confirmed_by_id`) when notified, and is in effect once its
+    notice period is over."""
     ended = request.ends_at is not None and request.ends_at <= now
     reason = request.reason_code
     notified_at = request.notified_at or request.starts_at
+    status = EnforcementAction.Status.EXPIRED if ended else EnforcementAction.Status.ACTIVE
+    termination = {}
+    if request.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION:
+        takes_effect_at = max(
+            request.starts_at, notified_at + timedelta(days=settings.TERMINATION_NOTICE_DAYS)
+        )
+        if takes_effect_at > now:
+            status = EnforcementAction.Status.PENDING
+        termination = {
+            "takes_effect_at": takes_effect_at,
+            "confirmed_by_id": confirmed_by_id,
+            "confirmed_at": notified_at,
+        }
     return EnforcementAction(
+        **termination,
         account=request.account,
         restriction_type=request.restriction_type,
         restricted_capabilities=request.restricted_capabilities,
-        status=EnforcementAction.Status.EXPIRED if ended else EnforcementAction.Status.ACTIVE,
+        status=status,
         decision_visibility=request.decision_visibility,
         decision_visibility_other=request.decision_visibility_other,
         decision_monetary=request.decision_monetary,
@@ -354,7 +385,7 @@ def _pick_cases(rng: random.Random, count: int) -> list[CaseSpec]:
 
 
 def seed_bulk_freelancers(
-    target: int, *, reviewer: User, batch_size: int = 1000, progress=print
+    target: int, *, reviewer: User, confirmer: User, batch_size: int = 1000, progress=print
 ) -> BulkResult:
     """Make sure `target` bulk freelancers exist, each with 1-3 complete actions.
 
@@ -390,6 +421,7 @@ def seed_bulk_freelancers(
                 rng=random.Random(first),
                 result=result,
                 reviewer=reviewer,
+                confirmer=confirmer,
                 reasons=reasons,
                 citable=citable,
                 group_id=freelancer_group,
@@ -413,6 +445,7 @@ def _write_batch(
     rng: random.Random,
     result: BulkResult,
     reviewer: User,
+    confirmer: User,
     reasons: dict[str, ReasonCode],
     citable: _CitableVersions,
     group_id: int,
@@ -477,7 +510,13 @@ def _write_batch(
             )
             requests.append((request, version))
             actions.append(
-                _action_row(request, version=version, decided_by_id=decided_by_id, now=now)
+                _action_row(
+                    request,
+                    version=version,
+                    decided_by_id=decided_by_id,
+                    confirmed_by_id=confirmer.pk,
+                    now=now,
+                )
             )
     _insert(EnforcementAction, actions, need_ids=True)
 
@@ -518,13 +557,40 @@ def _write_batch(
                 kind=ActionEvent.Kind.ISSUED,
                 at=action.notified_at,
                 actor_id=action.decided_by_id,
-                to_status=EnforcementAction.Status.ACTIVE,
+                to_status=(
+                    EnforcementAction.Status.PENDING
+                    if action.takes_effect_at
+                    else EnforcementAction.Status.ACTIVE
+                ),
                 reason=(
                     f"{action.get_restriction_type_display()} under {version} "
                     f"({request.reason_code.code})."
                 ),
             )
         )
+        if action.takes_effect_at:
+            events.append(
+                ActionEvent(
+                    action_id=action.pk,
+                    kind=ActionEvent.Kind.CONFIRMED,
+                    at=action.confirmed_at,
+                    actor_id=action.confirmed_by_id,
+                    from_status=EnforcementAction.Status.PENDING,
+                    to_status=EnforcementAction.Status.PENDING,
+                    reason="Confirmed by a second person.",
+                )
+            )
+        if action.status == EnforcementAction.Status.ACTIVE and action.takes_effect_at:
+            events.append(
+                ActionEvent(
+                    action_id=action.pk,
+                    kind=ActionEvent.Kind.TOOK_EFFECT,
+                    at=action.takes_effect_at,
+                    from_status=EnforcementAction.Status.PENDING,
+                    to_status=EnforcementAction.Status.ACTIVE,
+                    reason="The notice period is over and the termination was confirmed.",
+                )
+            )
         if action.status == EnforcementAction.Status.EXPIRED:
             events.append(
                 ActionEvent(
