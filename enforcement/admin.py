@@ -1,12 +1,16 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
+from accounts.models import record_audit
 from enforcement import services
 from enforcement.models import (
     ActionEvent,
     ClientNotice,
     EnforcementAction,
     EvidenceItem,
+    IntakeSource,
     ReasonCode,
     Rule,
     RuleVersion,
@@ -134,3 +138,104 @@ class EnforcementActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["account", "reason_code"]
     search_fields = ["account__email", "puid"]
     inlines = [EvidenceInline, ClientNoticeInline, ActionEventInline]
+
+
+# --- Intake sources (detection systems using the API) --------------------------------------------
+
+
+@admin.register(IntakeSource)
+class IntakeSourceAdmin(admin.ModelAdmin):
+    """Admins create a source for each detection system; its bearer token is shown once, in the
+    message after saving (only a hash is stored), and afterwards only its first characters.
+    A leaked or retired token is revoked here (the API then answers 401), or replaced."""
+
+    list_display = ["name", "token_hint", "created_at", "created_by", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["created_by"]
+    search_fields = ["name", "token_hint"]
+    actions = ["revoke", "issue_new_token"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name"]
+        return ["name", "token_hint", "created_at", "created_by", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A source's name is what its actions' audit trail names: fixed once created.
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Actions keep referring to the source that sent them; revoke it instead.
+        return False
+
+    @transaction.atomic
+    def save_model(self, request, obj: IntakeSource, form, change) -> None:
+        if change:
+            return  # nothing is editable once created
+        obj.created_by = request.user
+        token = obj.set_new_token()
+        super().save_model(request, obj, form, change)
+        record_audit(
+            actor=request.user,
+            verb="intake_source.created",
+            obj=obj,
+            summary=f"Intake source {obj} created (token {obj.token_hint}…)",
+        )
+        self._show_token_once(request, obj, token)
+
+    def _show_token_once(self, request, source: IntakeSource, token: str) -> None:
+        self.message_user(
+            request,
+            f"API token of “{source}”: {token} — copy it to the detection system now; it will "
+            "not be shown again. Send it as “Authorization: Bearer <token>”.",
+            level=messages.WARNING,
+        )
+
+    @admin.action(
+        description="Revoke selected sources (their tokens stop working)", permissions=["change"]
+    )
+    def revoke(self, request, queryset) -> None:
+        revoked = []
+        for source in queryset.filter(revoked_at__isnull=True):
+            with transaction.atomic():
+                # Conditional: two admins revoking at once write one audit row.
+                if not IntakeSource.objects.filter(pk=source.pk, revoked_at__isnull=True).update(
+                    revoked_at=timezone.now()
+                ):
+                    continue
+                record_audit(
+                    actor=request.user,
+                    verb="intake_source.revoked",
+                    obj=source,
+                    summary=f"Intake source {source} revoked (token {source.token_hint}…)",
+                )
+            revoked.append(source.name)
+        if revoked:
+            self.message_user(request, f"Revoked: {', '.join(revoked)}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "The selected sources were already revoked.", messages.INFO)
+
+    @admin.action(
+        description="Issue a new token for selected sources (the old one stops working)",
+        permissions=["change"],
+    )
+    def issue_new_token(self, request, queryset) -> None:
+        for source in queryset:
+            if not source.is_active:
+                self.message_user(
+                    request,
+                    f"“{source}” is revoked; create a new source instead.",
+                    messages.ERROR,
+                )
+                continue
+            with transaction.atomic():
+                old_hint = source.token_hint
+                token = source.set_new_token()
+                source.save(update_fields=["token_hash", "token_hint"])
+                record_audit(
+                    actor=request.user,
+                    verb="intake_source.token_replaced",
+                    obj=source,
+                    summary=f"New token {source.token_hint}… for {source} (replaces {old_hint}…)",
+                )
+            self._show_token_once(request, source, token)

@@ -1,11 +1,12 @@
 """Deny by default: every view of ours declares who may use it, and object URLs are scoped."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import make_action
+from tests.factories import AdminFactory, make_action
 
 OUR_APPS = ("accounts", "enforcement", "appeals", "notifications", "config")
 # Third-party views with their own access control: allauth's flows (by module) and everything
@@ -65,9 +66,36 @@ def test_the_walk_sees_the_views_of_our_apps():
 
 
 def test_declared_access_levels_are_known_values():
-    known = {"public", "signed-in", "freelancer"}
+    # "api-token": the intake API's operations (django-ninja views, marked in enforcement/api/),
+    # which authenticate a detection system's bearer token instead of a session.
+    known = {"public", "signed-in", "freelancer", "api-token"}
     levels = {view.access for _route, _name, view in ALL_VIEWS if hasattr(view, "access")}
     assert {level for level in levels if not level.startswith("staff:")} <= known
+
+
+TOKEN_VIEWS = [
+    (route, name) for route, name, view in ALL_VIEWS if view.__dict__.get("access") == "api-token"
+]
+
+
+def test_the_walk_sees_the_token_authenticated_api():
+    assert {name for _route, name in TOKEN_VIEWS} >= {"api-v1:create_action", "api-v1:get_action"}
+    assert all(route.startswith("api/v1/") for route, _name in TOKEN_VIEWS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "name"), TOKEN_VIEWS)
+def test_token_authenticated_views_refuse_requests_without_a_token(client, route, name):
+    """Whatever the method, a request without a bearer token is refused (401), or the method is
+    not served (405); never answered, even with a session."""
+    client.force_login(AdminFactory())
+    url = "/" + re.sub(r"<(?:\w+:)?\w+>", "1", route)
+    answers = {"get": client.get(url).status_code} | {
+        method: getattr(client, method)(url, data="{}", content_type="application/json").status_code
+        for method in ("post", "put", "patch", "delete")
+    }
+    assert set(answers.values()) <= {401, 405}, answers
+    assert 401 in answers.values(), answers
 
 
 # --- Freelancer URLs of someone else's objects answer 404 ---------------------------------------
