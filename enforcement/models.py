@@ -513,7 +513,10 @@ class EnforcementAction(models.Model):
         return self.funds_held_amount - self.funds_released_amount
 
     def active_strike_count(self, today: date) -> int:
-        """Strikes that still count on `today` (they stop counting after their expiry date)."""
+        """Strikes that still count on `today`: those of an action that took effect and was not
+        lifted, until their expiry date."""
+        if self.status in (self.Status.PENDING, self.Status.LIFTED, self.Status.WITHDRAWN):
+            return 0
         if self.strikes_expire_on is None or self.strikes_expire_on < today:
             return 0
         return self.strike_count

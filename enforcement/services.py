@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import record_audit
+from accounts.models import AuditEvent, User, record_audit
 from enforcement.choices import (
     EEA_COUNTRIES,
     AutomatedDecision,
@@ -440,6 +440,45 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     return action
 
 
+# --- Issuing from the staff form ---------------------------------------------------------------
+
+# A staff preview can be confirmed for this long (enforcement/staff_views.py).
+PREVIEW_MAX_AGE = timedelta(hours=2)
+# The audit row that records which preview an action was issued from (the double-submit guard).
+SUBMISSION_VERB = "action.issued_from_staff_form"
+
+
+def issue_once(req: ActionRequest, *, submission: str, issued_by) -> tuple[EnforcementAction, bool]:
+    """Issue `req` unless this preview (`submission`) was already issued; (action, created).
+
+    Submissions for one account are serialised on its row (SELECT ... FOR UPDATE), and the
+    submission id is recorded in the audit log in the same transaction as the action, so a
+    second confirm, even a concurrent one, finds the first and creates nothing.
+    """
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=req.account.pk).values_list("pk").get()
+        earlier = (
+            AuditEvent.objects.filter(
+                verb=SUBMISSION_VERB,
+                created_at__gte=timezone.now() - PREVIEW_MAX_AGE - timedelta(minutes=5),
+                data__submission=submission,
+            )
+            .values_list("object_id", flat=True)
+            .first()
+        )
+        if earlier is not None:
+            return EnforcementAction.objects.get(pk=int(earlier)), False
+        action = issue_action(req, issued_by=issued_by)
+        record_audit(
+            actor=issued_by,
+            verb=SUBMISSION_VERB,
+            obj=action,
+            summary=f"Issued from the staff form after a preview (submission {submission}).",
+            data={"submission": submission},
+        )
+        return action, True
+
+
 # --- Intake from detection systems --------------------------------------------------------------
 
 
@@ -512,7 +551,8 @@ def confirm_termination(action: EnforcementAction, *, by) -> EnforcementAction:
             actor=by,
             from_status=action.status,
             to_status=action.status,
-            reason=f"Confirmed by {by.display_name or by.email}.",
+            # The freelancer reads the timeline: staff names stay in the audit log.
+            reason="Confirmed by a second member of staff.",
         )
         record_audit(
             actor=by, verb="action.confirmed", obj=action, summary="Termination confirmed."
@@ -537,6 +577,13 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
             raise ConfirmationRefused("This termination is no longer proposed.")
         _release_funds(action, action.funds_still_held(), by=by, reason="The action was withdrawn.")
         record_audit(actor=by, verb="action.withdrawn", obj=action, summary=reason)
+        notify(
+            action.account,
+            kind=Notification.Kind.ACTION_WITHDRAWN,
+            subject="We withdrew the proposed termination of your account",
+            body=f"It never took effect and does not restrict your account. Our reason: {reason}",
+            url=action.get_absolute_url(),
+        )
         record_event(WebhookEvent.Kind.ACTION_LIFTED, action, action_payload(action))
     return action
 

@@ -32,6 +32,7 @@ class Notification(models.Model):
         SLA_BREACH = "sla_breach", "Deadline missed"
         ACTION_ISSUED = "action_issued", "New decision on your account"
         ACTION_TOOK_EFFECT = "action_took_effect", "Decision took effect"
+        ACTION_WITHDRAWN = "action_withdrawn", "Proposed decision withdrawn"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -89,6 +90,7 @@ class Notification(models.Model):
                         "sla_breach",
                         "action_issued",
                         "action_took_effect",
+                        "action_withdrawn",
                     ]
                 ),
                 name="notification_kind_valid",

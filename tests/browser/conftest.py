@@ -11,7 +11,7 @@ import shutil
 from urllib.parse import urljoin
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -51,10 +51,9 @@ def base_url(_static_files_from_source, django_db_setup, live_server) -> str:
     return live_server.url
 
 
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Console errors and uncaught exceptions of the page (CSP violations show up here)."""
-    errors: list[str] = []
+def collect_console_errors(page: Page, errors: list[str]) -> list[str]:
+    """Append the page's console errors and uncaught exceptions (CSP violations show up here)
+    to `errors`."""
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -63,6 +62,19 @@ def console_errors(page: Page) -> list[str]:
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
     return errors
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """Console errors and uncaught exceptions of the page (CSP violations show up here)."""
+    return collect_console_errors(page, [])
+
+
+def page_for_another_person(browser: Browser, base_url: str, errors: list[str]) -> Page:
+    """A page in its own browser context: a second person with their own session."""
+    page = browser.new_context(base_url=base_url).new_page()
+    collect_console_errors(page, errors)
+    return page
 
 
 def csp_violations(errors: list[str]) -> list[str]:

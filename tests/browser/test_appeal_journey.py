@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfWriter
 
 from accounts.models import User
@@ -17,7 +17,7 @@ from appeals.models import Appeal, Macro
 from appeals.services import file_appeal
 from enforcement.demo_data import DEMO_ENFORCER, DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
-from tests.browser.conftest import assert_no_axe_violations, csp_violations
+from tests.browser.conftest import assert_no_axe_violations, csp_violations, page_for_another_person
 from tests.browser.test_freelancer_journey import _sign_in
 from tests.factories import PASSWORD, ReviewerFactory
 
@@ -89,20 +89,6 @@ def proof_pdf(tmp_path) -> str:
     return str(path)
 
 
-def _page_for(browser: Browser, base_url: str, errors: list[str]) -> Page:
-    """A page in its own browser context: a second person with their own session."""
-    context = browser.new_context(base_url=base_url)
-    page = context.new_page()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(f"{message.text} ({message.location.get('url', '')})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    return page
-
-
 def test_an_appeal_from_filing_to_a_complete_reversal(
     page: Page,
     browser: Browser,
@@ -137,7 +123,7 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
 
     # --- A reviewer who did not take the original decision opens it from the list ----------------
     reviewer_errors: list[str] = []
-    reviewer = _page_for(browser, base_url, reviewer_errors)
+    reviewer = page_for_another_person(browser, base_url, reviewer_errors)
     _sign_in(reviewer, second_reviewer.email, PASSWORD)
     reviewer.get_by_role("link", name="Appeals", exact=True).click()
     expect(reviewer.get_by_role("heading", level=1)).to_have_text("Appeals to review")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from appeals import services as appeal_services
 from appeals.models import Appeal
+from enforcement import services
 from enforcement.models import (
     EnforcementAction,
 )
@@ -175,6 +176,29 @@ def test_a_termination_under_an_exception_takes_effect_from_its_start(world):
     assert action.termination_exception_reason.startswith("The account is draining")
     assert action.takes_effect_at.isoformat() == body["starts_at"]
     assert response.json()["termination_exception"] == "imminent_fraud_risk"
+
+
+def test_a_fully_automated_termination_sent_by_a_detector_waits_for_a_human(world):
+    body = valid_body(
+        world,
+        restriction_type="permanent_termination",
+        ends_at=None,
+        decision_account="DECISION_ACCOUNT_TERMINATED",
+        automated_decision="AUTOMATED_DECISION_FULLY",
+        termination_exception={
+            "kind": "imminent_fraud_risk",
+            "reason": "Stolen cards are being used on this account now.",
+        },
+    )
+    del body["decided_by"]
+    response = post(body, world.token)
+
+    assert response.status_code == 201, response.content
+    action = EnforcementAction.objects.get(pk=response.json()["id"])
+    assert (action.decided_by, action.confirmed_at) == (None, None)
+    # Even under an exception and long after its start, nothing happens without a person.
+    assert services.take_effect_due(now=timezone.now() + timedelta(days=90)) == 0
+    assert EnforcementAction.objects.get(pk=action.pk).status == EnforcementAction.Status.PENDING
 
 
 def test_a_fully_automated_decision_names_no_decider(world):

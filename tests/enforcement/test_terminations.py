@@ -279,6 +279,9 @@ def test_a_withdrawn_termination_releases_funds_and_tells_the_marketplace(issuer
     assert action.status == Status.WITHDRAWN
     assert action.funds_still_held() == 0
     assert action.events.filter(kind=ActionEvent.Kind.WITHDRAWN).exists()
+    told = Notification.objects.get(kind=Notification.Kind.ACTION_WITHDRAWN)
+    assert (told.recipient, told.url) == (action.account, action.get_absolute_url())
+    assert "the bank's error" in told.body
     assert list(
         WebhookEvent.objects.filter(action=action).order_by("id").values_list("kind", flat=True)
     ) == [WebhookEvent.Kind.ACTION_CREATED, WebhookEvent.Kind.ACTION_LIFTED]
@@ -379,3 +382,19 @@ def test_an_overturned_proposal_is_lifted_before_it_ever_takes_effect(issuer, se
 
     assert services.take_effect_due(now=action.takes_effect_at) == 0
     assert EnforcementAction.objects.get(pk=action.pk).status == Status.LIFTED
+
+
+def test_strikes_count_only_for_an_action_in_effect(issuer, second):
+    today = timezone.localdate()
+    action = services.issue_action(
+        termination(strike_count=2, strikes_expire_on=today + timedelta(days=90)),
+        issued_by=issuer,
+    )
+    assert action.active_strike_count(today) == 0  # only proposed
+    services.confirm_termination(action, by=second)
+    services.take_effect_due(now=action.takes_effect_at)
+    action.refresh_from_db()
+    assert action.active_strike_count(today) == 2
+    with transaction.atomic():
+        services.lift_action(action, by=second, reason="Appeal upheld.")
+    assert action.active_strike_count(today) == 0

@@ -292,7 +292,13 @@ def test_no_internal_note_or_internal_evidence_reaches_any_email(freelancer, rev
     _send_all_pending()
 
     kinds = sorted(Notification.objects.values_list("kind", flat=True))
-    assert kinds == ["action_issued", "appeal_received", "decision", "info_requested", "new_message"]
+    assert kinds == [
+        "action_issued",
+        "appeal_received",
+        "decision",
+        "info_requested",
+        "new_message",
+    ]
     assert len(mail.outbox) == 5
     internal_details = list(appeal.action.evidence_items.values_list("internal_detail", flat=True))
     for message in mail.outbox:

@@ -1,0 +1,330 @@
+"""Staff pages that issue actions and confirm or withdraw proposed terminations.
+
+Issuing goes form → preview → confirm. The preview runs `issue_action` for real inside a
+transaction that is then rolled back, and renders the created action with the freelancer's own
+statement template: staff see exactly what the freelancer will see, and nothing is written (no
+row, no notification, no webhook event; on_commit hooks of a rolled-back transaction never run).
+The preview signs the submitted data; "Confirm and issue" posts that signed copy back, so what is
+issued is what was previewed, and a one-time submission id in it makes a double submit harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.decorators import staff_required
+from enforcement import services
+from enforcement.forms import DECISION_DEFAULTS, IssueActionForms, WithdrawTerminationForm
+from enforcement.models import EnforcementAction
+
+ISSUE = "accounts.issue_actions"
+
+# A preview can be confirmed for this long; after that, preview again (rules may have changed).
+PREVIEW_MAX_AGE = services.PREVIEW_MAX_AGE
+_SIGNING_SALT = "enforcement.staff.issue-action"
+
+
+# --- The statement as the freelancer sees it ---------------------------------------------------
+
+
+def statement_html(request: HttpRequest, action: EnforcementAction) -> str:
+    """The freelancer's statement of reasons for `action`, in their time zone.
+
+    `action` must come from `with_statement()`. Rendered with the case page's own template
+    (enforcement/_statement.html); `preview` leaves out the appeal form.
+    """
+    with timezone.override(ZoneInfo(action.account.time_zone)):
+        return render_to_string(
+            "enforcement/_statement.html",
+            {"action": action, "version": action.primary_version(), "preview": True},
+            request=request,
+        )
+
+
+def _statement_action(pk: int) -> EnforcementAction:
+    return (
+        EnforcementAction.objects.with_statement()
+        .select_related("account", "decided_by", "confirmed_by")
+        .get(pk=pk)
+    )
+
+
+# --- Issuing -----------------------------------------------------------------------------------
+
+
+def _render_form(request: HttpRequest, forms: IssueActionForms, *, status: int = 200):
+    return render(
+        request,
+        "enforcement/staff/issue_action.html",
+        {
+            "forms": forms,
+            "form": forms.form,
+            "evidence_formset": forms.evidence,
+            "notices_formset": forms.notices,
+            "decision_defaults_json": json.dumps(DECISION_DEFAULTS),
+            "notice_days": settings.TERMINATION_NOTICE_DAYS,
+        },
+        status=status,
+    )
+
+
+def _with_one_more_row(data: QueryDict, prefix: str) -> QueryDict:
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, "0"))
+    except ValueError:
+        total = 0
+    data[key] = str(min(max(total, 0) + 1, 30))
+    return data
+
+
+def _submitted(data: QueryDict) -> list[tuple[str, str]]:
+    """The form's own fields, in order (no CSRF token, no button)."""
+    return [
+        (key, value)
+        for key, values in data.lists()
+        if key not in ("csrfmiddlewaretoken", "intent", "payload")
+        for value in values
+    ]
+
+
+def _sign(request: HttpRequest, data: QueryDict) -> str:
+    payload = {"by": request.user.pk, "submission": uuid.uuid4().hex, "data": _submitted(data)}
+    return signing.dumps(payload, salt=_SIGNING_SALT, compress=True)
+
+
+class PreviewExpired(Exception):
+    pass
+
+
+def _unsign(request: HttpRequest, token: str) -> tuple[QueryDict, str]:
+    try:
+        payload = signing.loads(token, salt=_SIGNING_SALT, max_age=PREVIEW_MAX_AGE.total_seconds())
+    except signing.SignatureExpired as exc:
+        raise PreviewExpired("This preview is more than two hours old; preview again.") from exc
+    except signing.BadSignature as exc:
+        raise PreviewExpired("This preview could not be read; fill in the form again.") from exc
+    if payload.get("by") != request.user.pk:
+        raise PreviewExpired("This preview was made by someone else; preview again.")
+    data = QueryDict(mutable=True)
+    for key, value in payload["data"]:
+        data.appendlist(key, value)
+    return data, payload["submission"]
+
+
+def _preview(request: HttpRequest, forms: IssueActionForms) -> HttpResponse:
+    req = forms.to_request()
+    try:
+        with transaction.atomic():
+            action = services.issue_action(req, issued_by=request.user)
+            action = _statement_action(action.pk)
+            html = statement_html(request, action)
+            pending = action.is_pending()
+            # Nothing of it is kept: the rows, the notification and the webhook event go, and
+            # the on_commit hooks (emails, deliveries) are dropped with the transaction.
+            transaction.set_rollback(True)
+    except services.ActionRefused as exc:
+        forms.apply_refusal(exc)
+        return _render_form(request, forms, status=422)
+    return render(
+        request,
+        "enforcement/staff/preview.html",
+        {
+            "action": action,
+            "statement": html,
+            "pending": pending,
+            "payload": _sign(request, request.POST),
+            "account": req.account,
+        },
+    )
+
+
+@staff_required(ISSUE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def issue_action(request: HttpRequest) -> HttpResponse:
+    """The issuing form. POST intents: preview (the default), add a row, change (back from the
+    preview with its data)."""
+    if request.method != "POST":
+        return _render_form(request, IssueActionForms())
+    intent = request.POST.get("intent", "preview")
+    if intent == "change":
+        try:
+            data, _submission = _unsign(request, request.POST.get("payload", ""))
+        except PreviewExpired as exc:
+            messages.error(request, str(exc))
+            return redirect("enforcement:issue-action")
+        forms = IssueActionForms(data)
+        forms.is_valid()
+        forms.hide_errors()
+        return _render_form(request, forms)
+    if intent in ("add-evidence", "add-notice"):
+        prefix = "evidence" if intent == "add-evidence" else "notices"
+        forms = IssueActionForms(_with_one_more_row(request.POST, prefix))
+        forms.is_valid()
+        forms.hide_errors()
+        return _render_form(request, forms)
+    forms = IssueActionForms(request.POST)
+    if not forms.is_valid():
+        return _render_form(request, forms, status=422)
+    return _preview(request, forms)
+
+
+@staff_required(ISSUE)
+@require_POST
+def issue_action_confirm(request: HttpRequest) -> HttpResponse:
+    """Issue what the preview showed (its signed data), once."""
+    try:
+        data, submission = _unsign(request, request.POST.get("payload", ""))
+    except PreviewExpired as exc:
+        messages.error(request, str(exc))
+        return redirect("enforcement:issue-action")
+    forms = IssueActionForms(data)
+    if not forms.is_valid():
+        # Something changed since the preview (a reason code retired, an account closed).
+        return _render_form(request, forms, status=422)
+    try:
+        action, created = services.issue_once(
+            forms.to_request(), submission=submission, issued_by=request.user
+        )
+    except services.ActionRefused as exc:
+        forms.apply_refusal(exc)
+        return _render_form(request, forms, status=422)
+    if not created:
+        messages.info(
+            request,
+            "This action was already issued from this preview (it was confirmed twice); "
+            "nothing more was created.",
+        )
+    elif action.is_pending():
+        messages.success(
+            request,
+            f"Termination #{action.pk} proposed. It takes effect only once another member of "
+            "the team confirms it here.",
+        )
+    else:
+        messages.success(request, f"Action #{action.pk} issued. The freelancer was notified.")
+    if action.is_pending():
+        return redirect(reverse("enforcement:pending-terminations") + f"#termination-{action.pk}")
+    return redirect("enforcement:staff-action", pk=action.pk)
+
+
+@staff_required(ISSUE)
+@require_safe
+def staff_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """An action as staff see it: who issued it, its internal evidence, and the freelancer's
+    statement exactly as they read it."""
+    action = get_object_or_404(
+        EnforcementAction.objects.with_statement().select_related(
+            "account", "decided_by", "confirmed_by", "intake_source", "appeal"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "enforcement/staff/action_detail.html",
+        {"action": action, "statement": statement_html(request, action)},
+    )
+
+
+# --- Proposed terminations ---------------------------------------------------------------------
+
+
+def _pending_terminations():
+    return (
+        EnforcementAction.objects.filter(
+            status=EnforcementAction.Status.PENDING,
+            restriction_type=EnforcementAction.RestrictionType.PERMANENT_TERMINATION,
+        )
+        .select_related("account", "decided_by", "confirmed_by", "reason_code__rule")
+        .order_by("takes_effect_at", "id")
+    )
+
+
+def _render_pending(request: HttpRequest, *, status: int = 200, failed=None) -> HttpResponse:
+    """The list; `failed` is (action pk, bound withdraw form) to show that form's errors."""
+    terminations = list(_pending_terminations())
+    for action in terminations:
+        if failed is not None and failed[0] == action.pk:
+            action.withdraw_form = failed[1]
+        else:
+            action.withdraw_form = WithdrawTerminationForm(auto_id=f"id_withdraw_{action.pk}_%s")
+        action.proposed_by_me = action.decided_by_id == request.user.pk
+    return render(
+        request,
+        "enforcement/staff/pending_terminations.html",
+        {"terminations": terminations, "now": timezone.now()},
+        status=status,
+    )
+
+
+@staff_required(ISSUE)
+@require_safe
+def pending_terminations(request: HttpRequest) -> HttpResponse:
+    return _render_pending(request)
+
+
+def _get_termination(pk: int) -> EnforcementAction:
+    return get_object_or_404(
+        EnforcementAction.objects.select_related("account"),
+        pk=pk,
+        restriction_type=EnforcementAction.RestrictionType.PERMANENT_TERMINATION,
+    )
+
+
+def _back_to_list(action: EnforcementAction | None = None) -> HttpResponse:
+    url = reverse("enforcement:pending-terminations")
+    return redirect(url + (f"#termination-{action.pk}" if action is not None else ""))
+
+
+@staff_required(ISSUE)
+@require_POST
+def confirm_termination(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _get_termination(pk)
+    try:
+        services.confirm_termination(action, by=request.user)
+    except services.ConfirmationRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to_list(action)
+    action.refresh_from_db()
+    if action.is_restricting():
+        messages.success(request, f"Termination #{action.pk} confirmed. It is now in effect.")
+        return redirect("enforcement:staff-action", pk=action.pk)
+    when = timezone.localtime(action.takes_effect_at)
+    messages.success(
+        request,
+        f"Termination #{action.pk} confirmed. It takes effect on {when:%d %B %Y, %H:%M %Z} "
+        "unless it is withdrawn before.",
+    )
+    return _back_to_list(action)
+
+
+@staff_required(ISSUE)
+@require_POST
+def withdraw_termination(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _get_termination(pk)
+    form = WithdrawTerminationForm(request.POST, auto_id=f"id_withdraw_{action.pk}_%s")
+    if not form.is_valid():
+        return _render_pending(request, status=422, failed=(action.pk, form))
+    try:
+        services.withdraw_termination(action, by=request.user, reason=form.cleaned_data["reason"])
+    except services.ConfirmationRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to_list()
+    messages.success(
+        request, f"Termination #{action.pk} withdrawn. The freelancer sees that it was withdrawn."
+    )
+    return _back_to_list()
