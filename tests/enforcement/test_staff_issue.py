@@ -44,7 +44,9 @@ from tests.factories import (
     FreelancerFactory,
     LeadFactory,
     ReasonCodeFactory,
+    ReviewerFactory,
     RuleVersionFactory,
+    make_action,
     published_version,
 )
 
@@ -890,3 +892,34 @@ def test_the_signed_payload_is_not_readable_as_plain_text(
     payload = _payload(_preview(signed_in, form_data(freelancer, version, reason_code)))
     assert INTERNAL not in payload
     assert signing.loads(payload, salt="enforcement.staff.issue-action")["data"]
+
+
+def test_the_staff_action_page_takes_the_same_queries_for_1_and_for_30_items(
+    signed_in, freelancer, version, reason_code
+):
+    decided_by = ReviewerFactory()
+    small = make_action(
+        freelancer,
+        version=version,
+        reason_code=reason_code,
+        decided_by=decided_by,
+        evidence=1,
+        client_notices=1,
+    )
+    large = make_action(
+        freelancer,
+        version=version,
+        reason_code=reason_code,
+        decided_by=decided_by,
+        cited_versions=[version, *(published_version() for _ in range(29))],
+        evidence=30,
+        client_notices=30,
+    )
+    signed_in.get(reverse("enforcement:staff-action", args=[small.pk]))  # warm up caches
+    counts = []
+    for action in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            response = signed_in.get(reverse("enforcement:staff-action", args=[action.pk]))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
