@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -47,6 +49,9 @@ def _clear_cache():
     cache.clear()
 
 
+TEST_STATIC_DIR = Path(__file__).resolve().parent / "browser" / "static"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _static_files_from_source():
     """Serve static files from the source folders: tests never run `collectstatic` first.
@@ -60,6 +65,9 @@ def _static_files_from_source():
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
+        # Test-only files (axe-core for the accessibility scans) are served in tests alone:
+        # they are not in static/, so production never collects or serves them.
+        STATICFILES_DIRS=[*settings.STATICFILES_DIRS, TEST_STATIC_DIR],
         WHITENOISE_AUTOREFRESH=True,
         WHITENOISE_USE_FINDERS=True,
     ):

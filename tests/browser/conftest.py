@@ -82,7 +82,8 @@ def csp_violations(errors: list[str]) -> list[str]:
 
 
 def assert_no_axe_violations(page: Page) -> None:
-    """Run axe-core (vendored in static/vendor/axe) on the current page: 0 violations."""
+    """Run axe-core (vendored in tests/browser/static/vendor/axe, served in tests only) on the
+    current page: 0 violations."""
     page.add_script_tag(url=urljoin(page.url, AXE_SCRIPT))
     results = page.evaluate(
         """async () => {
