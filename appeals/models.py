@@ -279,6 +279,14 @@ class Appeal(models.Model):
     def awaits_freelancer(self) -> bool:
         return self.status == self.Status.AWAITING_FREELANCER
 
+    def decision_takers(self) -> set[int]:
+        """The people who took the decision appealed, who never work its appeal: its issuer and,
+        for a termination, the person who confirmed it."""
+        return {self.original_decider_id, self.action.confirmed_by_id} - {None}
+
+    def took_part_in_decision(self, user_id: int) -> bool:
+        return user_id in self.decision_takers()
+
     def transition(self, to: str, *, actor, reason: str = "", **fields) -> None:
         """Move to `to` if allowed and if nobody moved the appeal meanwhile; write the event.
 

@@ -160,7 +160,7 @@ def _eligible_profiles(queue: Queue, appeal: Appeal):
                 groups__permissions__content_type__app_label="accounts",
             )
         )
-        .exclude(user_id=appeal.original_decider_id)
+        .exclude(user_id__in=appeal.decision_takers())
         .select_related("user")
         .order_by("pk")
     )
@@ -251,7 +251,7 @@ def _claimable_for(reviewer, profile: ReviewerProfile):
         assigned_to__isnull=True,
         routed_at__isnull=False,
         queue__members=reviewer,
-    ).exclude(original_decider=reviewer)
+    ).exclude(Q(original_decider=reviewer) | Q(action__confirmed_by=reviewer))
     # Same rule as routing (ReviewerProfile.speaks): appeals in a language the reviewer lists.
     return appeals.filter(Q(language="") | Q(language__in=profile.languages))
 
@@ -292,7 +292,7 @@ def claim_appeal(appeal: Appeal, reviewer) -> Appeal:
             raise ClaimRefused("Another reviewer holds this appeal.")
         if locked.status not in HELD_STATUSES:
             raise ClaimRefused("Only open appeals can be claimed.")
-        if locked.original_decider_id == reviewer.pk:
+        if locked.took_part_in_decision(reviewer.pk):
             raise ClaimRefused("You took the original decision, so you cannot work its appeal.")
         _assign(locked, reviewer, kind=AppealEvent.Kind.CLAIMED, actor=reviewer, reason="Claimed.")
         return locked
@@ -391,7 +391,7 @@ def reassign_appeal(appeal: Appeal, *, to, by, reason: str = "") -> Appeal:
         profile = _locked_profile(to)
         if locked.status not in HELD_STATUSES:
             raise ClaimRefused("Only open appeals can be reassigned.")
-        if locked.original_decider_id == to.pk:
+        if locked.took_part_in_decision(to.pk):
             raise ClaimRefused(f"{to} took the original decision and cannot work its appeal.")
         if locked.assigned_to_id == to.pk:
             return locked

@@ -55,6 +55,8 @@ def file_appeal(
     existing = Appeal.objects.filter(action=action).first()
     if existing is not None:
         return existing, False
+    if action.status == EnforcementAction.Status.WITHDRAWN:
+        raise AppealRefused("This proposed termination was withdrawn: there is nothing to appeal.")
     if not action.appeal_window_open():
         raise AppealRefused(
             f"The appeal window closed on {timezone.localtime(action.appeal_deadline):%d %B %Y}, "
@@ -298,7 +300,7 @@ def decide_appeal(
         # The action changed since the check above; this transaction rolls back as a whole.
         raise AppealRefused(exc.message_dict) from exc
     _notify_decision(appeal)
-    record_event(WebhookEvent.Kind.APPEAL_DECIDED, appeal.action, appeal_payload(appeal))
+    _tell_marketplace(appeal)
     return appeal
 
 
@@ -322,7 +324,7 @@ def approve_decision(appeal: Appeal, *, approver) -> Appeal:
         raise AppealRefused(str(exc)) from exc
     sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
     _notify_decision(appeal)
-    record_event(WebhookEvent.Kind.APPEAL_DECIDED, appeal.action, appeal_payload(appeal))
+    _tell_marketplace(appeal)
     return appeal
 
 
@@ -403,7 +405,7 @@ def _lock_proposal(appeal: Appeal) -> None:
 
 
 def _refuse_original_decider(appeal: Appeal, user) -> None:
-    if appeal.original_decider_id is not None and user.pk == appeal.original_decider_id:
+    if appeal.took_part_in_decision(user.pk):
         raise AppealRefused(
             "You took the original decision on this action, so another reviewer must decide "
             "its appeal."
@@ -464,6 +466,13 @@ def _notify_freelancer(appeal: Appeal, kind: str, *, subject: str, body: str) ->
         body=body,
         url=appeal.get_absolute_url(),
     )
+
+
+def _tell_marketplace(appeal: Appeal) -> None:
+    """The appeal.decided webhook, with the action as the decision left it (it was changed
+    through another instance, under its row lock)."""
+    appeal.action.refresh_from_db()
+    record_event(WebhookEvent.Kind.APPEAL_DECIDED, appeal.action, appeal_payload(appeal))
 
 
 def _notify_decision(appeal: Appeal) -> None:

@@ -487,8 +487,9 @@ def _enqueue_recompute(appeal_ids: list[int]) -> None:
     try:
         recompute_escalated_clocks.delay(appeal_ids)
     except Exception:
-        # The deadlines stay those of the old policy until the next recompute; never fatal.
+        # Without a broker, the sweep's own process recomputes them now rather than lose them.
         logger.exception("Could not enqueue the recompute of %s escalated appeals", len(appeal_ids))
+        recompute_escalated(appeal_ids)
 
 
 def clocks_prefetch() -> Prefetch:

@@ -191,7 +191,7 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
         .exclude(pk=action.pk)
         .select_related("reason_code__rule", "appeal")
     )
-    is_original_decider = appeal.original_decider_id == request.user.pk
+    is_original_decider = appeal.took_part_in_decision(request.user.pk)
     context = {
         "appeal": appeal,
         "action": action,

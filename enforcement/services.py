@@ -173,6 +173,8 @@ def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
         errors.setdefault(key, []).append(message)
 
     types = EnforcementAction.RestrictionType
+    if not (req.account.is_active and req.account.is_freelancer()):
+        refuse("account", "Actions are taken against active freelancer accounts only.")
     if req.restriction_type not in types.values:
         refuse("restriction_type", f"Unknown restriction type {req.restriction_type!r}.")
     if not req.cited_versions:
@@ -537,6 +539,13 @@ def confirm_termination(action: EnforcementAction, *, by) -> EnforcementAction:
         raise ConfirmationRefused(
             "A termination must be confirmed by someone other than its issuer."
         )
+    from appeals.models import Appeal
+
+    if Appeal.objects.open().filter(action=action, assigned_to=by).exists():
+        raise ConfirmationRefused(
+            "You hold the freelancer's appeal against this termination, so someone else must "
+            "confirm it."
+        )
     now = timezone.now()
     with transaction.atomic():
         confirmed = EnforcementAction.objects.filter(
@@ -567,6 +576,13 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
     confirm it, decided against it)."""
     if not reason.strip():
         raise ConfirmationRefused({"reason": ["Say why the termination is withdrawn."]})
+    from appeals.models import Appeal
+
+    if Appeal.objects.open().filter(action=action).exists():
+        raise ConfirmationRefused(
+            "The freelancer has appealed this termination: the reviewer of the appeal decides "
+            "it (overturning it lifts the termination)."
+        )
     with transaction.atomic():
         if action.status != EnforcementAction.Status.PENDING or not action.change_status(
             EnforcementAction.Status.WITHDRAWN,
@@ -576,6 +592,14 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
         ):
             raise ConfirmationRefused("This termination is no longer proposed.")
         _release_funds(action, action.funds_still_held(), by=by, reason="The action was withdrawn.")
+        _correct_client_notices(
+            action,
+            text=(
+                "Correction: the termination of this freelancer's account that we told you about "
+                "on {date} was withdrawn before it took effect. Their account is in good standing."
+            ),
+            by=by,
+        )
         record_audit(actor=by, verb="action.withdrawn", obj=action, summary=reason)
         notify(
             action.account,
@@ -584,7 +608,7 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
             body=f"It never took effect and does not restrict your account. Our reason: {reason}",
             url=action.get_absolute_url(),
         )
-        record_event(WebhookEvent.Kind.ACTION_LIFTED, action, action_payload(action))
+        record_event(WebhookEvent.Kind.ACTION_WITHDRAWN, action, action_payload(action))
     return action
 
 
@@ -598,6 +622,7 @@ def _take_effect(action: EnforcementAction) -> bool:
         kind=ActionEvent.Kind.TOOK_EFFECT,
     ):
         return False
+    record_event(WebhookEvent.Kind.ACTION_TOOK_EFFECT, action, action_payload(action))
     notify(
         action.account,
         kind=Notification.Kind.ACTION_TOOK_EFFECT,
@@ -676,6 +701,8 @@ def lift_action(action: EnforcementAction, *, by, reason: str) -> EnforcementAct
 
     Called inside the caller's transaction (an appeal decision) so that all of it happens or none.
     """
+    if action.status in (EnforcementAction.Status.LIFTED, EnforcementAction.Status.WITHDRAWN):
+        raise ActionNotChanged(f"Action #{action.pk} is {action.get_status_display().lower()}.")
     if not action.change_status(
         EnforcementAction.Status.LIFTED, actor=by, reason=reason, kind=ActionEvent.Kind.LIFTED
     ):

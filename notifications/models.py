@@ -142,6 +142,8 @@ class WebhookEvent(models.Model):
         ACTION_CREATED = "action.created", "Action created"
         ACTION_LIFTED = "action.lifted", "Action lifted"
         ACTION_MODIFIED = "action.modified", "Action modified"
+        ACTION_TOOK_EFFECT = "action.took_effect", "Proposed action took effect"
+        ACTION_WITHDRAWN = "action.withdrawn", "Proposed action withdrawn"
         APPEAL_DECIDED = "appeal.decided", "Appeal decided"
 
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

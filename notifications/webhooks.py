@@ -300,6 +300,8 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str | None:
         return None
     delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
     attempt = delivery.attempts
+    if not delivery.endpoint.is_active:
+        return _give_up_inactive(delivery, attempt, now)
     body = encode_body(delivery.event)
     headers = request_headers(delivery.event, delivery.endpoint, body, attempt)
 
@@ -345,6 +347,18 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str | None:
             "Webhook delivery %s gave up after %s attempts: %s", delivery_id, attempt, error
         )
     return fields["status"]
+
+
+def _give_up_inactive(delivery: WebhookDelivery, attempt: int, now: datetime) -> str:
+    """An admin switched the endpoint off: nothing more is sent to it (a redeliver after it is
+    switched on again sends this one)."""
+    error = "The endpoint is switched off; nothing was sent."
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
+            status=Status.FAILED, claimed_until=None, last_status_code=None, last_error=error
+        )
+        WebhookAttempt.objects.create(delivery=delivery, number=attempt, at=now, error=error)
+    return Status.FAILED
 
 
 # --- The re-drive (Celery beat) -----------------------------------------------------------------

@@ -7,12 +7,11 @@ register = template.Library()
 
 @register.filter
 def notice_days(action) -> int:
-    """The days of notice a proposed termination gives: from when it was announced (or its
-    start, if later) until it can take effect. 0 under an exception."""
+    """The days of notice a proposed termination gives: from when the freelancer was told until
+    it can take effect. 0 under an exception."""
     if action.takes_effect_at is None or action.termination_exception:
         return 0
-    announced = max(action.starts_at, action.notified_at)
-    return max(0, round((action.takes_effect_at - announced).total_seconds() / 86400))
+    return max(0, round((action.takes_effect_at - action.notified_at).total_seconds() / 86400))
 
 
 @register.filter

@@ -14,7 +14,7 @@ from enforcement import services as enforcement_services
 from enforcement.choices import AutomatedDecision
 from enforcement.models import ClientCorrection, ClientNotice, EnforcementAction
 from notifications import services as notification_services
-from notifications.models import Notification
+from notifications.models import Notification, WebhookEvent
 from tests.factories import (
     ReviewerFactory,
     RuleVersionFactory,
@@ -133,6 +133,19 @@ def test_an_overturn_lifts_the_action_releases_all_funds_and_corrects_every_clie
         )
         assert notice.correction.created_by == reviewer
     assert notices[0].correction.text != notices[1].correction.text
+
+
+@pytest.mark.django_db
+def test_the_marketplace_hears_of_the_decision_with_the_action_as_it_left_it(appeal, reviewer):
+    # The reviewer's page loads the action with the appeal, before the decision changes it.
+    loaded = Appeal.objects.select_related("action__account").get(pk=appeal.pk)
+
+    _decide(loaded, reviewer)
+
+    [event] = WebhookEvent.objects.filter(kind=WebhookEvent.Kind.APPEAL_DECIDED)
+    assert event.action_id == appeal.action_id
+    assert event.payload["action"]["status"] == EnforcementAction.Status.LIFTED
+    assert event.payload["appeal"]["outcome"] == Outcome.OVERTURNED
 
 
 @pytest.mark.django_db

@@ -717,6 +717,20 @@ def test_an_unknown_account_is_refused_with_a_clear_message(world):
     assert "fl-404" in error["msg"] and "sync the account first" in error["msg"]
 
 
+def _staff_with_marketplace_id(world) -> str:
+    world.decider.marketplace_id = "~staff-0001"
+    world.decider.save(update_fields=["marketplace_id"])
+    return world.decider.marketplace_id
+
+
+def test_a_staff_account_is_not_acted_on(world):
+    response = post(valid_body(world, account=_staff_with_marketplace_id(world)), world.token)
+
+    assert response.status_code == 422
+    assert ["body", "account"] in [error["loc"] for error in response.json()["detail"]]
+    assert not EnforcementAction.objects.exists()
+
+
 def test_a_refusal_by_the_service_names_each_field(world):
     body = valid_body(world, facts="  ")
     body["evidence"][1]["redaction_reason"] = ""

@@ -10,15 +10,20 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from appeals import routing
+from appeals.routing import ClaimRefused
+from appeals.services import AppealRefused
 from enforcement import services
 from enforcement.choices import AutomatedDecision, DecisionAccount
-from enforcement.models import ActionEvent, EnforcementAction
+from enforcement.models import ActionEvent, ClientCorrection, EnforcementAction
 from notifications.models import Notification, WebhookEvent
 from tests.factories import (
     EnforcerFactory,
     FreelancerFactory,
     ReasonCodeFactory,
+    ReviewerFactory,
     action_request,
+    make_appeal,
     published_version,
 )
 
@@ -284,7 +289,7 @@ def test_a_withdrawn_termination_releases_funds_and_tells_the_marketplace(issuer
     assert "the bank's error" in told.body
     assert list(
         WebhookEvent.objects.filter(action=action).order_by("id").values_list("kind", flat=True)
-    ) == [WebhookEvent.Kind.ACTION_CREATED, WebhookEvent.Kind.ACTION_LIFTED]
+    ) == [WebhookEvent.Kind.ACTION_CREATED, WebhookEvent.Kind.ACTION_WITHDRAWN]
     with pytest.raises(services.ConfirmationRefused):
         services.confirm_termination(action, by=second)
     with pytest.raises(services.ConfirmationRefused):
@@ -398,3 +403,82 @@ def test_strikes_count_only_for_an_action_in_effect(issuer, second):
     with transaction.atomic():
         services.lift_action(action, by=second, reason="Appeal upheld.")
     assert action.active_strike_count(today) == 0
+
+
+def test_the_marketplace_hears_when_a_termination_takes_effect(issuer, second):
+    action = services.issue_action(termination(), issued_by=issuer)
+    services.confirm_termination(action, by=second)
+    services.take_effect_due(now=action.takes_effect_at)
+
+    took_effect = WebhookEvent.objects.get(action=action, kind=WebhookEvent.Kind.ACTION_TOOK_EFFECT)
+    assert took_effect.payload["action"]["status"] == Status.ACTIVE
+
+
+def test_a_withdrawal_corrects_what_clients_were_told(issuer, second):
+    action = services.issue_action(termination(client_notices=2), issued_by=issuer)
+
+    services.withdraw_termination(action, by=second, reason="Wrong account.")
+
+    corrections = ClientCorrection.objects.filter(notice__action=action)
+    assert corrections.count() == 2
+    assert all("withdrawn before it took effect" in c.text for c in corrections)
+
+
+def test_a_termination_under_appeal_is_decided_by_its_reviewer_not_withdrawn(issuer, second):
+    action = services.issue_action(termination(), issued_by=issuer)
+    make_appeal(action)
+
+    with pytest.raises(services.ConfirmationRefused, match="appealed"):
+        services.withdraw_termination(action, by=second, reason="Changed our mind.")
+    assert EnforcementAction.objects.get(pk=action.pk).status == Status.PENDING
+
+
+def test_a_withdrawn_termination_cannot_be_appealed_or_lifted(issuer, second):
+    action = services.issue_action(termination(), issued_by=issuer)
+    services.withdraw_termination(action, by=second, reason="Wrong account.")
+
+    with pytest.raises(AppealRefused, match="withdrawn"):
+        make_appeal(action)
+    with pytest.raises(services.ActionNotChanged), transaction.atomic():
+        services.lift_action(action, by=second, reason="Again.")
+
+
+def test_the_holder_of_its_appeal_cannot_confirm_a_termination(issuer):
+    action = services.issue_action(termination(), issued_by=issuer)
+    holder = ReviewerFactory()
+    make_appeal(action, claimed_by=holder)
+
+    with pytest.raises(services.ConfirmationRefused, match="hold the freelancer's appeal"):
+        services.confirm_termination(action, by=holder)
+
+
+def test_the_person_who_confirmed_a_termination_never_works_its_appeal(issuer):
+    confirmer = ReviewerFactory()
+    action = services.issue_action(
+        termination(automated_decision=AutomatedDecision.FULLY), issued_by=None
+    )
+    services.confirm_termination(action, by=confirmer)
+    appeal = make_appeal(EnforcementAction.objects.get(pk=action.pk))
+
+    assert appeal.decision_takers() == {confirmer.pk}
+    with pytest.raises(ClaimRefused, match="original decision"):
+        routing.claim_appeal(appeal, confirmer)
+
+
+def test_actions_are_only_taken_against_active_freelancers(issuer):
+    for account in (ReviewerFactory(), FreelancerFactory(is_active=False)):
+        with pytest.raises(services.ActionRefused) as refused:
+            services.issue_action(action_request(account), issued_by=issuer)
+        assert "account" in refused.value.message_dict
+
+
+def test_the_notice_shown_counts_from_when_the_freelancer_was_told(issuer):
+    from enforcement.templatetags.enforcement_terminations import notice_days
+
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        later = services.issue_action(
+            termination(starts_at=now + timedelta(days=40)), issued_by=issuer
+        )
+        soon = services.issue_action(termination(starts_at=now), issued_by=issuer)
+    assert (notice_days(later), notice_days(soon)) == (40, 30)

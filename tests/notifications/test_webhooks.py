@@ -400,6 +400,22 @@ def test_inactive_endpoints_and_endpoints_not_wanting_the_kind_get_no_request(ac
 
 
 @pytest.mark.django_db
+def test_a_delivery_to_an_endpoint_switched_off_since_is_given_up_without_a_request(
+    action, receiver
+):
+    endpoint = _endpoint(receiver.url)
+    delivery = _delivery(_record(action))
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+
+    assert deliver(delivery.pk) == Status.FAILED
+
+    delivery.refresh_from_db()
+    assert receiver.requests == []
+    assert delivery.last_error == "The endpoint is switched off; nothing was sent."
+    assert _attempts(delivery) == [(1, None)]
+
+
+@pytest.mark.django_db
 def test_a_duplicate_deliver_task_sends_once(action, receiver):
     _endpoint(receiver.url)
     delivery = _delivery(_record(action))

@@ -291,6 +291,7 @@ def _check_templates(
         try:
             with transaction.atomic():
                 account = User.objects.create(email="template-check@seed.invalid")
+                account.groups.add(Group.objects.get(name=Role.FREELANCER))
                 issue_action(
                     case.request(
                         account=account,
