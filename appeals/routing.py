@@ -230,6 +230,7 @@ def route_appeal(appeal_id: int) -> Appeal | None:
         for name, value in updates.items():
             setattr(appeal, name, value)
         sla.recompute_clocks(appeal, reason=f"Deadlines set by the policy of {queue.name}.")
+        sla.refresh_received_notice(appeal)
         return appeal
 
 

@@ -94,12 +94,9 @@ def file_appeal(
                 appeal,
                 Notification.Kind.APPEAL_RECEIVED,
                 subject=f"We received your appeal against action #{action.pk}",
-                body=(
-                    "A person on our Trust & Safety team, who did not take the original "
-                    "decision, will review it. You can expect a first reply by "
-                    f"{_local(appeal.reply_expected_by(), filed_by)} and a decision by "
-                    f"{_local(appeal.decision_expected_by(), filed_by)}."
-                ),
+                # Its email waits for routing, which may set other deadlines and then
+                # rewrites this body (sla.refresh_received_notice).
+                body=sla.received_notice_body(appeal),
             )
     except IntegrityError:
         # Another request filed the appeal between our check and our insert.
@@ -448,13 +445,6 @@ def _store_attachments(
         attachment.save()
         stored.append(attachment)
     return stored
-
-
-def _local(moment: datetime, user) -> str:
-    import zoneinfo
-
-    local = moment.astimezone(zoneinfo.ZoneInfo(user.time_zone or "UTC"))
-    return f"{local:%A %d %B %Y, %H:%M} ({user.time_zone or 'UTC'})"
 
 
 def _notify_freelancer(appeal: Appeal, kind: str, *, subject: str, body: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -30,7 +31,7 @@ from appeals.models import (
     SlaPolicy,
 )
 from notifications.models import Notification
-from notifications.services import notify_many
+from notifications.services import enqueue_email, notify_many
 
 Kind = AppealClock.Kind
 logger = logging.getLogger(__name__)
@@ -211,6 +212,40 @@ def recompute_for_calendar(calendar: Calendar, *, actor=None) -> int:
         bool(recompute_clocks(a, reason=f"Calendar {calendar.name} changed.", actor=actor))
         for a in appeals
     )
+
+
+# --- What the freelancer is told -----------------------------------------------------------------
+
+
+def received_notice_body(appeal: Appeal) -> str:
+    """The "appeal received" message: who reviews it and when to expect a reply and a decision,
+    in the freelancer's time zone."""
+    zone = ZoneInfo(appeal.freelancer.time_zone or "UTC")
+
+    def local(moment: datetime | None) -> str:
+        if moment is None:  # the clock is paused: it waits for the freelancer's answer
+            return "a date we will give you once you have answered our question"
+        return f"{moment.astimezone(zone):%A %d %B %Y, %H:%M} ({zone.key})"
+
+    return (
+        "A person on our Trust & Safety team, who did not take the original decision, will "
+        f"review it. You can expect a first reply by {local(appeal.reply_expected_by())} and a "
+        f"decision by {local(appeal.decision_expected_by())}."
+    )
+
+
+def refresh_received_notice(appeal: Appeal) -> None:
+    """Routing set the queue's deadlines: the "appeal received" message states them, and its
+    email (which waits for routing, see notifications.services.send_email) goes out now."""
+    pending = Notification.objects.filter(
+        appeal=appeal,
+        kind=Notification.Kind.APPEAL_RECEIVED,
+        email_status=Notification.EmailStatus.PENDING,
+    ).values_list("pk", flat=True)
+    for notification_id in list(pending):
+        fresh = Appeal.objects.select_related("freelancer").get(pk=appeal.pk)
+        Notification.objects.filter(pk=notification_id).update(body=received_notice_body(fresh))
+        transaction.on_commit(lambda pk=notification_id: enqueue_email(pk))
 
 
 # --- The sweep ------------------------------------------------------------------------------------

@@ -50,6 +50,11 @@ def _enqueue_batch(notification_ids: list[int]) -> None:
         logger.exception("Could not enqueue %s notification emails", len(notification_ids))
 
 
+def enqueue_email(notification_id: int) -> None:
+    """Queue the email of a recorded notification (call after commit)."""
+    _enqueue(notification_id)
+
+
 def _enqueue(notification_id: int) -> None:
     from notifications.tasks import send_notification_email
 
@@ -79,12 +84,18 @@ def send_email(notification_id: int) -> bool:
     claim and returns without sending.
     """
     now = timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id, email_status=Notification.EmailStatus.PENDING
-    ).update(
-        email_status=Notification.EmailStatus.SENDING,
-        email_claimed_at=now,
-        email_attempts=F("email_attempts") + 1,
+    claimed = (
+        Notification.objects.filter(
+            pk=notification_id, email_status=Notification.EmailStatus.PENDING
+        )
+        # The "appeal received" email states the deadlines, which routing sets: it waits for
+        # routing (which sends it), so the email never promises another date than the page.
+        .exclude(kind=Notification.Kind.APPEAL_RECEIVED, appeal__routed_at__isnull=True)
+        .update(
+            email_status=Notification.EmailStatus.SENDING,
+            email_claimed_at=now,
+            email_attempts=F("email_attempts") + 1,
+        )
     )
     if not claimed:
         return False
@@ -137,6 +148,8 @@ def pending_email_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[i
         Notification.objects.filter(
             email_status=Notification.EmailStatus.PENDING, created_at__lt=now - older_than
         )
+        # Routing sends these (and the re-drive of unrouted appeals routes them).
+        .exclude(kind=Notification.Kind.APPEAL_RECEIVED, appeal__routed_at__isnull=True)
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )

@@ -1084,3 +1084,33 @@ def test_giving_a_queue_another_calendar_in_the_admin_recomputes_its_open_appeal
     # Three business days of the London office from Friday 15:00: Wednesday 15:00.
     assert clock(appeal, Kind.DECISION).due_at == june(17, 15)
     assert appeal.events.filter(kind=Event.RECOMPUTED, reason__contains="Calendar of").exists()
+
+
+@pytest.mark.django_db
+def test_the_appeal_received_email_waits_for_routing_and_states_the_queues_deadlines(
+    london_queue, django_capture_on_commit_callbacks, monkeypatch, celery_in_memory
+):
+    from notifications import services as notification_services
+
+    queued: list[int] = []
+    monkeypatch.setattr(notification_services, "_enqueue", queued.append)
+    with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
+        appeal = make_appeal()
+    received = Notification.objects.get(appeal=appeal, kind=Notification.Kind.APPEAL_RECEIVED)
+
+    # Before routing, the email is not sent: its deadlines may still change.
+    assert notification_services.send_email(received.pk) is False
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        time_machine.travel(FRIDAY_AFTERNOON, tick=False),
+    ):
+        routing.route_appeal(appeal.pk)
+
+    received.refresh_from_db()
+    zone = ZoneInfo(appeal.freelancer.time_zone)
+    for kind in (Kind.FIRST_RESPONSE, Kind.DECISION):
+        due = clock(appeal, kind).due_at
+        assert f"{due.astimezone(zone):%A %d %B %Y, %H:%M}" in received.body
+    assert clock(appeal, Kind.FIRST_RESPONSE).due_at == june(15, 15)  # the queue's calendar
+    assert queued == [received.pk]
+    assert notification_services.send_email(received.pk) is True

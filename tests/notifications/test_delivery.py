@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from appeals import services as appeal_services
 from appeals.models import Appeal
+from appeals.routing import route_appeal
 from config.celery import app as celery_app
 from notifications import services, tasks
 from notifications.models import Notification
@@ -262,7 +263,8 @@ def test_the_decision_email_carries_the_reasons_and_the_external_redress_options
 
 @pytest.mark.django_db
 def test_other_emails_do_not_carry_the_redress_paragraph(freelancer):
-    make_appeal(make_action(freelancer))
+    appeal = make_appeal(make_action(freelancer))
+    route_appeal(appeal.pk)  # the "appeal received" email waits for routing
     received = Notification.objects.get(kind=Notification.Kind.APPEAL_RECEIVED)
 
     send_email(received.pk)
@@ -276,6 +278,7 @@ def test_other_emails_do_not_carry_the_redress_paragraph(freelancer):
 @pytest.mark.django_db
 def test_no_internal_note_or_internal_evidence_reaches_any_email(freelancer, reviewer):
     appeal = make_appeal(make_action(freelancer), claimed_by=reviewer)
+    route_appeal(appeal.pk)  # the "appeal received" email waits for routing
     appeal_services.post_message(appeal, author=reviewer, body=INTERNAL_NOTE, internal=True)
     appeal_services.post_message(appeal, author=reviewer, body="I am looking at your case.")
     appeal_services.request_information(appeal, reviewer=reviewer, question="The invoice?")
