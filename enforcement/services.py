@@ -307,6 +307,46 @@ def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
         refuse("external_id", "An action sent by a detection system needs its external id.")
 
 
+def termination_takes_effect_at(req: ActionRequest, notified_at: datetime) -> datetime:
+    """When a permanent termination can take effect: at its start, but never sooner than the
+    notice period after the notice, unless an exception is recorded."""
+    if req.termination_exception:
+        return req.starts_at
+    return max(req.starts_at, notified_at + timedelta(days=settings.TERMINATION_NOTICE_DAYS))
+
+
+def evidence_rows(action_id: int, req: ActionRequest) -> list[EvidenceItem]:
+    """The evidence rows of the action `req` becomes (also written in bulk by `seed_demo`)."""
+    return [
+        EvidenceItem(
+            action_id=action_id,
+            position=index,
+            signal_category=item.signal_category,
+            summary=item.summary,
+            internal_detail=item.internal_detail,
+            redaction=item.redaction,
+            redaction_reason=item.redaction_reason,
+            observed_at=item.observed_at,
+        )
+        for index, item in enumerate(req.evidence)
+    ]
+
+
+def client_notice_rows(action_id: int, req: ActionRequest) -> list[ClientNotice]:
+    """What each client was told, as rows of the action `req` becomes."""
+    return [
+        ClientNotice(
+            action_id=action_id,
+            client_name=notice.client_name,
+            client_reference=notice.client_reference,
+            contract_reference=notice.contract_reference,
+            shown_at=notice.shown_at,
+            text=notice.text,
+        )
+        for notice in req.client_notices
+    ]
+
+
 @transaction.atomic
 def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     """Create an enforcement action with its complete statement of reasons, or refuse it.
@@ -334,11 +374,7 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     status, takes_effect_at = EnforcementAction.Status.ACTIVE, None
     if req.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION:
         status = EnforcementAction.Status.PENDING
-        # At its start, but never before the notice period after the notice (unless excepted).
-        notice_ends = notified_at + timedelta(days=settings.TERMINATION_NOTICE_DAYS)
-        takes_effect_at = (
-            req.starts_at if req.termination_exception else max(req.starts_at, notice_ends)
-        )
+        takes_effect_at = termination_takes_effect_at(req, notified_at)
     action = EnforcementAction.objects.create(
         status=status,
         takes_effect_at=takes_effect_at,
@@ -379,30 +415,8 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
         decided_by=decided_by,
     )
     action.cited_versions.set(req.cited_versions)
-    EvidenceItem.objects.bulk_create(
-        EvidenceItem(
-            action=action,
-            position=index,
-            signal_category=item.signal_category,
-            summary=item.summary,
-            internal_detail=item.internal_detail,
-            redaction=item.redaction,
-            redaction_reason=item.redaction_reason,
-            observed_at=item.observed_at,
-        )
-        for index, item in enumerate(req.evidence)
-    )
-    ClientNotice.objects.bulk_create(
-        ClientNotice(
-            action=action,
-            client_name=notice.client_name,
-            client_reference=notice.client_reference,
-            contract_reference=notice.contract_reference,
-            shown_at=notice.shown_at,
-            text=notice.text,
-        )
-        for notice in req.client_notices
-    )
+    EvidenceItem.objects.bulk_create(evidence_rows(action.pk, req))
+    ClientNotice.objects.bulk_create(client_notice_rows(action.pk, req))
     issued = f"{action.get_restriction_type_display()} under {version} ({req.reason_code.code})."
     if action.is_pending():
         issued = (
@@ -479,6 +493,56 @@ def issue_once(req: ActionRequest, *, submission: str, issued_by) -> tuple[Enfor
             data={"submission": submission},
         )
         return action, True
+
+
+# --- Intake sources (the API's detection systems; managed by admins) -----------------------------
+
+
+@transaction.atomic
+def create_intake_source(source: IntakeSource, *, by) -> str:
+    """Save a new (unsaved) source with a fresh token; returns the token, readable only now."""
+    source.created_by = by
+    token = source.set_new_token()
+    source.save()
+    record_audit(
+        actor=by,
+        verb="intake_source.created",
+        obj=source,
+        summary=f"Intake source {source} created (token {source.token_hint}…)",
+    )
+    return token
+
+
+@transaction.atomic
+def revoke_intake_source(source: IntakeSource, *, by) -> bool:
+    """Stop the source's token (the API answers 401). False if it was revoked already: two
+    admins revoking at once write one audit row."""
+    if not IntakeSource.objects.filter(pk=source.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    ):
+        return False
+    record_audit(
+        actor=by,
+        verb="intake_source.revoked",
+        obj=source,
+        summary=f"Intake source {source} revoked (token {source.token_hint}…)",
+    )
+    return True
+
+
+@transaction.atomic
+def replace_intake_token(source: IntakeSource, *, by) -> str:
+    """A new token for an active source (the old one stops working); returns it."""
+    old_hint = source.token_hint
+    token = source.set_new_token()
+    source.save(update_fields=["token_hash", "token_hint"])
+    record_audit(
+        actor=by,
+        verb="intake_source.token_replaced",
+        obj=source,
+        summary=f"New token {source.token_hint}… for {source} (replaces {old_hint}…)",
+    )
+    return token
 
 
 # --- Intake from detection systems --------------------------------------------------------------

@@ -41,9 +41,12 @@ from enforcement.models import (
 from enforcement.services import (
     ActionRefused,
     ActionRequest,
+    client_notice_rows,
     confirm_termination,
+    evidence_rows,
     expire_ended_actions,
     issue_action,
+    termination_takes_effect_at,
 )
 
 
@@ -325,9 +328,7 @@ def _action_row(
     status = EnforcementAction.Status.EXPIRED if ended else EnforcementAction.Status.ACTIVE
     termination = {}
     if request.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION:
-        takes_effect_at = max(
-            request.starts_at, notified_at + timedelta(days=settings.TERMINATION_NOTICE_DAYS)
-        )
+        takes_effect_at = termination_takes_effect_at(request, notified_at)
         if takes_effect_at > now:
             status = EnforcementAction.Status.PENDING
         termination = {
@@ -528,30 +529,8 @@ def _write_batch(
                 enforcementaction_id=action.pk, ruleversion_id=version.pk
             )
         )
-        evidence.extend(
-            EvidenceItem(
-                action_id=action.pk,
-                position=index,
-                signal_category=item.signal_category,
-                summary=item.summary,
-                internal_detail=item.internal_detail,
-                redaction=item.redaction,
-                redaction_reason=item.redaction_reason,
-                observed_at=item.observed_at,
-            )
-            for index, item in enumerate(request.evidence)
-        )
-        notices.extend(
-            ClientNotice(
-                action_id=action.pk,
-                client_name=notice.client_name,
-                client_reference=notice.client_reference,
-                contract_reference=notice.contract_reference,
-                shown_at=notice.shown_at,
-                text=notice.text,
-            )
-            for notice in request.client_notices
-        )
+        evidence.extend(evidence_rows(action.pk, request))
+        notices.extend(client_notice_rows(action.pk, request))
         events.append(
             ActionEvent(
                 action_id=action.pk,
