@@ -1,9 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 
-from accounts.models import record_audit
 from enforcement import services
 from enforcement.models import (
     ActionEvent,
@@ -168,19 +165,10 @@ class IntakeSourceAdmin(admin.ModelAdmin):
         # Actions keep referring to the source that sent them; revoke it instead.
         return False
 
-    @transaction.atomic
     def save_model(self, request, obj: IntakeSource, form, change) -> None:
         if change:
             return  # nothing is editable once created
-        obj.created_by = request.user
-        token = obj.set_new_token()
-        super().save_model(request, obj, form, change)
-        record_audit(
-            actor=request.user,
-            verb="intake_source.created",
-            obj=obj,
-            summary=f"Intake source {obj} created (token {obj.token_hint}…)",
-        )
+        token = services.create_intake_source(obj, by=request.user)
         self._show_token_once(request, obj, token)
 
     def _show_token_once(self, request, source: IntakeSource, token: str) -> None:
@@ -195,21 +183,11 @@ class IntakeSourceAdmin(admin.ModelAdmin):
         description="Revoke selected sources (their tokens stop working)", permissions=["change"]
     )
     def revoke(self, request, queryset) -> None:
-        revoked = []
-        for source in queryset.filter(revoked_at__isnull=True):
-            with transaction.atomic():
-                # Conditional: two admins revoking at once write one audit row.
-                if not IntakeSource.objects.filter(pk=source.pk, revoked_at__isnull=True).update(
-                    revoked_at=timezone.now()
-                ):
-                    continue
-                record_audit(
-                    actor=request.user,
-                    verb="intake_source.revoked",
-                    obj=source,
-                    summary=f"Intake source {source} revoked (token {source.token_hint}…)",
-                )
-            revoked.append(source.name)
+        revoked = [
+            source.name
+            for source in queryset.filter(revoked_at__isnull=True)
+            if services.revoke_intake_source(source, by=request.user)
+        ]
         if revoked:
             self.message_user(request, f"Revoked: {', '.join(revoked)}.", messages.SUCCESS)
         else:
@@ -228,14 +206,5 @@ class IntakeSourceAdmin(admin.ModelAdmin):
                     messages.ERROR,
                 )
                 continue
-            with transaction.atomic():
-                old_hint = source.token_hint
-                token = source.set_new_token()
-                source.save(update_fields=["token_hash", "token_hint"])
-                record_audit(
-                    actor=request.user,
-                    verb="intake_source.token_replaced",
-                    obj=source,
-                    summary=f"New token {source.token_hint}… for {source} (replaces {old_hint}…)",
-                )
+            token = services.replace_intake_token(source, by=request.user)
             self._show_token_once(request, source, token)
