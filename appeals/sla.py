@@ -237,15 +237,16 @@ def received_notice_body(appeal: Appeal) -> str:
 def refresh_received_notice(appeal: Appeal) -> None:
     """Routing set the queue's deadlines: the "appeal received" message states them, and its
     email (which waits for routing, see notifications.services.send_email) goes out now."""
-    pending = Notification.objects.filter(
+    received = Notification.objects.filter(
         appeal=appeal,
         kind=Notification.Kind.APPEAL_RECEIVED,
         email_status=Notification.EmailStatus.PENDING,
-    ).values_list("pk", flat=True)
-    for notification_id in list(pending):
-        fresh = Appeal.objects.select_related("freelancer").get(pk=appeal.pk)
-        Notification.objects.filter(pk=notification_id).update(body=received_notice_body(fresh))
-        transaction.on_commit(lambda pk=notification_id: enqueue_email(pk))
+    ).first()
+    if received is None:
+        return
+    fresh = Appeal.objects.select_related("freelancer").get(pk=appeal.pk)
+    Notification.objects.filter(pk=received.pk).update(body=received_notice_body(fresh))
+    transaction.on_commit(lambda: enqueue_email(received.pk))
 
 
 # --- The sweep ------------------------------------------------------------------------------------

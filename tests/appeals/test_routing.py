@@ -6,17 +6,22 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from appeals import routing
+from appeals import services as appeal_services
 from appeals.models import Appeal, AppealEvent, Queue, RoutingRule
 from appeals.routing import RoutingFacts, rule_matches, shadowing_rule
-from enforcement.choices import AutomatedDecision
+from appeals.services import AppealRefused
+from enforcement import services as enforcement_services
+from enforcement.choices import AutomatedDecision, DecisionAccount
 from enforcement.models import EnforcementAction
 from tests.factories import (
     FreelancerFactory,
+    LeadFactory,
     ReasonCodeFactory,
     ReviewerFactory,
     RuleFactory,
     UserFactory,
     bulk_queued_appeals,
+    make_action,
     make_appeal,
     make_queue,
     make_reviewer,
@@ -434,6 +439,31 @@ def test_the_original_decider_is_passed_over_for_a_colleague_with_less_room(queu
     assert (
         routing.route_appeal(_filed_appeal(decided_by=original_decider).pk).assigned_to == colleague
     )
+
+
+@pytest.mark.django_db
+def test_the_person_who_confirmed_a_termination_is_passed_over_like_its_issuer(queue):
+    confirmer = make_reviewer(capacity=50, queues=[queue], factory=LeadFactory)
+    colleague = make_reviewer(capacity=2, queues=[queue])
+    action = make_action(
+        FreelancerFactory(preferred_language="en"),
+        restriction_type=Restriction.PERMANENT_TERMINATION,
+        ends_at=None,
+        decision_account=DecisionAccount.TERMINATED,
+        in_effect=False,
+    )
+    enforcement_services.confirm_termination(action, by=confirmer)
+    appeal = make_appeal(action)
+
+    assert routing.route_appeal(appeal.pk).assigned_to == colleague
+    with pytest.raises(AppealRefused, match="original decision"):
+        appeal_services.decide_appeal(
+            appeal,
+            outcome=Appeal.Outcome.OVERTURNED,
+            reasons="The chargebacks were the bank's error.",
+            versions=list(action.cited_versions.all()),
+            decided_by=confirmer,
+        )
 
 
 @pytest.mark.django_db
