@@ -22,7 +22,6 @@ Nothing here is a test hook: the workers run the production code and settings.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -44,29 +43,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Filing sends "appeal received" emails through the same workers; nobody reads them here.
 os.environ.setdefault("MAIL_URL", "dummy:")
 
-import dj_database_url  # noqa: E402
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
-
-
-def create_database_if_missing(url: str) -> None:
-    config = dj_database_url.parse(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        return
-    with psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-
+from support import create_database_if_missing, emit  # noqa: E402
 
 create_database_if_missing(os.environ["DATABASE_URL"])
 
@@ -92,10 +69,6 @@ from enforcement.services import issue_action  # noqa: E402
 REVIEWERS = 5
 CAPACITY = 20
 REDRIVE_AGE = timedelta(minutes=1, seconds=2)  # a little over the re-drive's one minute
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields), flush=True)
 
 
 def person(email: str, role: str, **fields) -> User:

@@ -1,14 +1,14 @@
 """Benchmark the intake API: creating actions, replaying them, and reading them.
 
-    createdb -h 127.0.0.1 -U postgres recourse_bench_api
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/recourse_bench_api \
         python3 -m uv run python bench/intake_api.py --requests 200
 
-Migrates, seeds the demo catalogue and people (idempotent), makes one intake source and
-`--requests` freelancers to act on, then sends requests through Django's test client
-(in-process: the whole Django stack with authentication, validation, the service and the
-database, but no network or gunicorn). Each request is timed and its queries counted; one JSON
-line per kind of request. Webhook deliveries and emails are queued on the in-memory broker.
+Creates the database if missing, migrates, seeds the demo catalogue and people (idempotent),
+makes one intake source and `--requests` freelancers to act on, then sends requests through
+Django's test client (in-process: the whole Django stack with authentication, validation, the
+service and the database, but no network or gunicorn). Each request is timed and its queries
+counted; one JSON line per kind of request. Webhook deliveries and emails are queued on the
+in-memory broker.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import warnings  # noqa: E402
 
+from support import create_database_if_missing, emit, percentile  # noqa: E402
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/recourse_bench_api")
+create_database_if_missing(os.environ["DATABASE_URL"])
+
 import django  # noqa: E402
 
 django.setup()
@@ -49,15 +54,6 @@ from enforcement import demo_data  # noqa: E402
 from enforcement.models import IntakeSource, ReasonCode, RuleVersion  # noqa: E402
 
 SOURCE_NAME = "bench-detector"
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields), flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def token_for_bench() -> str:

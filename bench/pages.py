@@ -12,7 +12,6 @@ gunicorn), printing one JSON line per measurement. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -27,6 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import warnings  # noqa: E402
 
 import django  # noqa: E402
+from support import emit  # noqa: E402
 
 django.setup()
 # WhiteNoise warns that STATIC_ROOT was never collected; the pages under test don't need it.
@@ -48,10 +48,6 @@ from enforcement.models import EnforcementAction, ReasonCode, RuleVersion  # noq
 from enforcement.services import issue_action  # noqa: E402
 
 HEAVY_EMAIL = "heavy@bench.recourse.test"
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields), flush=True)
 
 
 def row_count() -> int:

@@ -23,7 +23,6 @@ Emails are queued on the broker that CELERY_BROKER_URL names; by default the in-
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -39,31 +38,10 @@ os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("MAIL_URL", "dummy:")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import dj_database_url  # noqa: E402
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
+from support import create_database_if_missing, emit, percentile  # noqa: E402
 
-
-def create_database_if_missing(url: str) -> None:
-    config = dj_database_url.parse(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("bench/sla_sweep.py measures PostgreSQL: set a postgres:// DATABASE_URL.")
-    with psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-
-
-create_database_if_missing(os.environ["DATABASE_URL"])
+if not create_database_if_missing(os.environ["DATABASE_URL"]):
+    raise SystemExit("bench/sla_sweep.py measures PostgreSQL: set a postgres:// DATABASE_URL.")
 
 import django  # noqa: E402
 
@@ -91,15 +69,6 @@ REVIEWERS = [f"reviewer{n}@sla.bench.recourse.test" for n in range(1, 51)]
 
 class Rollback(Exception):
     """Raised to leave a transaction without committing what it did."""
-
-
-def emit(**fields) -> None:
-    print(json.dumps(fields), flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 # --- The data set ---------------------------------------------------------------------------
