@@ -8,8 +8,14 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.models import Role
 
+# The permissions code checks, named once: views, services and the API import these.
+USE_STAFF_PAGES = "accounts.use_staff_pages"
+REVIEW_APPEALS = "accounts.review_appeals"
+MANAGE_QUEUES = "accounts.manage_queues"
+ISSUE_ACTIONS = "accounts.issue_actions"
+
 _STAFF_READ = [
-    "accounts.use_staff_pages",
+    USE_STAFF_PAGES,
     "enforcement.view_rule",
     "enforcement.view_ruleversion",
     "enforcement.view_reasoncode",
@@ -21,13 +27,13 @@ _STAFF_READ = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.FREELANCER: [],
-    Role.REVIEWER: [*_STAFF_READ, "accounts.review_appeals", "appeals.view_macro"],
+    Role.REVIEWER: [*_STAFF_READ, REVIEW_APPEALS, "appeals.view_macro"],
     Role.LEAD: [
         *_STAFF_READ,
-        "accounts.review_appeals",
-        "accounts.manage_queues",
+        REVIEW_APPEALS,
+        MANAGE_QUEUES,
         # Leads confirm proposed terminations (and may issue actions themselves).
-        "accounts.issue_actions",
+        ISSUE_ACTIONS,
         "appeals.view_macro",
         "appeals.add_macro",
         "appeals.change_macro",
@@ -59,7 +65,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "appeals.add_slapolicy",
         "appeals.change_slapolicy",
     ],
-    Role.ENFORCER: [*_STAFF_READ, "accounts.issue_actions"],
+    Role.ENFORCER: [*_STAFF_READ, ISSUE_ACTIONS],
     Role.ADMIN: [
         *_STAFF_READ,
         "enforcement.view_intakesource",

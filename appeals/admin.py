@@ -4,7 +4,6 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from accounts.models import ReviewerProfile, User
-from appeals import sla
 from appeals.models import (
     Appeal,
     AppealEvent,
@@ -17,7 +16,8 @@ from appeals.models import (
     SlaPolicy,
     WorkingInterval,
 )
-from appeals.routing import shadowing_rule
+from appeals.operations import sla
+from appeals.operations.routing import shadowing_rule
 
 
 @admin.register(Macro)

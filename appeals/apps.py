@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 
 def ensure_fallback_queue(**kwargs) -> None:
     """A fallback queue always exists: after migrate, and after a test database flush."""
-    from appeals.routing import fallback_queue
+    from appeals.operations.routing import fallback_queue
 
     fallback_queue()
 

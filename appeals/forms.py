@@ -132,3 +132,12 @@ class ReturnDecisionForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+def add_refusal_errors(form: forms.Form, exc) -> None:
+    """Put a service's refusal on the form: field errors beside their field, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

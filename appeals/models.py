@@ -92,6 +92,17 @@ class Appeal(models.Model):
         MODIFIED = "modified", "Modified: the action is reduced"
 
     CLOSED_STATUSES = (Status.DECIDED, Status.WITHDRAWN)
+    OPEN_STATUSES = (
+        Status.SUBMITTED,
+        Status.IN_REVIEW,
+        Status.AWAITING_FREELANCER,
+        Status.SECOND_REVIEW,
+    )
+    # Appeals a reviewer "holds": open and not waiting on someone else's approval.
+    HELD_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.AWAITING_FREELANCER)
+    # A claim is a lease only while the reviewer is the one to act (not while the freelancer
+    # is asked, nor during a second review).
+    LEASED_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW)
     # Every allowed move; anything else is refused by `transition`.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.SUBMITTED: frozenset(
@@ -236,7 +247,7 @@ class Appeal(models.Model):
         return f"Appeal #{self.pk} against action #{self.action_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("enforcement:case-detail", args=[self.action_id]) + "#appeal"
+        return reverse("appeals:case-detail", args=[self.action_id]) + "#appeal"
 
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES

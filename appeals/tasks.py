@@ -1,6 +1,12 @@
+"""Celery tasks of appeals: thin adapters (ids in, a use case called), run by the worker and beat.
+
+Nothing in appeals imports this module: services queue these tasks by name
+(`infra.queueing.enqueue`), so the imports go one way, tasks → operations.
+"""
+
 from celery import shared_task
 
-from appeals import routing, sla
+from appeals.operations import claims, routing, sla
 
 
 @shared_task(acks_late=True)
@@ -19,7 +25,7 @@ def redrive_unrouted_appeals() -> int:
 
 @shared_task
 def expire_appeal_leases() -> int:
-    return routing.expire_leases()
+    return claims.expire_leases()
 
 
 @shared_task

@@ -1,33 +1,36 @@
 from django.urls import path
 
-from appeals import queue_views, views
+from appeals.views import case, queues, review
 
 app_name = "appeals"
 
 urlpatterns = [
-    path("standing/actions/<int:action_pk>/appeal/", views.appeal_create, name="appeal-create"),
-    path("appeals/<int:pk>/messages/", views.appeal_message, name="appeal-message"),
-    path("appeals/<int:pk>/withdraw/", views.appeal_withdraw, name="appeal-withdraw"),
-    path("appeals/attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
-    path("staff/appeals/", views.review_list, name="review-list"),
-    path("staff/appeals/<int:pk>/", views.review_detail, name="review-detail"),
-    path("staff/appeals/<int:pk>/message/", views.review_message, name="review-message"),
+    # The freelancer's case page: statement of reasons and appeal (appeals/views/case.py).
+    path("standing/actions/<int:pk>/", case.case_detail, name="case-detail"),
+    path("standing/actions/<int:action_pk>/appeal/", case.appeal_create, name="appeal-create"),
+    path("appeals/<int:pk>/messages/", case.appeal_message, name="appeal-message"),
+    path("appeals/<int:pk>/withdraw/", case.appeal_withdraw, name="appeal-withdraw"),
+    path("appeals/attachments/<int:pk>/", case.attachment_download, name="attachment-download"),
+    # A reviewer working one appeal (appeals/views/review.py).
+    path("staff/appeals/", review.review_list, name="review-list"),
+    path("staff/appeals/<int:pk>/", review.review_detail, name="review-detail"),
+    path("staff/appeals/<int:pk>/message/", review.review_message, name="review-message"),
     path(
         "staff/appeals/<int:pk>/request-info/",
-        views.review_request_info,
+        review.review_request_info,
         name="review-request-info",
     ),
-    path("staff/appeals/<int:pk>/decide/", views.review_decide, name="review-decide"),
-    path("staff/appeals/<int:pk>/claim/", views.review_claim, name="review-claim"),
-    path("staff/appeals/<int:pk>/release/", views.review_release, name="review-release"),
-    path("staff/appeals/<int:pk>/approve/", views.review_approve, name="review-approve"),
-    path("staff/appeals/<int:pk>/return/", views.review_return, name="review-return"),
-    path("staff/appeals/<int:pk>/macro/", views.macro_insert, name="macro-insert"),
-    # Reviewer queues and the lead dashboard (appeals/queue_views.py).
-    path("staff/queue/", queue_views.queue_page, name="queue"),
-    path("staff/queue/claim-next/", queue_views.claim_next, name="claim-next"),
-    path("staff/queue/availability/", queue_views.set_availability, name="availability"),
-    path("staff/dashboard/", queue_views.dashboard, name="dashboard"),
-    path("staff/dashboard/appeals/<int:pk>/release/", queue_views.release, name="release"),
-    path("staff/dashboard/appeals/<int:pk>/reassign/", queue_views.reassign, name="reassign"),
+    path("staff/appeals/<int:pk>/decide/", review.review_decide, name="review-decide"),
+    path("staff/appeals/<int:pk>/claim/", review.review_claim, name="review-claim"),
+    path("staff/appeals/<int:pk>/release/", review.review_release, name="review-release"),
+    path("staff/appeals/<int:pk>/approve/", review.review_approve, name="review-approve"),
+    path("staff/appeals/<int:pk>/return/", review.review_return, name="review-return"),
+    path("staff/appeals/<int:pk>/macro/", review.macro_insert, name="macro-insert"),
+    # Reviewer queues and the lead dashboard (appeals/views/queues.py).
+    path("staff/queue/", queues.queue_page, name="queue"),
+    path("staff/queue/claim-next/", queues.claim_next, name="claim-next"),
+    path("staff/queue/availability/", queues.set_availability, name="availability"),
+    path("staff/dashboard/", queues.dashboard, name="dashboard"),
+    path("staff/dashboard/appeals/<int:pk>/release/", queues.release, name="release"),
+    path("staff/dashboard/appeals/<int:pk>/reassign/", queues.reassign, name="reassign"),
 ]

@@ -58,11 +58,12 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import ReviewerProfile, Role, User  # noqa: E402
-from appeals import routing, tasks  # noqa: E402
+from appeals import tasks  # noqa: E402
 from appeals.models import Appeal, AppealEvent  # noqa: E402
+from appeals.operations import routing  # noqa: E402
 from appeals.services import file_appeal  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
-from enforcement import demo_data  # noqa: E402
+from demo import data as demo_data  # noqa: E402
 from enforcement.models import EnforcementAction, ReasonCode, RuleVersion  # noqa: E402
 from enforcement.services import issue_action  # noqa: E402
 

@@ -50,7 +50,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
-from enforcement import demo_data  # noqa: E402
+from demo import data as demo_data  # noqa: E402
 from enforcement.models import IntakeSource, ReasonCode, RuleVersion  # noqa: E402
 
 SOURCE_NAME = "bench-detector"

@@ -43,7 +43,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
-from enforcement import demo_data  # noqa: E402
+from demo import data as demo_data  # noqa: E402
 from enforcement.models import EnforcementAction, ReasonCode, RuleVersion  # noqa: E402
 from enforcement.services import issue_action  # noqa: E402
 

@@ -55,8 +55,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
-from appeals import sla  # noqa: E402
 from appeals.models import Appeal, AppealClock, Queue  # noqa: E402
+from appeals.operations import sla  # noqa: E402
 from enforcement.models import EnforcementAction  # noqa: E402
 
 QUEUE_NAME = "SLA sweep bench"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "enforcement",
     "appeals",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

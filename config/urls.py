@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
-from enforcement import api as intake_api
+import api as intake_api
+from config import views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path("healthz", account_views.healthz, name="healthz"),
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("", include("enforcement.urls")),

@@ -483,9 +483,18 @@ class EnforcementAction(models.Model):
         return f"{self.get_restriction_type_display()} #{self.pk} ({self.account})"
 
     def get_absolute_url(self) -> str:
-        return reverse("enforcement:case-detail", args=[self.pk])
+        return reverse("appeals:case-detail", args=[self.pk])
 
     # --- derived state ---
+
+    def open_appeal(self):
+        """The freelancer's appeal against this action while it is open, else None.
+
+        Appeals sit on the floor above: enforcement reaches an appeal only through the reverse
+        accessor (`action.appeal`) and its own methods, never by importing the appeals app.
+        """
+        appeal = getattr(self, "appeal", None)
+        return appeal if appeal is not None and appeal.is_open() else None
 
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING

@@ -26,11 +26,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import staff_required
+from accounts.roles import ISSUE_ACTIONS, USE_STAFF_PAGES
 from enforcement import services
 from enforcement.forms import DECISION_DEFAULTS, IssueActionForms, WithdrawTerminationForm
 from enforcement.models import EnforcementAction
-
-ISSUE = "accounts.issue_actions"
 
 # A preview can be confirmed for this long; after that, preview again (rules may have changed).
 PREVIEW_MAX_AGE = services.PREVIEW_MAX_AGE
@@ -38,6 +37,13 @@ _SIGNING_SALT = "enforcement.staff.issue-action"
 
 
 # --- The statement as the freelancer sees it ---------------------------------------------------
+
+
+@staff_required(USE_STAFF_PAGES)
+@require_safe
+def staff_home(request: HttpRequest) -> HttpResponse:
+    recent = EnforcementAction.objects.with_summary().select_related("account")[:25]
+    return render(request, "enforcement/staff/home.html", {"recent_actions": recent})
 
 
 def statement_html(request: HttpRequest, action: EnforcementAction) -> str:
@@ -153,7 +159,7 @@ def _preview(request: HttpRequest, forms: IssueActionForms) -> HttpResponse:
     )
 
 
-@staff_required(ISSUE)
+@staff_required(ISSUE_ACTIONS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def issue_action(request: HttpRequest) -> HttpResponse:
     """The issuing form. POST intents: preview (the default), add a row, change (back from the
@@ -183,7 +189,7 @@ def issue_action(request: HttpRequest) -> HttpResponse:
     return _preview(request, forms)
 
 
-@staff_required(ISSUE)
+@staff_required(ISSUE_ACTIONS)
 @require_POST
 def issue_action_confirm(request: HttpRequest) -> HttpResponse:
     """Issue what the preview showed (its signed data), once."""
@@ -222,7 +228,7 @@ def issue_action_confirm(request: HttpRequest) -> HttpResponse:
     return redirect("enforcement:staff-action", pk=action.pk)
 
 
-@staff_required(ISSUE)
+@staff_required(ISSUE_ACTIONS)
 @require_safe
 def staff_action(request: HttpRequest, pk: int) -> HttpResponse:
     """An action as staff see it: who issued it, its internal evidence, and the freelancer's
@@ -271,7 +277,7 @@ def _render_pending(request: HttpRequest, *, status: int = 200, failed=None) -> 
     )
 
 
-@staff_required(ISSUE)
+@staff_required(ISSUE_ACTIONS)
 @require_safe
 def pending_terminations(request: HttpRequest) -> HttpResponse:
     return _render_pending(request)
@@ -290,7 +296,7 @@ def _back_to_list(action: EnforcementAction | None = None) -> HttpResponse:
     return redirect(url + (f"#termination-{action.pk}" if action is not None else ""))
 
 
-@staff_required(ISSUE)
+@staff_required(ISSUE_ACTIONS)
 @require_POST
 def confirm_termination(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_termination(pk)
@@ -312,7 +318,7 @@ def confirm_termination(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_list(action)
 
 
-@staff_required(ISSUE)
+@staff_required(ISSUE_ACTIONS)
 @require_POST
 def withdraw_termination(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_termination(pk)

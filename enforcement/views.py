@@ -4,16 +4,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import freelancer_required, public
-from appeals.views import freelancer_appeal_context
 from enforcement.diff import has_changes, word_diff
 from enforcement.models import EnforcementAction, Rule, RuleVersion
-
-
-def _get_action_for_freelancer(request: HttpRequest, pk: int) -> EnforcementAction:
-    """The freelancer's own action, or 404 — never a hint that someone else's exists."""
-    return get_object_or_404(
-        EnforcementAction.objects.for_account(request.user).with_statement(), pk=pk
-    )
 
 
 @freelancer_required
@@ -33,26 +25,6 @@ def standing(request: HttpRequest) -> HttpResponse:
             "active_strikes": sum(a.active_strike_count(today) for a in actions),
         },
     )
-
-
-def case_page_context(request: HttpRequest, action: EnforcementAction) -> dict:
-    """The statement of reasons; `action` must come from `with_statement()` (constant queries).
-
-    Shared with appeals' views, which re-render this page (or its appeal panel) after a POST.
-    """
-    return {"action": action, "version": action.primary_version()}
-
-
-@freelancer_required
-@require_safe
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _get_action_for_freelancer(request, pk)
-    template = "enforcement/case_detail.html"
-    if request.htmx and not request.htmx.boosted:
-        # Refreshes the status (appeal decided, restriction lifted) in place.
-        template += "#status-panel"
-    context = case_page_context(request, action) | freelancer_appeal_context(request, action)
-    return render(request, template, context)
 
 
 @public

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from infra.queueing import enqueue
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -41,28 +42,13 @@ def notify_many(notifications: list[Notification]) -> list[Notification]:
 
 
 def _enqueue_batch(notification_ids: list[int]) -> None:
-    from notifications.tasks import send_notification_emails
-
-    try:
-        send_notification_emails.delay(notification_ids)
-    except Exception:
-        # The rows stay pending; the periodic re-drive sends them once the broker is back.
-        logger.exception("Could not enqueue %s notification emails", len(notification_ids))
-
-
-def enqueue_email(notification_id: int) -> None:
-    """Queue the email of a recorded notification (call after commit)."""
-    _enqueue(notification_id)
+    # If the broker is down, the rows stay pending and the periodic re-drive sends them.
+    enqueue("notifications.tasks.send_notification_emails", notification_ids)
 
 
 def _enqueue(notification_id: int) -> None:
-    from notifications.tasks import send_notification_email
-
-    try:
-        send_notification_email.delay(notification_id)
-    except Exception:
-        # The row stays pending; the periodic re-drive sends it once the broker is back.
-        logger.exception("Could not enqueue email for notification %s", notification_id)
+    # If the broker is down, the row stays pending and the periodic re-drive sends it.
+    enqueue("notifications.tasks.send_notification_email", notification_id)
 
 
 def mark_read(notification: Notification) -> None:
@@ -84,18 +70,12 @@ def send_email(notification_id: int) -> bool:
     claim and returns without sending.
     """
     now = timezone.now()
-    claimed = (
-        Notification.objects.filter(
-            pk=notification_id, email_status=Notification.EmailStatus.PENDING
-        )
-        # The "appeal received" email states the deadlines, which routing sets: it waits for
-        # routing (which sends it), so the email never promises another date than the page.
-        .exclude(kind=Notification.Kind.APPEAL_RECEIVED, appeal__routed_at__isnull=True)
-        .update(
-            email_status=Notification.EmailStatus.SENDING,
-            email_claimed_at=now,
-            email_attempts=F("email_attempts") + 1,
-        )
+    claimed = Notification.objects.filter(
+        pk=notification_id, email_status=Notification.EmailStatus.PENDING
+    ).update(
+        email_status=Notification.EmailStatus.SENDING,
+        email_claimed_at=now,
+        email_attempts=F("email_attempts") + 1,
     )
     if not claimed:
         return False
@@ -148,8 +128,6 @@ def pending_email_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[i
         Notification.objects.filter(
             email_status=Notification.EmailStatus.PENDING, created_at__lt=now - older_than
         )
-        # Routing sends these (and the re-drive of unrouted appeals routes them).
-        .exclude(kind=Notification.Kind.APPEAL_RECEIVED, appeal__routed_at__isnull=True)
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )

@@ -33,6 +33,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import record_audit
+from infra.queueing import enqueue
 from notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -125,14 +126,9 @@ def record_event(kind: str, action, payload: dict) -> WebhookEvent:
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
-    from notifications.tasks import deliver_webhook
-
     for delivery_id in delivery_ids:
-        try:
-            deliver_webhook.delay(delivery_id)
-        except Exception:
-            # The row stays pending; the periodic re-drive enqueues it once the broker is back.
-            logger.exception("Could not enqueue webhook delivery %s", delivery_id)
+        # If the broker is down, the row stays pending and the periodic re-drive enqueues it.
+        enqueue("notifications.tasks.deliver_webhook", delivery_id)
 
 
 # --- Signing ------------------------------------------------------------------------------------

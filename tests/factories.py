@@ -262,13 +262,13 @@ def claim(appeal, reviewer: User):
     """`reviewer` claims `appeal` as the page's "Claim this appeal" button does.
 
     Only the holder writes to the freelancer, asks for information or decides, so a test whose
-    reviewer acts on an appeal claims it first. Goes through `routing.claim_appeal`, so every
+    reviewer acts on an appeal claims it first. Goes through `claims.claim_appeal`, so every
     rule of claiming holds (review permission, capacity, never the original decider). Returns
     the same object with its claim fields up to date.
     """
-    from appeals import routing
+    from appeals.operations import claims
 
-    claimed = routing.claim_appeal(appeal, reviewer)
+    claimed = claims.claim_appeal(appeal, reviewer)
     appeal.assigned_to = reviewer
     appeal.claimed_at, appeal.lease_expires_at = claimed.claimed_at, claimed.lease_expires_at
     return appeal
@@ -277,12 +277,12 @@ def claim(appeal, reviewer: User):
 def hand_over(appeal, to: User):
     """Whoever holds `appeal` releases it to the queue, then `to` claims it: how a reviewer
     other than the holder comes to work an appeal (for example after a second review)."""
-    from appeals import routing
     from appeals.models import Appeal
+    from appeals.operations import claims
 
     holder = Appeal.objects.select_related("assigned_to").get(pk=appeal.pk).assigned_to
     if holder is not None:
-        routing.release_appeal(appeal, by=holder)
+        claims.release_appeal(appeal, by=holder)
     return claim(appeal, to)
 
 

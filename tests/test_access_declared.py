@@ -58,9 +58,9 @@ def test_the_walk_sees_the_views_of_our_apps():
         "home",
         "healthz",
         "accounts:profile",
-        "accounts:staff-home",
+        "enforcement:staff-home",
         "enforcement:standing",
-        "enforcement:case-detail",
+        "appeals:case-detail",
         "enforcement:rule-list",
     } <= ours
 
@@ -102,7 +102,7 @@ def test_token_authenticated_views_refuse_requests_without_a_token(client, route
 
 # Freelancer URLs that take one of the freelancer's enforcement actions: the case page and every
 # freelancer view routed by `<int:action_pk>` (found by the walk, so new ones are covered).
-FREELANCER_ACTION_URLS = ["enforcement:case-detail"] + sorted(
+FREELANCER_ACTION_URLS = ["appeals:case-detail"] + sorted(
     name
     for route, name, view in ALL_VIEWS
     if getattr(view, "access", None) == "freelancer" and "<int:action_pk>" in route

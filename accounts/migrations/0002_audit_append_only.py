@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from config.db import ForbidChanges
+from infra.db import ForbidChanges
 
 
 class Migration(migrations.Migration):

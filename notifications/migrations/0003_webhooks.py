@@ -6,7 +6,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-from config.db import ForbidChanges
+from infra.db import ForbidChanges
 
 
 class Migration(migrations.Migration):

@@ -18,7 +18,7 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-STAFF_HOME = reverse("accounts:staff-home")
+STAFF_HOME = reverse("enforcement:staff-home")
 ADMIN_INDEX = reverse("admin:index")
 ACTIVATE_TOTP = reverse("mfa_activate_totp")
 

@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, make_action
 pytestmark = pytest.mark.django_db
 
 PROFILE = reverse("accounts:profile")
-STAFF_HOME = reverse("accounts:staff-home")
+STAFF_HOME = reverse("enforcement:staff-home")
 
 
 def _assert_our_layout_under_csp(response) -> str:

@@ -15,8 +15,9 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from appeals import routing, services, sla
+from appeals import services
 from appeals.models import Appeal, AppealClock, AppealEvent, ClockPause, SlaPolicy
+from appeals.operations import claims, routing, sla
 from notifications.models import Notification
 from tests.factories import (
     LeadFactory,
@@ -69,7 +70,7 @@ def _due_shown(moment: datetime) -> str:
 
 def _panel(client, appeal: Appeal) -> str:
     """The freelancer's appeal panel on the case page."""
-    response = client.get(reverse("enforcement:case-detail", args=[appeal.action_id]))
+    response = client.get(reverse("appeals:case-detail", args=[appeal.action_id]))
     assert response.status_code == 200
     content = response.content.decode()
     return content[content.index('<section id="appeal"') : content.index('id="redress"')]
@@ -337,14 +338,14 @@ def test_the_freelancers_timeline_shows_clock_pauses_but_never_routing_claims_or
     on_duty = make_reviewer(queues=[routing.fallback_queue()], display_name="Rowan Router")
     appeal = make_appeal(make_action(freelancer))
     routing.route_appeal(appeal.pk)  # routed and assigned to Rowan
-    routing.release_appeal(appeal, by=on_duty)
+    claims.release_appeal(appeal, by=on_duty)
     claim(appeal, reviewer)
-    routing.reassign_appeal(appeal, to=on_duty, by=LeadFactory())
+    claims.reassign_appeal(appeal, to=on_duty, by=LeadFactory())
     clock_at.move_to(FILED + timedelta(hours=1))
     services.request_information(appeal, reviewer=on_duty, question="The invoice, please?")
     clock_at.move_to(FILED + timedelta(days=1))
     services.post_message(appeal, author=freelancer, body="Here it is.")
-    routing.expire_leases(now=FILED + timedelta(days=2))
+    claims.expire_leases(now=FILED + timedelta(days=2))
     sla.sweep(now=FILED + timedelta(days=30))  # warns, breaches and escalates
 
     kinds = set(appeal.events.values_list("kind", flat=True))

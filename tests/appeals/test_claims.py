@@ -11,9 +11,9 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import User
-from appeals import routing
 from appeals.models import Appeal, AppealEvent
-from appeals.routing import ClaimRefused, claim_appeal, claim_next
+from appeals.operations import claims, routing
+from appeals.operations.claims import ClaimRefused, claim_appeal, claim_next
 from tests.factories import (
     FreelancerFactory,
     LeadFactory,
@@ -216,7 +216,7 @@ def test_the_holder_can_release_an_appeal_to_the_queue(member, queue):
     appeal = _one(queue)
     claim_appeal(appeal, member)
 
-    routing.release_appeal(appeal, by=member)
+    claims.release_appeal(appeal, by=member)
 
     row = Appeal.objects.get(pk=appeal.pk)
     assert (row.assigned_to, row.claimed_at, row.lease_expires_at) == (None, None, None)
@@ -229,7 +229,7 @@ def test_a_lead_can_release_anyones_appeal(member, team_lead, queue):
     appeal = _one(queue)
     claim_appeal(appeal, member)
 
-    routing.release_appeal(appeal, by=team_lead, reason="Riley is on leave.")
+    claims.release_appeal(appeal, by=team_lead, reason="Riley is on leave.")
 
     assert _holder(appeal) is None
     released = appeal.events.get(kind=Kind.RELEASED)
@@ -242,7 +242,7 @@ def test_another_reviewer_cannot_release_an_appeal(member, queue):
     claim_appeal(appeal, member)
 
     with pytest.raises(ClaimRefused, match="Only the holder or a lead can release"):
-        routing.release_appeal(appeal, by=make_reviewer(queues=[queue]))
+        claims.release_appeal(appeal, by=make_reviewer(queues=[queue]))
     assert _holder(appeal) == member
     assert _moves(appeal) == [(Kind.CLAIMED, member.email)]
 
@@ -250,7 +250,7 @@ def test_another_reviewer_cannot_release_an_appeal(member, queue):
 @pytest.mark.django_db
 def test_releasing_an_appeal_nobody_holds_is_refused(team_lead, queue):
     with pytest.raises(ClaimRefused, match="Nobody holds this appeal"):
-        routing.release_appeal(_one(queue), by=team_lead)
+        claims.release_appeal(_one(queue), by=team_lead)
 
 
 @pytest.mark.django_db
@@ -259,7 +259,7 @@ def test_a_lead_can_reassign_an_appeal_to_an_eligible_reviewer(member, team_lead
     appeal = _one(queue)
     claim_appeal(appeal, member)
 
-    routing.reassign_appeal(appeal, to=colleague, by=team_lead)
+    claims.reassign_appeal(appeal, to=colleague, by=team_lead)
 
     row = Appeal.objects.get(pk=appeal.pk)
     assert row.assigned_to == colleague
@@ -273,7 +273,7 @@ def test_a_lead_can_reassign_an_appeal_to_an_eligible_reviewer(member, team_lead
 @pytest.mark.django_db
 def test_a_lead_can_assign_an_appeal_waiting_in_the_queue(member, team_lead, queue):
     appeal = _one(queue)
-    routing.reassign_appeal(appeal, to=member, by=team_lead)
+    claims.reassign_appeal(appeal, to=member, by=team_lead)
     assert _holder(appeal) == member
     assert appeal.events.get(kind=Kind.REASSIGNED).reason == (
         "Reassigned from the queue to Riley Chen."
@@ -284,7 +284,7 @@ def test_a_lead_can_assign_an_appeal_waiting_in_the_queue(member, team_lead, que
 def test_reassigning_to_the_original_decider_is_refused(member, team_lead, queue):
     appeal = _one(queue, template=make_action(decided_by=member))
     with pytest.raises(ClaimRefused, match="took the original decision"):
-        routing.reassign_appeal(appeal, to=member, by=team_lead)
+        claims.reassign_appeal(appeal, to=member, by=team_lead)
     assert _holder(appeal) is None
 
 
@@ -293,7 +293,7 @@ def test_reassigning_to_a_full_reviewer_is_refused(member, team_lead, queue):
     bulk_queued_appeals(3, queue=queue, assigned_to=member)
     appeal = _one(queue)
     with pytest.raises(ClaimRefused, match="your capacity"):
-        routing.reassign_appeal(appeal, to=member, by=team_lead)
+        claims.reassign_appeal(appeal, to=member, by=team_lead)
     assert _holder(appeal) is None
 
 
@@ -302,7 +302,7 @@ def test_reassigning_to_an_away_reviewer_is_refused(member, team_lead, queue):
     member.reviewer_profile.is_available = False
     member.reviewer_profile.save()
     with pytest.raises(ClaimRefused, match="marked away"):
-        routing.reassign_appeal(_one(queue), to=member, by=team_lead)
+        claims.reassign_appeal(_one(queue), to=member, by=team_lead)
 
 
 @pytest.mark.django_db
@@ -310,7 +310,7 @@ def test_a_reviewer_cannot_reassign(member, queue):
     colleague = make_reviewer(queues=[queue])
     appeal = _one(queue, assigned_to=member)
     with pytest.raises(ClaimRefused, match="Only leads can reassign"):
-        routing.reassign_appeal(appeal, to=colleague, by=member)
+        claims.reassign_appeal(appeal, to=colleague, by=member)
     assert _holder(appeal) == member
 
 
@@ -323,7 +323,7 @@ def test_a_lease_without_activity_returns_the_appeal_to_the_queue(member, queue)
     claim_appeal(appeal, member)
     later = timezone.now() + timedelta(minutes=31)
 
-    assert routing.expire_leases(now=later) == 1
+    assert claims.expire_leases(now=later) == 1
 
     row = Appeal.objects.get(pk=appeal.pk)
     assert (row.assigned_to, row.claimed_at, row.lease_expires_at) == (None, None, None)
@@ -338,7 +338,7 @@ def test_a_lease_still_running_is_kept(member, queue):
     appeal = _one(queue)
     claim_appeal(appeal, member)
 
-    assert routing.expire_leases(now=timezone.now() + timedelta(minutes=29)) == 0
+    assert claims.expire_leases(now=timezone.now() + timedelta(minutes=29)) == 0
     assert _holder(appeal) == member
 
 
@@ -348,8 +348,8 @@ def test_expiring_leases_twice_changes_nothing_the_second_time(member, queue):
         claim_appeal(appeal, member)
     later = timezone.now() + timedelta(hours=1)
 
-    assert routing.expire_leases(now=later) == 3
-    assert routing.expire_leases(now=later) == 0
+    assert claims.expire_leases(now=later) == 3
+    assert claims.expire_leases(now=later) == 0
     assert AppealEvent.objects.filter(kind=Kind.LEASE_EXPIRED).count() == 3
 
 
@@ -358,7 +358,7 @@ def test_an_appeal_waiting_for_the_freelancer_keeps_its_holder(member, queue):
     appeal = _one(queue, status=Status.AWAITING_FREELANCER)
     claim_appeal(appeal, member)
 
-    assert routing.expire_leases(now=timezone.now() + timedelta(days=7)) == 0
+    assert claims.expire_leases(now=timezone.now() + timedelta(days=7)) == 0
     assert _holder(appeal) == member
 
 
@@ -369,11 +369,11 @@ def test_activity_by_the_holder_pushes_the_lease(member, queue):
     with time_machine.travel(start, tick=False):
         claim_appeal(appeal, member)
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
-        routing.renew_lease(appeal, member)
+        claims.renew_lease(appeal, member)
 
     assert Appeal.objects.get(pk=appeal.pk).lease_expires_at == start + timedelta(minutes=50)
-    assert routing.expire_leases(now=start + timedelta(minutes=45)) == 0
-    assert routing.expire_leases(now=start + timedelta(minutes=50)) == 1
+    assert claims.expire_leases(now=start + timedelta(minutes=45)) == 0
+    assert claims.expire_leases(now=start + timedelta(minutes=50)) == 1
 
 
 @pytest.mark.django_db
@@ -382,7 +382,7 @@ def test_activity_by_someone_else_does_not_push_the_lease(member, queue):
     claim_appeal(appeal, member)
     lease = Appeal.objects.get(pk=appeal.pk).lease_expires_at
 
-    routing.renew_lease(appeal, make_reviewer(queues=[queue]))
+    claims.renew_lease(appeal, make_reviewer(queues=[queue]))
 
     assert Appeal.objects.get(pk=appeal.pk).lease_expires_at == lease
 
@@ -420,9 +420,9 @@ def test_two_overlapping_lease_sweeps_expire_each_claim_once(queue):
         claim_appeal(appeal, reviewer)
     later = timezone.now() + timedelta(hours=1)
 
-    expired = _in_threads(2, lambda i: routing.expire_leases(now=later, batch_size=25))
+    expired = _in_threads(2, lambda i: claims.expire_leases(now=later, batch_size=25))
 
-    expired.append(routing.expire_leases(now=later))
+    expired.append(claims.expire_leases(now=later))
     assert sum(expired) == 40
     assert not Appeal.objects.filter(assigned_to__isnull=False).exists()
     per_appeal = Counter(

@@ -13,6 +13,7 @@ from appeals.services import AppealRefused
 from enforcement import services as enforcement_services
 from enforcement.choices import AutomatedDecision
 from enforcement.models import ClientCorrection, ClientNotice, EnforcementAction
+from enforcement.services import reversal as enforcement_reversal
 from notifications import services as notification_services
 from notifications.models import Notification, WebhookEvent
 from tests.factories import (
@@ -195,7 +196,7 @@ def test_a_failure_while_correcting_clients_leaves_the_appeal_open_and_the_actio
     def broken(*args, **kwargs):
         raise RuntimeError("the correction outbox is unavailable")
 
-    monkeypatch.setattr(enforcement_services, "_correct_client_notices", broken)
+    monkeypatch.setattr(enforcement_reversal, "correct_client_notices", broken)
     with pytest.raises(RuntimeError):
         _decide(appeal, reviewer)
 
@@ -348,7 +349,9 @@ def test_a_modification_refused_under_the_lock_rolls_back_the_decision(
         checked.append(action.pk)
         return errors
 
+    # The decision checks first, then reduce_action (in its own module) checks again.
     monkeypatch.setattr(enforcement_services, "reduction_errors", check_then_release_everything)
+    monkeypatch.setattr(enforcement_reversal, "reduction_errors", check_then_release_everything)
     with pytest.raises(AppealRefused) as refused:
         _decide(appeal, reviewer, Outcome.MODIFIED, release_amount=Decimal("100"))
 

@@ -61,7 +61,7 @@ def appeal(action):
 
 
 def _case_url(action: EnforcementAction) -> str:
-    return reverse("enforcement:case-detail", args=[action.pk])
+    return reverse("appeals:case-detail", args=[action.pk])
 
 
 def _create_url(action: EnforcementAction) -> str:

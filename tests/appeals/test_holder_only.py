@@ -14,8 +14,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals import routing, services
+from appeals import services
 from appeals.models import Appeal, AppealClock, AppealEvent, Message
+from appeals.operations import claims
 from appeals.services import AppealRefused
 from enforcement.models import EnforcementAction
 from notifications.models import Notification
@@ -160,7 +161,7 @@ def test_a_lead_too_must_claim_before_deciding(appeal):
 def test_a_former_holder_whose_claim_lapsed_is_refused_with_the_reason(appeal, holder, work):
     claim(appeal, holder)
     later = timezone.now() + timedelta(minutes=settings.APPEAL_LEASE_MINUTES + 1)
-    assert routing.expire_leases(now=later) == 1
+    assert claims.expire_leases(now=later) == 1
     before = _snapshot(appeal)
 
     with time_machine.travel(later, tick=False), pytest.raises(AppealRefused) as refused:
@@ -177,7 +178,7 @@ def test_a_former_holder_whose_claim_lapsed_is_refused_with_the_reason(appeal, h
 
 def test_a_former_holder_can_work_the_appeal_again_once_they_claim_it_again(appeal, holder):
     claim(appeal, holder)
-    routing.expire_leases(now=timezone.now() + timedelta(days=1))
+    claims.expire_leases(now=timezone.now() + timedelta(days=1))
     with pytest.raises(AppealRefused, match=NOT_HELD):
         _decision(appeal, holder)
 
@@ -192,7 +193,7 @@ def test_a_former_holder_can_work_the_appeal_again_once_they_claim_it_again(appe
 @pytest.mark.parametrize("work", HOLDERS_WORK.values(), ids=HOLDERS_WORK.keys())
 def test_a_former_holder_who_released_the_appeal_is_refused(appeal, holder, work):
     claim(appeal, holder)
-    routing.release_appeal(appeal, by=holder)
+    claims.release_appeal(appeal, by=holder)
     before = _snapshot(appeal)
 
     with pytest.raises(AppealRefused, match=NOT_HELD):
@@ -203,7 +204,7 @@ def test_a_former_holder_who_released_the_appeal_is_refused(appeal, holder, work
 @pytest.mark.parametrize("work", HOLDERS_WORK.values(), ids=HOLDERS_WORK.keys())
 def test_a_former_holder_whose_appeal_a_lead_reassigned_is_refused(appeal, holder, reviewer, work):
     claim(appeal, holder)
-    routing.reassign_appeal(appeal, to=reviewer, by=LeadFactory())
+    claims.reassign_appeal(appeal, to=reviewer, by=LeadFactory())
     before = _snapshot(appeal)
 
     with pytest.raises(AppealRefused) as refused:
@@ -223,7 +224,7 @@ def test_the_holders_work_renews_the_claim(appeal, holder):
     renewed = Appeal.objects.get(pk=appeal.pk).lease_expires_at
     assert renewed == start + 2 * lease - timedelta(minutes=1)
     # So the sweep at the first lease's end leaves it with its holder.
-    assert routing.expire_leases(now=start + lease) == 0
+    assert claims.expire_leases(now=start + lease) == 0
     assert Appeal.objects.get(pk=appeal.pk).assigned_to == holder
 
 

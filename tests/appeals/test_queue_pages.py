@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, ReviewerProfile
-from appeals import routing
 from appeals.models import Appeal, AppealEvent, Queue
-from appeals.queue_views import Cursor
+from appeals.operations import claims, routing
+from appeals.views.queues import Cursor
 from tests.factories import (
     FreelancerFactory,
     LeadFactory,
@@ -745,7 +745,7 @@ def test_an_appeal_routed_and_claimed_through_the_domain_shows_on_the_dashboard(
     appeal = make_appeal(account=FreelancerFactory(preferred_language="en"))
     routing.route_appeal(appeal.pk)  # no rule: the fallback queue, nobody a member there
     Queue.objects.get(is_fallback=True).members.add(worker)
-    assert routing.claim_next(worker) == appeal
+    assert claims.claim_next(worker) == appeal
 
     html = as_lead.get(_url("appeals:dashboard")).content.decode()
 

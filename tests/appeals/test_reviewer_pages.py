@@ -14,7 +14,7 @@ from django.utils.html import escape
 from appeals import services
 from appeals.models import Appeal, AppealEvent, Macro
 from appeals.uploads import CleanUpload, validate_upload
-from enforcement.demo_data import MACROS
+from demo.data import MACROS
 from enforcement.models import ClientCorrection, EnforcementAction
 from tests.factories import (
     FreelancerFactory,

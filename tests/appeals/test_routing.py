@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from appeals import routing
 from appeals import services as appeal_services
 from appeals.models import Appeal, AppealEvent, Queue, RoutingRule
-from appeals.routing import RoutingFacts, rule_matches, shadowing_rule
+from appeals.operations import claims, routing
+from appeals.operations.routing import RoutingFacts, rule_matches, shadowing_rule
 from appeals.services import AppealRefused
 from enforcement import services as enforcement_services
 from enforcement.choices import AutomatedDecision, DecisionAccount
@@ -328,7 +328,7 @@ def test_routing_assigns_the_eligible_reviewer_with_the_most_spare_capacity(queu
     assert Appeal.objects.get(pk=appeal.pk).assigned_to == roomy
     assert idle_but_small.assigned_appeals.count() == 0
     assert routed.claimed_at == routed.routed_at
-    assert routed.lease_expires_at == routed.claimed_at + routing.lease_duration()
+    assert routed.lease_expires_at == routed.claimed_at + claims.lease_duration()
 
 
 @pytest.mark.django_db
@@ -505,7 +505,7 @@ def test_an_appeal_claimed_before_it_was_routed_keeps_its_holder(queue):
     early = make_reviewer(queues=[queue])
     make_reviewer(capacity=50, queues=[queue])
     appeal = _filed_appeal()
-    routing.claim_appeal(appeal, early)
+    claims.claim_appeal(appeal, early)
 
     routed = routing.route_appeal(appeal.pk)
 

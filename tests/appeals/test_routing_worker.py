@@ -11,8 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals import routing, tasks
+from appeals import tasks
 from appeals.models import Appeal, AppealEvent
+from appeals.operations import claims, routing
 from config.celery import app as celery_app
 from tests.celery_brokers import REDIS_BROKER_URL, use_broker
 from tests.factories import (
@@ -110,7 +111,7 @@ def test_an_appeal_whose_routing_message_never_reached_the_broker_is_re_driven(
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_returns_a_stale_claim_to_the_queue(celery_on_redis, on_duty):
     appeal = bulk_queued_appeals(1, queue=routing.fallback_queue())[0]
-    routing.claim_appeal(appeal, on_duty)
+    claims.claim_appeal(appeal, on_duty)
     Appeal.objects.filter(pk=appeal.pk).update(lease_expires_at=timezone.now() - timedelta(1))
 
     with _worker():

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals import business_time, routing, services, sla
+from appeals import business_time, services
 from appeals.models import (
     Appeal,
     AppealClock,
@@ -27,6 +27,7 @@ from appeals.models import (
     SlaPolicy,
     WorkingInterval,
 )
+from appeals.operations import claims, routing, sla
 from notifications.models import Notification
 from tests.factories import (
     LeadFactory,
@@ -105,7 +106,7 @@ def kinds_of_events(appeal: Appeal) -> list[str]:
 
 def claimed(appeal: Appeal, reviewer, at: datetime) -> Appeal:
     with time_machine.travel(at, tick=False):
-        return routing.claim_appeal(appeal, reviewer)
+        return claims.claim_appeal(appeal, reviewer)
 
 
 # --- Clocks start at submission --------------------------------------------------------------

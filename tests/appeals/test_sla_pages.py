@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals import routing, services
+from appeals import services
 from appeals.models import Appeal, AppealClock, Queue
-from appeals.queue_views import Cursor, DeadlineCursor, Share
+from appeals.operations import claims
 from appeals.templatetags.sla import duration_text
+from appeals.views.queues import Cursor, DeadlineCursor, Share
 from tests.factories import (
     FreelancerFactory,
     ReviewerFactory,
@@ -255,7 +256,7 @@ def test_each_row_shows_the_decision_badge_and_the_first_reply_badge_until_answe
     assert "due in 13 days 23 h" in row  # the default 14-day decision target
     assert "due in 2 days 23 h" in row  # the default 3-day first-reply target
 
-    routing.claim_appeal(appeal, worker)
+    claims.claim_appeal(appeal, worker)
     services.post_message(appeal, author=worker, body="We are looking at your appeal.")
 
     row = _row(_section(_page(as_worker), "assigned"), appeal)
@@ -460,7 +461,7 @@ def test_an_unknown_deadline_state_is_not_applied(as_worker, queue, template_act
 def claimed_appeal(worker, queue):
     appeal = make_appeal()
     Appeal.objects.filter(pk=appeal.pk).update(queue=queue, routed_at=timezone.now())
-    routing.claim_appeal(appeal, worker)
+    claims.claim_appeal(appeal, worker)
     return Appeal.objects.get(pk=appeal.pk)
 
 

@@ -12,8 +12,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals import routing, tasks
+from appeals import tasks
 from appeals.models import AppealClock, AppealEvent, RoutingRule
+from appeals.operations import routing
 from notifications.models import Notification
 from tests.factories import LeadFactory, make_appeal, make_queue
 

@@ -15,7 +15,7 @@ from pypdf import PdfWriter
 from accounts.models import User
 from appeals.models import Appeal, Macro
 from appeals.services import file_appeal
-from enforcement.demo_data import DEMO_ENFORCER, DEMO_FREELANCER, DEMO_PASSWORD
+from demo.data import DEMO_ENFORCER, DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
 from tests.browser.conftest import assert_no_axe_violations, csp_violations, page_for_another_person
 from tests.browser.test_freelancer_journey import _sign_in

@@ -7,8 +7,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from appeals import routing
 from appeals.models import Appeal, Queue
+from appeals.operations import claims
 from tests.browser.conftest import assert_no_axe_violations, csp_violations
 from tests.factories import (
     PASSWORD,
@@ -126,7 +126,7 @@ def test_the_lead_dashboard_shows_the_claim_and_passes_an_accessibility_scan(
     page: Page, reviewer: User, waiting_appeal: Appeal, console_errors
 ):
     LeadFactory(email=LEAD_EMAIL, display_name="Lena Novak")
-    routing.claim_next(reviewer)
+    claims.claim_next(reviewer)
 
     _sign_in(page, LEAD_EMAIL)
     page.goto(reverse("appeals:dashboard"))

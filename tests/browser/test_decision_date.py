@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from appeals import routing
 from appeals.models import AppealClock
+from appeals.operations import routing
 from tests.browser.conftest import assert_no_axe_violations, csp_violations
 from tests.browser.test_freelancer_journey import _sign_in
 from tests.factories import PASSWORD, FreelancerFactory, make_action, make_appeal

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from enforcement.demo_data import DEMO_FREELANCER, DEMO_PASSWORD
+from demo.data import DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction, RuleVersion
 from tests.browser.conftest import assert_no_axe_violations, csp_violations
 

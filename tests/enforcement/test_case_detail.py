@@ -21,7 +21,7 @@ BERLIN = ZoneInfo("Europe/Berlin")  # the factories' time zone for every person
 
 
 def _url(action: EnforcementAction) -> str:
-    return reverse("enforcement:case-detail", args=[action.pk])
+    return reverse("appeals:case-detail", args=[action.pk])
 
 
 def _shown(dt: datetime) -> str:
@@ -217,7 +217,7 @@ def test_another_freelancers_action_is_not_found(signed_in, other_freelancer):
 
 def test_a_guessed_id_is_not_found(signed_in, action):
     missing = EnforcementAction.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
-    response = signed_in.get(reverse("enforcement:case-detail", args=[missing]))
+    response = signed_in.get(reverse("appeals:case-detail", args=[missing]))
     assert response.status_code == 404
 
 

@@ -219,9 +219,9 @@ def test_enforcers_and_leads_open_the_form(client, enforcer, lead):
 
 def test_the_nav_links_to_the_form_only_for_people_who_may_issue(client, enforcer, reviewer):
     client.force_login(enforcer)
-    assert f'href="{URL}"' in client.get(reverse("accounts:staff-home")).content.decode()
+    assert f'href="{URL}"' in client.get(reverse("enforcement:staff-home")).content.decode()
     client.force_login(reviewer)
-    assert f'href="{URL}"' not in client.get(reverse("accounts:staff-home")).content.decode()
+    assert f'href="{URL}"' not in client.get(reverse("enforcement:staff-home")).content.decode()
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
@@ -687,7 +687,7 @@ def test_a_concurrent_second_confirm_waits_for_the_first_and_creates_nothing(
             second_waited.append(_another_backend_waits_for_a_lock())
         return original(req, issued_by=issued_by)
 
-    monkeypatch.setattr(services, "issue_action", issue_and_hold)
+    monkeypatch.setattr(services.issuing, "issue_action", issue_and_hold)
     responses = {}
 
     def confirm(name, http):

@@ -10,8 +10,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from appeals import routing
-from appeals.routing import ClaimRefused
+from appeals.operations import claims
+from appeals.operations.claims import ClaimRefused
 from appeals.services import AppealRefused
 from enforcement import services
 from enforcement.choices import AutomatedDecision, DecisionAccount
@@ -462,7 +462,7 @@ def test_the_person_who_confirmed_a_termination_never_works_its_appeal(issuer):
 
     assert appeal.decision_takers() == {confirmer.pk}
     with pytest.raises(ClaimRefused, match="original decision"):
-        routing.claim_appeal(appeal, confirmer)
+        claims.claim_appeal(appeal, confirmer)
 
 
 def test_actions_are_only_taken_against_active_freelancers(issuer):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from appeals import services as appeal_services
 from appeals.models import Appeal
-from appeals.routing import route_appeal
+from appeals.operations.routing import route_appeal
 from config.celery import app as celery_app
 from notifications import services, tasks
 from notifications.models import Notification

@@ -217,7 +217,7 @@ def test_anonymous_visitors_see_no_inbox_link(client):
 
 def test_reviewers_have_an_appeals_link_and_freelancers_do_not(client, reviewer, freelancer):
     client.force_login(reviewer)
-    header = _header(client.get(reverse("accounts:staff-home")).content.decode())
+    header = _header(client.get(reverse("enforcement:staff-home")).content.decode())
     assert f'href="{reverse("appeals:review-list")}"' in header
     assert ">Appeals</a>" in header
     client.force_login(freelancer)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from enforcement import demo_data
+from demo import data as demo_data
 from enforcement.choices import AutomatedDecision, Category
 from enforcement.models import (
     ActionEvent,
@@ -314,7 +314,7 @@ def test_bulk_freelancers_do_not_touch_existing_people():
 
 def test_demo_queues_route_by_rule_and_run_on_the_support_calendar(seeded):
     from appeals.models import Queue, RoutingRule, SlaPolicy
-    from appeals.routing import RoutingFacts, choose_queue
+    from appeals.operations.routing import RoutingFacts, choose_queue
 
     assert Queue.objects.filter(is_fallback=True).get().name == "General appeals"
     assert set(Queue.objects.values_list("name", flat=True)) == {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -30,8 +29,9 @@ from appeals.models import (
     Queue,
     SlaPolicy,
 )
+from infra.queueing import enqueue
 from notifications.models import Notification
-from notifications.services import enqueue_email, notify_many
+from notifications.services import notify_many
 
 Kind = AppealClock.Kind
 logger = logging.getLogger(__name__)
@@ -212,41 +212,6 @@ def recompute_for_calendar(calendar: Calendar, *, actor=None) -> int:
         bool(recompute_clocks(a, reason=f"Calendar {calendar.name} changed.", actor=actor))
         for a in appeals
     )
-
-
-# --- What the freelancer is told -----------------------------------------------------------------
-
-
-def received_notice_body(appeal: Appeal) -> str:
-    """The "appeal received" message: who reviews it and when to expect a reply and a decision,
-    in the freelancer's time zone."""
-    zone = ZoneInfo(appeal.freelancer.time_zone or "UTC")
-
-    def local(moment: datetime | None) -> str:
-        if moment is None:  # the clock is paused: it waits for the freelancer's answer
-            return "a date we will give you once you have answered our question"
-        return f"{moment.astimezone(zone):%A %d %B %Y, %H:%M} ({zone.key})"
-
-    return (
-        "A person on our Trust & Safety team, who did not take the original decision, will "
-        f"review it. You can expect a first reply by {local(appeal.reply_expected_by())} and a "
-        f"decision by {local(appeal.decision_expected_by())}."
-    )
-
-
-def refresh_received_notice(appeal: Appeal) -> None:
-    """Routing set the queue's deadlines: the "appeal received" message states them, and its
-    email (which waits for routing, see notifications.services.send_email) goes out now."""
-    received = Notification.objects.filter(
-        appeal=appeal,
-        kind=Notification.Kind.APPEAL_RECEIVED,
-        email_status=Notification.EmailStatus.PENDING,
-    ).first()
-    if received is None:
-        return
-    fresh = Appeal.objects.select_related("freelancer").get(pk=appeal.pk)
-    Notification.objects.filter(pk=received.pk).update(body=received_notice_body(fresh))
-    transaction.on_commit(lambda: enqueue_email(received.pk))
 
 
 # --- The sweep ------------------------------------------------------------------------------------
@@ -518,13 +483,8 @@ def _recompute_where_the_policy_changed(
 
 
 def _enqueue_recompute(appeal_ids: list[int]) -> None:
-    from appeals.tasks import recompute_escalated_clocks
-
-    try:
-        recompute_escalated_clocks.delay(appeal_ids)
-    except Exception:
+    if not enqueue("appeals.tasks.recompute_escalated_clocks", appeal_ids):
         # Without a broker, the sweep's own process recomputes them now rather than lose them.
-        logger.exception("Could not enqueue the recompute of %s escalated appeals", len(appeal_ids))
         recompute_escalated(appeal_ids)
 
 

@@ -20,7 +20,7 @@ from enforcement.models import (
     EnforcementAction,
 )
 from notifications.models import Notification, WebhookEvent
-from tests.enforcement.api_support import (
+from tests.api.support import (
     get,
     iso,
     make_world,

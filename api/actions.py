@@ -17,20 +17,21 @@ from ninja import Path, Router, Status
 from ninja.errors import ValidationError
 
 from accounts.models import User
-from enforcement import services
-from enforcement.api.schemas import (
+from accounts.roles import ISSUE_ACTIONS
+from api.schemas import (
     ActionIn,
     ActionOut,
     ConflictOut,
     ErrorOut,
     ValidationErrorOut,
 )
+from enforcement import services
 from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction, ReasonCode, RuleVersion
 
 router = Router(tags=["actions"])
 
-ISSUE_PERMISSION = "accounts.issue_actions"
+ISSUE_PERMISSION = ISSUE_ACTIONS
 
 # Where the service's refusal keys point in the request body.
 _SERVICE_FIELDS: dict[str, tuple[str, ...]] = {

@@ -2,8 +2,8 @@
 
 Both pages run a fixed number of SQL queries whatever the number of rows or queues: lists are
 one query each (with their related rows joined), and every count is an aggregate with a filter.
-The moves themselves (claim, release, reassign) are `appeals.routing` use cases; these views only
-read input, call one of them and pick a response.
+The moves themselves (claim, release, reassign) are `appeals.operations.claims` use cases;
+these views only read input, call one of them and pick a response.
 """
 
 from __future__ import annotations
@@ -38,21 +38,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import staff_required
 from accounts.models import ReviewerProfile, User, record_audit
-from appeals import routing, sla
+from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
 from appeals.models import Appeal, AppealClock, Queue
+from appeals.operations import claims, sla
 from appeals.queue_forms import AvailabilityForm, QueueFilterForm, ReassignForm, SlaState, Sort
-
-REVIEW = routing.REVIEW_PERMISSION
-MANAGE = "accounts.manage_queues"
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 50
 # Most urgent first; the id makes the order total, which keyset pagination needs.
 URGENT_ORDER = ("-priority", "submitted_at", "id")
-OPEN_STATUSES = [s for s in Appeal.Status.values if s not in Appeal.CLOSED_STATUSES]
-# The statuses whose leases the sweep expires (`routing.expire_leases`): a claim on an appeal
-# waiting for the freelancer does not lapse, so it is never "stale".
-LEASED_STATUSES = (Appeal.Status.SUBMITTED, Appeal.Status.IN_REVIEW)
 DASHBOARD_LIST_LIMIT = 50
 UNROUTED_AFTER = timedelta(minutes=1)
 
@@ -218,7 +212,7 @@ def _query_with(params: QueryDict, **changes: str | None) -> str:
 
 def _waiting_in_queue() -> Q:
     """Unassigned appeals a reviewer could claim from a queue (the claim-next candidates)."""
-    return Q(status__in=routing.HELD_STATUSES, assigned_to__isnull=True, routed_at__isnull=False)
+    return Q(status__in=Appeal.HELD_STATUSES, assigned_to__isnull=True, routed_at__isnull=False)
 
 
 def clocks_in_state(state: str, now: datetime) -> Q:
@@ -276,14 +270,14 @@ def _member_queues_with_counts(reviewer: User) -> list[Queue]:
             waiting=Count(
                 "appeals",
                 filter=Q(
-                    appeals__status__in=routing.HELD_STATUSES,
+                    appeals__status__in=Appeal.HELD_STATUSES,
                     appeals__assigned_to__isnull=True,
                     appeals__routed_at__isnull=False,
                 ),
             ),
             held_by_you=Count(
                 "appeals",
-                filter=Q(appeals__assigned_to=reviewer, appeals__status__in=OPEN_STATUSES),
+                filter=Q(appeals__assigned_to=reviewer, appeals__status__in=Appeal.OPEN_STATUSES),
             ),
         )
         .order_by("-priority", "name")
@@ -294,7 +288,7 @@ def _counts_context(reviewer: User, queues: list[Queue]) -> dict:
     return {
         "queues": queues,
         "assigned_total": Appeal.objects.filter(
-            assigned_to=reviewer, status__in=OPEN_STATUSES
+            assigned_to=reviewer, status__in=Appeal.OPEN_STATUSES
         ).count(),
         "waiting_total": sum(queue.waiting for queue in queues),
     }
@@ -318,7 +312,7 @@ def _reviewer_accounts() -> QuerySet[User]:
 
 
 @require_GET
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def queue_page(request: HttpRequest) -> HttpResponse:
     reviewer = request.user
     queues = _member_queues_with_counts(reviewer)
@@ -335,7 +329,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     assigned_cursor = cursor_type.decode(request.GET.get("assigned_cursor"))
     waiting_cursor = cursor_type.decode(request.GET.get("cursor"))
 
-    held_by_reviewer = Appeal.objects.filter(assigned_to=reviewer, status__in=OPEN_STATUSES)
+    held_by_reviewer = Appeal.objects.filter(assigned_to=reviewer, status__in=Appeal.OPEN_STATUSES)
     waiting_in_their_queues = Appeal.objects.filter(
         _waiting_in_queue(), queue_id__in=[queue.pk for queue in queues]
     )
@@ -372,12 +366,12 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def claim_next(request: HttpRequest) -> HttpResponse:
     is_fragment = bool(request.htmx and not request.htmx.boosted)
     try:
-        appeal = routing.claim_next(request.user)
-    except routing.ClaimRefused as exc:
+        appeal = claims.claim_next(request.user)
+    except claims.ClaimRefused as exc:
         refusal, level = " ".join(exc.messages), messages.ERROR
     else:
         if appeal is not None:
@@ -399,7 +393,7 @@ def claim_next(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def set_availability(request: HttpRequest) -> HttpResponse:
     form = AvailabilityForm(request.POST)
     if form.is_valid():
@@ -446,9 +440,9 @@ class ReviewerLoad:
 
 
 def _queue_overview() -> list[Queue]:
-    in_queue = Q(appeals__status__in=OPEN_STATUSES)
+    in_queue = Q(appeals__status__in=Appeal.OPEN_STATUSES)
     waiting = Q(
-        appeals__status__in=routing.HELD_STATUSES,
+        appeals__status__in=Appeal.HELD_STATUSES,
         appeals__assigned_to__isnull=True,
         appeals__routed_at__isnull=False,
     )
@@ -513,7 +507,7 @@ def _queue_sla(queues: list[Queue], now: datetime) -> list[QueueSla]:
       time when no breach was recorded and it stopped by its deadline (a clock stopped while
       paused has no deadline, and was in time unless it had breached before the pause).
     """
-    open_breach = Q(appeal__status__in=OPEN_STATUSES) & (
+    open_breach = Q(appeal__status__in=Appeal.OPEN_STATUSES) & (
         Q(breached_at__isnull=False)
         | Q(stopped_at__isnull=True, due_at__lte=now)
         | Q(stopped_at__gt=F("due_at"))
@@ -535,7 +529,9 @@ def _queue_sla(queues: list[Queue], now: datetime) -> list[QueueSla]:
     rows = {
         row["appeal__queue_id"]: row
         for row in AppealClock.objects.filter(appeal__queue__isnull=False)
-        .filter(Q(appeal__status__in=OPEN_STATUSES) | (decided & Q(stopped_at__gt=now - longest)))
+        .filter(
+            Q(appeal__status__in=Appeal.OPEN_STATUSES) | (decided & Q(stopped_at__gt=now - longest))
+        )
         .values("appeal__queue_id")
         .annotate(breaches=Count("pk", filter=open_breach), **counts)
         .order_by()
@@ -579,7 +575,7 @@ def _dashboard_reviewers() -> list[User]:
         .annotate(
             held=Count(
                 "assigned_appeals",
-                filter=Q(assigned_appeals__status__in=routing.HELD_STATUSES),
+                filter=Q(assigned_appeals__status__in=Appeal.HELD_STATUSES),
             )
         )
         .prefetch_related("appeal_queues")
@@ -592,12 +588,12 @@ def _held_rows(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
 
 
 @require_GET
-@staff_required(MANAGE)
+@staff_required(MANAGE_QUEUES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     reviewers = _dashboard_reviewers()
     reviewer_filter = None
-    held = Appeal.objects.filter(assigned_to__isnull=False, status__in=routing.HELD_STATUSES)
+    held = Appeal.objects.filter(assigned_to__isnull=False, status__in=Appeal.HELD_STATUSES)
     raw_reviewer = request.GET.get("reviewer", "")
     if raw_reviewer.isdigit():
         reviewer_filter = next((r for r in reviewers if r.pk == int(raw_reviewer)), None)
@@ -610,7 +606,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     stale = list(
         _held_rows(
             Appeal.objects.filter(
-                assigned_to__isnull=False, status__in=LEASED_STATUSES, lease_expires_at__lt=now
+                assigned_to__isnull=False,
+                status__in=Appeal.LEASED_STATUSES,
+                lease_expires_at__lt=now,
             )
         ).order_by("lease_expires_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
     )
@@ -647,13 +645,13 @@ def _back_to_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required(MANAGE)
+@staff_required(MANAGE_QUEUES)
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = get_object_or_404(Appeal.objects.select_related("assigned_to"), pk=pk)
     holder = appeal.assigned_to
     try:
-        routing.release_appeal(appeal, by=request.user, reason=f"Released by {request.user}.")
-    except routing.ClaimRefused as exc:
+        claims.release_appeal(appeal, by=request.user, reason=f"Released by {request.user}.")
+    except claims.ClaimRefused as exc:
         messages.error(request, f"Appeal #{appeal.pk}: {' '.join(exc.messages)}")
     else:
         messages.success(request, f"Appeal #{appeal.pk} is back in its queue (was {holder}).")
@@ -661,7 +659,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(MANAGE)
+@staff_required(MANAGE_QUEUES)
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = get_object_or_404(Appeal, pk=pk)
     form = ReassignForm(request.POST, reviewers=_reviewer_accounts())
@@ -670,8 +668,8 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         return _back_to_dashboard(request)
     to = form.cleaned_data["to"]
     try:
-        routing.reassign_appeal(appeal, to=to, by=request.user)
-    except routing.ClaimRefused as exc:
+        claims.reassign_appeal(appeal, to=to, by=request.user)
+    except claims.ClaimRefused as exc:
         messages.error(request, f"Appeal #{appeal.pk} was not reassigned: {' '.join(exc.messages)}")
     else:
         messages.success(request, f"Appeal #{appeal.pk} is now assigned to {to}.")

@@ -1,174 +1,28 @@
-from __future__ import annotations
+"""The reviewer's case page and what they do there: reply, note, ask, decide, claim, approve."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.decorators import freelancer_required, signed_in, staff_required
-from appeals import routing, services
+from accounts.decorators import staff_required
+from accounts.roles import REVIEW_APPEALS
+from appeals import services
 from appeals.forms import (
-    AppealForm,
     DecisionForm,
     MacroPickForm,
-    MessageForm,
     RequestInfoForm,
     ReturnDecisionForm,
     ReviewerMessageForm,
-    WithdrawForm,
+    add_refusal_errors,
 )
-from appeals.models import Appeal, Attachment
+from appeals.models import Appeal
+from appeals.operations import claims
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
-
-REVIEW = "accounts.review_appeals"
-
-
-# --- Freelancer -----------------------------------------------------------------------------------
-
-
-def _get_action_for_freelancer(request: HttpRequest, pk: int) -> EnforcementAction:
-    return get_object_or_404(
-        EnforcementAction.objects.for_account(request.user).with_statement(), pk=pk
-    )
-
-
-def _get_appeal_for_freelancer(request: HttpRequest, pk: int) -> Appeal:
-    return get_object_or_404(
-        Appeal.objects.for_freelancer(request.user).select_related("action"), pk=pk
-    )
-
-
-def freelancer_appeal_context(request: HttpRequest, action: EnforcementAction, **forms) -> dict:
-    """What the case page's appeal panel needs; also used by enforcement's case page view."""
-    appeal = (
-        Appeal.objects.for_freelancer(request.user)
-        .with_thread(internal=False)
-        .filter(action=action)
-        .first()
-    )
-    context = {"action": action, "appeal": appeal}
-    if appeal is None:
-        context["appeal_form"] = forms.get("appeal_form") or AppealForm()
-    elif appeal.is_open():
-        context["message_form"] = forms.get("message_form") or MessageForm()
-        context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
-    return context
-
-
-def _render_case(request: HttpRequest, action: EnforcementAction, *, status: int = 200, **forms):
-    from enforcement.views import case_page_context
-
-    context = case_page_context(request, action) | freelancer_appeal_context(
-        request, action, **forms
-    )
-    template = "enforcement/case_detail.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#appeal-panel"
-    return render(request, template, context, status=status)
-
-
-def _after_post(request: HttpRequest, action: EnforcementAction) -> HttpResponse:
-    if request.htmx and not request.htmx.boosted:
-        return _render_case(request, action)
-    return redirect(action.get_absolute_url() + "#appeal")
-
-
-@require_POST
-@freelancer_required
-def appeal_create(request: HttpRequest, action_pk: int) -> HttpResponse:
-    action = _get_action_for_freelancer(request, action_pk)
-    form = AppealForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _render_case(request, action, status=422, appeal_form=form)
-    try:
-        appeal, created = services.file_appeal(
-            action,
-            statement=form.cleaned_data["statement"],
-            requested_outcome=form.cleaned_data["requested_outcome"],
-            uploads=form.cleaned_data["attachments"],
-            filed_by=request.user,
-        )
-    except services.AppealRefused as exc:
-        _add_errors(form, exc)
-        return _render_case(request, action, status=422, appeal_form=form)
-    if created:
-        messages.success(request, "Your appeal was received. A person will review it.")
-    else:
-        messages.info(request, "You have already appealed this action. Here is your appeal.")
-    return _after_post(request, action)
-
-
-@require_POST
-@freelancer_required
-def appeal_message(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = _get_appeal_for_freelancer(request, pk)
-    action = _get_action_for_freelancer(request, appeal.action_id)
-    form = MessageForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _render_case(request, action, status=422, message_form=form)
-    try:
-        services.post_message(
-            appeal,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            uploads=form.cleaned_data["attachments"],
-        )
-    except services.AppealRefused as exc:
-        _add_errors(form, exc)
-        return _render_case(request, action, status=422, message_form=form)
-    messages.success(request, "Your message was sent.")
-    return _after_post(request, action)
-
-
-@require_POST
-@freelancer_required
-def appeal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = _get_appeal_for_freelancer(request, pk)
-    action = _get_action_for_freelancer(request, appeal.action_id)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        return _render_case(request, action, status=422, withdraw_form=form)
-    try:
-        services.withdraw_appeal(appeal, by=request.user, reason=form.cleaned_data["reason"])
-    except services.AppealRefused as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Your appeal was withdrawn.")
-    return _after_post(request, action)
-
-
-@require_GET
-@signed_in
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Serve a stored file only to someone who may see it, always as a download."""
-    attachment = get_object_or_404(Attachment.objects.select_related("appeal", "message"), pk=pk)
-    user = request.user
-    is_reviewer = user.has_perm(REVIEW)
-    is_owner = attachment.appeal.freelancer_id == user.pk
-    internal = attachment.message is not None and attachment.message.is_internal
-    if not (is_reviewer or (is_owner and not internal)):
-        raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.display_name,
-        content_type=(
-            "text/plain; charset=utf-8"
-            if attachment.content_type == "text/plain"
-            else attachment.content_type
-        ),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-# --- Reviewer -------------------------------------------------------------------------------------
 
 
 def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
@@ -245,7 +99,7 @@ def _refused(
     """
     refusal = ""
     if hasattr(exc, "error_dict"):
-        _add_errors(form, exc)
+        add_refusal_errors(form, exc)
     else:
         refusal = " ".join(exc.messages)
     appeal = _get_appeal_for_reviewer(request, pk)
@@ -264,7 +118,7 @@ def appeal_review_url(appeal: Appeal) -> str:
 
 
 @require_GET
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     appeals = Appeal.objects.for_reviewer(request.user).select_related(
@@ -285,13 +139,13 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_review(request, _get_appeal_for_reviewer(request, pk))
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_message(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     form = ReviewerMessageForm(request.POST, request.FILES)
@@ -314,7 +168,7 @@ def review_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_request_info(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     form = RequestInfoForm(request.POST)
@@ -332,7 +186,7 @@ def review_request_info(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     form = DecisionForm(request.POST, action=appeal.action)
@@ -364,12 +218,12 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     try:
-        routing.claim_appeal(appeal, request.user)
-    except routing.ClaimRefused as exc:
+        claims.claim_appeal(appeal, request.user)
+    except claims.ClaimRefused as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "You hold this appeal now. Activity keeps your claim.")
@@ -377,12 +231,12 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_release(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     try:
-        routing.release_appeal(appeal, by=request.user, reason="Released by the holder.")
-    except routing.ClaimRefused as exc:
+        claims.release_appeal(appeal, by=request.user, reason="Released by the holder.")
+    except claims.ClaimRefused as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "You released this appeal; it is back in its queue.")
@@ -390,7 +244,7 @@ def review_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     try:
@@ -403,7 +257,7 @@ def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def review_return(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     form = ReturnDecisionForm(request.POST)
@@ -421,7 +275,7 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@staff_required(REVIEW)
+@staff_required(REVIEW_APPEALS)
 def macro_insert(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the message box pre-filled with a canned reply, for the reviewer to edit."""
     appeal = _get_appeal_for_reviewer(request, pk)
@@ -439,11 +293,3 @@ def macro_insert(request: HttpRequest, pk: int) -> HttpResponse:
     if is_fragment:
         template += "#message-form"
     return render(request, template, context)
-
-
-def _add_errors(form, exc) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

@@ -57,7 +57,7 @@ api = NinjaAPI(
     docs_url=None,
 )
 
-from enforcement.api.actions import router  # noqa: E402  (the router needs nothing from here)
+from api.actions import router  # noqa: E402  (the router needs nothing from here)
 
 api.add_router("", router)
 

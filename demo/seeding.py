@@ -1,4 +1,6 @@
-"""`manage.py seed_demo`: the demo catalogue, people and cases; `--freelancers N` for scale.
+"""Seeding the demo: catalogue, people, cases, macros and queues; bulk freelancers for scale.
+
+`manage.py seed_demo` runs it (see demo/management/commands/seed_demo.py).
 
 Idempotent: rules, versions (by rule and number), reason codes and people are created only when
 missing, a demo freelancer's cases only when that freelancer has no action yet, and
@@ -17,18 +19,17 @@ from datetime import time as clock_time
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import Role, User
-from enforcement import demo_data
+from demo import data as demo_data
+from demo.data import CaseSpec
 from enforcement.choices import AutomatedDecision
-from enforcement.demo_data import CaseSpec
 from enforcement.models import (
     ActionEvent,
     ClientNotice,
@@ -41,6 +42,7 @@ from enforcement.models import (
 from enforcement.services import (
     ActionRefused,
     ActionRequest,
+    action_row,
     client_notice_rows,
     confirm_termination,
     evidence_rows,
@@ -48,56 +50,6 @@ from enforcement.services import (
     issue_action,
     termination_takes_effect_at,
 )
-
-
-class Command(BaseCommand):
-    help = (
-        "Create the demo rule catalogue, demo people and their enforcement actions (idempotent). "
-        "With --freelancers N, also make sure N bulk freelancers with 1-3 actions each exist."
-    )
-
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--freelancers",
-            type=int,
-            default=0,
-            metavar="N",
-            help="Make sure N bulk freelancers exist; only the missing ones are created.",
-        )
-        parser.add_argument(
-            "--batch-size",
-            type=int,
-            default=1000,
-            metavar="B",
-            help="Bulk freelancers written per transaction (default 1000).",
-        )
-
-    def handle(self, *args, freelancers: int, batch_size: int, **options) -> None:
-        if freelancers < 0 or batch_size < 1:
-            raise CommandError("--freelancers must be >= 0 and --batch-size >= 1.")
-        with transaction.atomic():
-            people, people_created = seed_people()
-            rules, versions, codes = seed_catalogue(published_by=people[demo_data.DEMO_ADMIN])
-            actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_ENFORCER])
-            seed_macros()
-            seed_queues(people)
-        self.stdout.write(
-            f"Demo data: {Rule.objects.count()} rules, "
-            f"{RuleVersion.objects.published().count()} published versions, "
-            f"{ReasonCode.objects.count()} reason codes "
-            f"(created now: {rules} rules, {versions} versions, {codes} reason codes, "
-            f"{people_created} people, {actions} demo actions)."
-        )
-        if freelancers:
-            result = seed_bulk_freelancers(
-                freelancers,
-                reviewer=people[demo_data.DEMO_ENFORCER],
-                confirmer=people[demo_data.DEMO_LEAD],
-                batch_size=batch_size,
-                progress=self.stdout.write,
-            )
-            self.stdout.write(result.summary())
-
 
 # --- People ------------------------------------------------------------------------------------
 
@@ -319,11 +271,10 @@ def _action_row(
     confirmed_by_id: int,
     now: datetime,
 ) -> EnforcementAction:
-    """The row `issue_action` writes for `request` (same derivations), plus the status today:
+    """The row `issue_action` writes for `request` (its own `action_row`), with the status today:
     a termination was confirmed (by `confirmed_by_id`) when notified, and is in effect once its
     notice period is over."""
     ended = request.ends_at is not None and request.ends_at <= now
-    reason = request.reason_code
     notified_at = request.notified_at or request.starts_at
     status = EnforcementAction.Status.EXPIRED if ended else EnforcementAction.Status.ACTIVE
     termination = {}
@@ -336,39 +287,13 @@ def _action_row(
             "confirmed_by_id": confirmed_by_id,
             "confirmed_at": notified_at,
         }
-    return EnforcementAction(
-        **termination,
-        account=request.account,
-        restriction_type=request.restriction_type,
-        restricted_capabilities=request.restricted_capabilities,
-        status=status,
-        decision_visibility=request.decision_visibility,
-        decision_visibility_other=request.decision_visibility_other,
-        decision_monetary=request.decision_monetary,
-        decision_monetary_other=request.decision_monetary_other,
-        decision_provision=request.decision_provision,
-        decision_account=request.decision_account,
-        incompatible_content_ground=f"{version.rule.key} {version.rule.title}"[:500],
-        incompatible_content_explanation=reason.explanation[:2000],
-        category=reason.category,
-        content_type=request.content_type,
-        territorial_scope=request.territorial_scope,
-        source_type=request.source_type,
-        automated_detection=request.automated_detection,
-        automated_decision=request.automated_decision,
-        reason_code=reason,
-        facts=request.facts,
-        starts_at=request.starts_at,
-        ends_at=request.ends_at,
+    return action_row(
+        request,
+        version=version,
         notified_at=notified_at,
-        appeal_deadline=notified_at + timedelta(days=settings.APPEAL_WINDOW_DAYS),
-        funds_held_amount=request.funds_held_amount,
-        funds_currency=request.funds_currency.upper(),
-        funds_release_condition=request.funds_release_condition,
-        funds_release_on=request.funds_release_on,
-        strike_count=request.strike_count,
-        strikes_expire_on=request.strikes_expire_on,
         decided_by_id=decided_by_id,
+        status=status,
+        **termination,
     )
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from enforcement.models import EnforcementAction
-from tests.enforcement.api_support import make_world, new_source, row_counts, valid_body
+from tests.api.support import make_world, new_source, row_counts, valid_body
 from tests.factories import FreelancerFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_in_memory")]

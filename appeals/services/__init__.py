@@ -1,0 +1,26 @@
+"""Use cases of the case itself, one module per concern; callers use `services.file_appeal(...)`.
+
+- `filing`: filing the one appeal of an action, withdrawing it
+- `conversation`: messages, internal notes, requests for information
+- `decisions`: deciding with reasons, the second review of an upheld termination
+- `shared`: the refusal they raise, who may act, attachments, telling the freelancer
+
+Each is one transaction with its events; side effects (emails, webhooks, routing) are queued
+after commit. They call the operations below them (`appeals.operations`) and enforcement.
+"""
+
+from appeals.services.conversation import post_message, request_information
+from appeals.services.decisions import approve_decision, decide_appeal, return_decision
+from appeals.services.filing import file_appeal, withdraw_appeal
+from appeals.services.shared import AppealRefused
+
+__all__ = [
+    "AppealRefused",
+    "approve_decision",
+    "decide_appeal",
+    "file_appeal",
+    "post_message",
+    "request_information",
+    "return_decision",
+    "withdraw_appeal",
+]

@@ -1,0 +1,229 @@
+"""Deciding an appeal with reasons, and the second review of an upheld termination."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from appeals.models import (
+    Appeal,
+    AppealClock,
+    InvalidTransition,
+    Message,
+)
+from appeals.operations import sla
+from appeals.services.shared import (
+    AppealRefused,
+    notify_freelancer,
+    require_claim,
+    require_reviewer,
+)
+from enforcement import services as enforcement_services
+from enforcement.models import EnforcementAction, RuleVersion
+from notifications.models import Notification, WebhookEvent
+from notifications.webhooks import appeal_payload, record_event
+
+
+@transaction.atomic
+def decide_appeal(
+    appeal: Appeal,
+    *,
+    outcome: str,
+    reasons: str,
+    versions: list[RuleVersion],
+    decided_by,
+    restriction_type: str | None = None,
+    ends_at: datetime | None = None,
+    release_amount: Decimal = Decimal("0"),
+) -> Appeal:
+    """Decide with reasons. Overturn and modify change the action in this same transaction.
+
+    Upholding a permanent termination is only proposed here; it becomes final when a second
+    reviewer approves (`approve_decision`).
+    """
+    require_reviewer(decided_by)
+    _refuse_original_decider(appeal, decided_by)
+    if appeal.status == Appeal.Status.SECOND_REVIEW:
+        # Only the second reviewer settles a proposed decision (approve or return), so that a
+        # proposal cannot be replaced without the second review the product promises.
+        raise AppealRefused(
+            "A proposed decision is waiting for a second reviewer, who approves or returns it."
+        )
+    errors: dict[str, list[str]] = {}
+    if outcome not in Appeal.Outcome.values:
+        errors["outcome"] = ["Choose upheld, overturned or modified."]
+    if not reasons.strip():
+        errors["reasons"] = ["Write the reasons for the freelancer, in plain language."]
+    if not versions:
+        errors["versions"] = ["Cite the rule version(s) the decision relies on."]
+    elif any(not v.is_published for v in versions):
+        errors["versions"] = ["Only published rule versions can be cited."]
+    if outcome == Appeal.Outcome.MODIFIED:
+        # Refused before anything changes; `reduce_action` checks again under the row lock.
+        errors |= enforcement_services.reduction_errors(
+            EnforcementAction.objects.get(pk=appeal.action_id),
+            restriction_type=restriction_type,
+            ends_at=ends_at,
+            release_amount=release_amount,
+        )
+    if errors:
+        raise AppealRefused(errors)
+    require_claim(appeal, decided_by)
+
+    fields = {"outcome": outcome, "decision_reasons": reasons.strip(), "proposed_by": decided_by}
+    try:
+        if outcome == Appeal.Outcome.UPHELD and appeal.needs_second_review():
+            appeal.transition(
+                Appeal.Status.SECOND_REVIEW,
+                actor=decided_by,
+                # Neutral wording: the freelancer's timeline shows this before the outcome is final.
+                reason="A second reviewer checks the decision before it becomes final.",
+                **fields,
+            )
+            appeal.decided_versions.set(versions)
+            sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE)
+            return appeal
+        appeal.transition(
+            Appeal.Status.DECIDED,
+            actor=decided_by,
+            reason=f"Decision: {Appeal.Outcome(outcome).label}.",
+            decided_by=decided_by,
+            decided_at=timezone.now(),
+            **fields,
+        )
+    except InvalidTransition as exc:
+        raise AppealRefused(str(exc)) from exc
+    appeal.decided_versions.set(versions)
+    sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
+    try:
+        _apply_outcome(
+            appeal,
+            by=decided_by,
+            restriction_type=restriction_type,
+            ends_at=ends_at,
+            release_amount=release_amount,
+        )
+    except ValidationError as exc:
+        # The action changed since the check above; this transaction rolls back as a whole.
+        raise AppealRefused(exc.message_dict) from exc
+    _notify_decision(appeal)
+    _tell_marketplace(appeal)
+    return appeal
+
+
+@transaction.atomic
+def approve_decision(appeal: Appeal, *, approver) -> Appeal:
+    require_reviewer(approver)
+    _refuse_original_decider(appeal, approver)
+    _lock_proposal(appeal)
+    if approver.pk == appeal.proposed_by_id:
+        raise AppealRefused("A second review needs a different reviewer from the first one.")
+    try:
+        appeal.transition(
+            Appeal.Status.DECIDED,
+            actor=approver,
+            reason="Second reviewer approved the decision.",
+            approved_by=approver,
+            decided_by=appeal.proposed_by,
+            decided_at=timezone.now(),
+        )
+    except InvalidTransition as exc:
+        raise AppealRefused(str(exc)) from exc
+    sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
+    _notify_decision(appeal)
+    _tell_marketplace(appeal)
+    return appeal
+
+
+@transaction.atomic
+def return_decision(appeal: Appeal, *, approver, reason: str) -> Appeal:
+    """The second reviewer disagrees: the appeal goes back to review with their reason."""
+    require_reviewer(approver)
+    _refuse_original_decider(appeal, approver)
+    _lock_proposal(appeal)
+    if approver.pk == appeal.proposed_by_id:
+        raise AppealRefused("A second review needs a different reviewer from the first one.")
+    if not reason.strip():
+        raise AppealRefused({"reason": "Say why the proposed decision is returned."})
+    try:
+        appeal.transition(
+            Appeal.Status.IN_REVIEW,
+            actor=approver,
+            reason="Returned to review by the second reviewer.",
+            outcome="",
+            decision_reasons="",
+            proposed_by=None,
+        )
+    except InvalidTransition as exc:
+        raise AppealRefused(str(exc)) from exc
+    appeal.decided_versions.clear()
+    # The disagreement is deliberation: reviewers see it, the freelancer does not.
+    Message.objects.create(
+        appeal=appeal,
+        author=approver,
+        kind=Message.Kind.INTERNAL_NOTE,
+        body=f"Second review returned the proposed decision: {reason.strip()}",
+    )
+    return appeal
+
+
+def _lock_proposal(appeal: Appeal) -> None:
+    """Reload the appeal under a lock and require a proposed decision waiting for approval.
+
+    Without this, a stale copy could approve (or return) a proposal that was returned and made
+    again since it was loaded, naming the wrong proposer; and `transition` alone would let an
+    "approval" decide an appeal that has no proposal at all.
+    """
+    appeal.refresh_from_db(from_queryset=Appeal.objects.select_for_update())
+    if appeal.status != Appeal.Status.SECOND_REVIEW:
+        raise AppealRefused(
+            "No proposed decision is waiting for a second review; this appeal is "
+            f"{appeal.get_status_display().lower()}."
+        )
+
+
+def _refuse_original_decider(appeal: Appeal, user) -> None:
+    if appeal.took_part_in_decision(user.pk):
+        raise AppealRefused(
+            "You took the original decision on this action, so another reviewer must decide "
+            "its appeal."
+        )
+
+
+def _apply_outcome(
+    appeal: Appeal, *, by, restriction_type, ends_at, release_amount: Decimal
+) -> None:
+    action = EnforcementAction.objects.select_for_update().get(pk=appeal.action_id)
+    reason = f"Appeal #{appeal.pk}: {appeal.decision_reasons}"
+    if appeal.outcome == Appeal.Outcome.OVERTURNED:
+        enforcement_services.lift_action(action, by=by, reason=reason)
+    elif appeal.outcome == Appeal.Outcome.MODIFIED:
+        enforcement_services.reduce_action(
+            action,
+            by=by,
+            reason=reason,
+            restriction_type=restriction_type,
+            ends_at=ends_at,
+            release_amount=release_amount,
+        )
+
+
+def _tell_marketplace(appeal: Appeal) -> None:
+    """The appeal.decided webhook, with the action as the decision left it (it was changed
+    through another instance, under its row lock)."""
+    appeal.action.refresh_from_db()
+    record_event(WebhookEvent.Kind.APPEAL_DECIDED, appeal.action, appeal_payload(appeal))
+
+
+def _notify_decision(appeal: Appeal) -> None:
+    outcome = Appeal.Outcome(appeal.outcome).label
+    notify_freelancer(
+        appeal,
+        Notification.Kind.DECISION,
+        subject=f"Decision on your appeal #{appeal.pk}: {outcome.split(':')[0]}",
+        body=f"{outcome}.\n\nOur reasons:\n{appeal.decision_reasons}",
+    )

@@ -1,0 +1,166 @@
+"""The freelancer's side of an appeal: the case page (statement of reasons and appeal panel),
+filing, messages, withdrawal, and downloading their attachments."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import freelancer_required, signed_in
+from accounts.roles import REVIEW_APPEALS
+from appeals import services
+from appeals.forms import (
+    AppealForm,
+    MessageForm,
+    WithdrawForm,
+    add_refusal_errors,
+)
+from appeals.models import Appeal, Attachment
+from enforcement.models import EnforcementAction
+
+
+def _get_action_for_freelancer(request: HttpRequest, pk: int) -> EnforcementAction:
+    return get_object_or_404(
+        EnforcementAction.objects.for_account(request.user).with_statement(), pk=pk
+    )
+
+
+def _get_appeal_for_freelancer(request: HttpRequest, pk: int) -> Appeal:
+    return get_object_or_404(
+        Appeal.objects.for_freelancer(request.user).select_related("action"), pk=pk
+    )
+
+
+def case_context(request: HttpRequest, action: EnforcementAction, **forms) -> dict:
+    """The case page: the statement of reasons (`action` from `with_statement()`, constant
+    queries) and the freelancer's appeal panel, with any form that was refused."""
+    appeal = (
+        Appeal.objects.for_freelancer(request.user)
+        .with_thread(internal=False)
+        .filter(action=action)
+        .first()
+    )
+    context = {"action": action, "version": action.primary_version(), "appeal": appeal}
+    if appeal is None:
+        context["appeal_form"] = forms.get("appeal_form") or AppealForm()
+    elif appeal.is_open():
+        context["message_form"] = forms.get("message_form") or MessageForm()
+        context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
+    return context
+
+
+@freelancer_required
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The freelancer's case: the statement of reasons of one action and their appeal."""
+    action = _get_action_for_freelancer(request, pk)
+    template = "appeals/case_detail.html"
+    if request.htmx and not request.htmx.boosted:
+        # Refreshes the status (appeal decided, restriction lifted) in place.
+        template += "#status-panel"
+    return render(request, template, case_context(request, action))
+
+
+def _render_case(request: HttpRequest, action: EnforcementAction, *, status: int = 200, **forms):
+    context = case_context(request, action, **forms)
+    template = "appeals/case_detail.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#appeal-panel"
+    return render(request, template, context, status=status)
+
+
+def _after_post(request: HttpRequest, action: EnforcementAction) -> HttpResponse:
+    if request.htmx and not request.htmx.boosted:
+        return _render_case(request, action)
+    return redirect(action.get_absolute_url() + "#appeal")
+
+
+@require_POST
+@freelancer_required
+def appeal_create(request: HttpRequest, action_pk: int) -> HttpResponse:
+    action = _get_action_for_freelancer(request, action_pk)
+    form = AppealForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_case(request, action, status=422, appeal_form=form)
+    try:
+        appeal, created = services.file_appeal(
+            action,
+            statement=form.cleaned_data["statement"],
+            requested_outcome=form.cleaned_data["requested_outcome"],
+            uploads=form.cleaned_data["attachments"],
+            filed_by=request.user,
+        )
+    except services.AppealRefused as exc:
+        add_refusal_errors(form, exc)
+        return _render_case(request, action, status=422, appeal_form=form)
+    if created:
+        messages.success(request, "Your appeal was received. A person will review it.")
+    else:
+        messages.info(request, "You have already appealed this action. Here is your appeal.")
+    return _after_post(request, action)
+
+
+@require_POST
+@freelancer_required
+def appeal_message(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_freelancer(request, pk)
+    action = _get_action_for_freelancer(request, appeal.action_id)
+    form = MessageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_case(request, action, status=422, message_form=form)
+    try:
+        services.post_message(
+            appeal,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            uploads=form.cleaned_data["attachments"],
+        )
+    except services.AppealRefused as exc:
+        add_refusal_errors(form, exc)
+        return _render_case(request, action, status=422, message_form=form)
+    messages.success(request, "Your message was sent.")
+    return _after_post(request, action)
+
+
+@require_POST
+@freelancer_required
+def appeal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = _get_appeal_for_freelancer(request, pk)
+    action = _get_action_for_freelancer(request, appeal.action_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, action, status=422, withdraw_form=form)
+    try:
+        services.withdraw_appeal(appeal, by=request.user, reason=form.cleaned_data["reason"])
+    except services.AppealRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your appeal was withdrawn.")
+    return _after_post(request, action)
+
+
+@require_GET
+@signed_in
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve a stored file only to someone who may see it, always as a download."""
+    attachment = get_object_or_404(Attachment.objects.select_related("appeal", "message"), pk=pk)
+    user = request.user
+    is_reviewer = user.has_perm(REVIEW_APPEALS)
+    is_owner = attachment.appeal.freelancer_id == user.pk
+    internal = attachment.message is not None and attachment.message.is_internal
+    if not (is_reviewer or (is_owner and not internal)):
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.display_name,
+        content_type=(
+            "text/plain; charset=utf-8"
+            if attachment.content_type == "text/plain"
+            else attachment.content_type
+        ),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

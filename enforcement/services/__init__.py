@@ -1,0 +1,77 @@
+"""Use cases of the enforcement area, one module per concern. Each use case is one transaction
+and writes its audit trail; callers use them as `services.issue_action(...)`.
+
+- `catalogue`: drafting and publishing rule versions
+- `issuing`: issuing actions (the only way one is created) and the staff form's entry point
+- `intake`: detection systems' sources and their idempotent intake
+- `terminations`: confirming, withdrawing and taking effect of proposed terminations
+- `reversal`: lifting and reducing actions, releasing funds, correcting client notices
+- `expiry`: restrictions that reach their end date
+"""
+
+from enforcement.services.catalogue import draft_rule_version, publish_rule_version
+from enforcement.services.expiry import expire_ended_actions
+from enforcement.services.intake import (
+    IntakeConflict,
+    create_intake_source,
+    replace_intake_token,
+    revoke_intake_source,
+    submit_from_source,
+)
+from enforcement.services.issuing import (
+    PREVIEW_MAX_AGE,
+    SUBMISSION_VERB,
+    ActionRefused,
+    ActionRequest,
+    ClientNoticeInput,
+    EvidenceInput,
+    action_row,
+    client_notice_rows,
+    evidence_rows,
+    issue_action,
+    issue_once,
+    termination_takes_effect_at,
+)
+from enforcement.services.reversal import (
+    ActionNotChanged,
+    lift_action,
+    reduce_action,
+    reduction_errors,
+)
+from enforcement.services.terminations import (
+    ConfirmationRefused,
+    confirm_termination,
+    take_effect_due,
+    withdraw_termination,
+)
+
+__all__ = [
+    "PREVIEW_MAX_AGE",
+    "SUBMISSION_VERB",
+    "ActionNotChanged",
+    "ActionRefused",
+    "ActionRequest",
+    "ClientNoticeInput",
+    "ConfirmationRefused",
+    "EvidenceInput",
+    "IntakeConflict",
+    "action_row",
+    "client_notice_rows",
+    "confirm_termination",
+    "create_intake_source",
+    "draft_rule_version",
+    "evidence_rows",
+    "expire_ended_actions",
+    "issue_action",
+    "issue_once",
+    "lift_action",
+    "publish_rule_version",
+    "reduce_action",
+    "reduction_errors",
+    "replace_intake_token",
+    "revoke_intake_source",
+    "submit_from_source",
+    "take_effect_due",
+    "termination_takes_effect_at",
+    "withdraw_termination",
+]

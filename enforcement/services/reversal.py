@@ -1,0 +1,195 @@
+"""Undoing actions: lifting, reducing, releasing funds and correcting what clients were told."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from enforcement.models import (
+    ActionEvent,
+    ClientCorrection,
+    ClientNotice,
+    EnforcementAction,
+)
+from notifications.models import WebhookEvent
+from notifications.webhooks import action_payload, record_event
+
+
+class ActionNotChanged(Exception):
+    """The action is no longer in a state this change applies to (someone else changed it)."""
+
+
+def release_funds(action: EnforcementAction, amount: Decimal, *, by, reason: str) -> None:
+    if amount <= 0:
+        return
+    now = timezone.now()
+    released = action.funds_released_amount + amount
+    EnforcementAction.objects.filter(pk=action.pk).update(
+        funds_released_amount=released, funds_released_at=now, updated_at=now
+    )
+    action.funds_released_amount, action.funds_released_at = released, now
+    ActionEvent.objects.create(
+        action=action,
+        kind=ActionEvent.Kind.FUNDS_RELEASED,
+        actor=by,
+        reason=f"{amount} {action.funds_currency} released. {reason}".strip(),
+    )
+
+
+def correct_client_notices(action: EnforcementAction, *, text: str, by) -> list[ClientCorrection]:
+    notices = ClientNotice.objects.filter(action=action, correction__isnull=True)
+    corrections = ClientCorrection.objects.bulk_create(
+        ClientCorrection(
+            notice=notice, text=text.format(date=f"{notice.shown_at:%d %B %Y}"), created_by=by
+        )
+        for notice in notices
+    )
+    if corrections:
+        ActionEvent.objects.create(
+            action=action,
+            kind=ActionEvent.Kind.CLIENTS_CORRECTED,
+            actor=by,
+            reason=f"{len(corrections)} client(s) sent a correction.",
+        )
+    return corrections
+
+
+def lift_action(action: EnforcementAction, *, by, reason: str) -> EnforcementAction:
+    """Undo an action completely: restriction lifted, all held funds released, clients corrected.
+
+    Called inside the caller's transaction (an appeal decision) so that all of it happens or none.
+    """
+    if action.status in (EnforcementAction.Status.LIFTED, EnforcementAction.Status.WITHDRAWN):
+        raise ActionNotChanged(f"Action #{action.pk} is {action.get_status_display().lower()}.")
+    if not action.change_status(
+        EnforcementAction.Status.LIFTED, actor=by, reason=reason, kind=ActionEvent.Kind.LIFTED
+    ):
+        raise ActionNotChanged(f"Action #{action.pk} changed meanwhile; nothing was lifted.")
+    release_funds(action, action.funds_still_held(), by=by, reason="The action was lifted.")
+    correct_client_notices(
+        action,
+        text=(
+            "Correction: the restriction on this freelancer's account that we told you about on "
+            "{date} was reviewed and lifted. Their account is in good standing."
+        ),
+        by=by,
+    )
+    record_event(WebhookEvent.Kind.ACTION_LIFTED, action, action_payload(action))
+    return action
+
+
+def reduction_errors(
+    action: EnforcementAction,
+    *,
+    restriction_type: str | None = None,
+    ends_at: datetime | None = None,
+    release_amount: Decimal = Decimal("0"),
+) -> dict[str, list[str]]:
+    """Why this change of `action` is not a pure reduction (empty when it is one).
+
+    Separate from `reduce_action` so that an appeal decision can be refused before it changes
+    anything.
+    """
+    types = EnforcementAction.RestrictionType
+    errors: dict[str, list[str]] = {}
+    if action.is_pending():
+        # Reducing a proposal would put a restriction in effect before its notice period ends.
+        return {
+            "restriction_type": [
+                "This termination is only proposed and restricts nothing yet: overturn it "
+                "(it is then lifted) or uphold it."
+            ]
+        }
+    new_type = restriction_type or action.restriction_type
+    severity = [
+        types.WARNING,
+        types.FEATURE_RESTRICTION,
+        types.PAYOUT_HOLD,
+        types.TEMPORARY_SUSPENSION,
+        types.PERMANENT_TERMINATION,
+    ]
+    if new_type not in severity:
+        errors["restriction_type"] = ["Unknown restriction type."]
+    elif severity.index(new_type) > severity.index(action.restriction_type):
+        errors["restriction_type"] = ["A modification can only reduce the restriction."]
+    if new_type == types.TEMPORARY_SUSPENSION and (ends_at or action.ends_at) is None:
+        errors["ends_at"] = ["A temporary suspension needs an end date."]
+    if new_type == types.PERMANENT_TERMINATION and ends_at is not None:
+        # Otherwise the end date is dropped and an unchanged termination is called "reduced".
+        errors["ends_at"] = [
+            "A permanent termination has no end date; reduce it to a temporary suspension."
+        ]
+    elif ends_at is not None:
+        if ends_at <= action.starts_at:
+            errors["ends_at"] = ["The end must come after the start."]
+        elif action.ends_at is not None and ends_at > action.ends_at:
+            errors["ends_at"] = ["A modification cannot extend the restriction."]
+    if release_amount < 0 or release_amount > action.funds_still_held():
+        errors["release_amount"] = [
+            f"Release between 0 and {action.funds_still_held()} {action.funds_currency}."
+        ]
+    changes_anything = (
+        new_type != action.restriction_type
+        or (ends_at is not None and ends_at != action.ends_at)
+        or release_amount > 0
+    )
+    if not errors and not changes_anything:
+        errors["restriction_type"] = [
+            "A modification must reduce the restriction or release funds."
+        ]
+    return errors
+
+
+def reduce_action(
+    action: EnforcementAction,
+    *,
+    by,
+    reason: str,
+    restriction_type: str | None = None,
+    ends_at: datetime | None = None,
+    release_amount: Decimal = Decimal("0"),
+) -> EnforcementAction:
+    """Reduce an action (e.g. permanent → temporary with an end, or release part of the funds)."""
+    errors = reduction_errors(
+        action, restriction_type=restriction_type, ends_at=ends_at, release_amount=release_amount
+    )
+    if errors:
+        raise ValidationError(errors)
+    types = EnforcementAction.RestrictionType
+    new_type = restriction_type or action.restriction_type
+
+    def describe(kind: str, end: datetime | None) -> str:
+        label = types(kind).label
+        return f"{label} until {end:%Y-%m-%d}" if end else label
+
+    new_ends_at = ends_at if ends_at is not None else action.ends_at
+    if new_type == types.PERMANENT_TERMINATION:
+        new_ends_at = None
+    change = (
+        f"{describe(action.restriction_type, action.ends_at)} → {describe(new_type, new_ends_at)}"
+    )
+    if not action.change_status(
+        EnforcementAction.Status.MODIFIED,
+        actor=by,
+        reason=f"{reason} ({change})",
+        kind=ActionEvent.Kind.MODIFIED,
+    ):
+        raise ActionNotChanged(f"Action #{action.pk} changed meanwhile; nothing was modified.")
+    action.restriction_type, action.ends_at = new_type, new_ends_at
+    EnforcementAction.objects.filter(pk=action.pk).update(
+        restriction_type=new_type, ends_at=new_ends_at
+    )
+    release_funds(action, release_amount, by=by, reason="Part of the held funds released.")
+    correct_client_notices(
+        action,
+        text=(
+            "Correction: the restriction on this freelancer's account that we told you about on "
+            "{date} was reviewed and reduced."
+        ),
+        by=by,
+    )
+    record_event(WebhookEvent.Kind.ACTION_MODIFIED, action, action_payload(action))
+    return action
