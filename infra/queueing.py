@@ -21,6 +21,9 @@ def enqueue(task_name: str, *args) -> bool:
     try:
         current_app.send_task(task_name, args=args)
     except Exception:
-        logger.exception("Could not enqueue %s%r; its re-drive will pick it up.", task_name, args)
+        shown = ", ".join(repr(arg) for arg in args)
+        logger.exception(
+            "Could not enqueue %s(%s); its re-drive will pick it up.", task_name, shown
+        )
         return False
     return True

@@ -115,9 +115,9 @@ def test_filing_starts_a_first_response_and_a_decision_clock_with_their_due_date
     panel = _panel(as_freelancer, appeal)
     assert _due_shown(first_response.due_at) in _dd(panel, "We will reply by")
     assert _due_shown(decision.due_at) in _dd(panel, "Decision expected by")
-    received = Notification.objects.get(appeal=appeal, kind=Notification.Kind.APPEAL_RECEIVED)
-    for due in (first_response.due_at, decision.due_at):
-        assert f"{due.astimezone(BERLIN):%A %d %B %Y, %H:%M} (Europe/Berlin)" in received.body
+    # The "received" notice waits for routing, which may set other deadlines (its own test:
+    # tests/appeals/test_sla.py); nothing promises these defaults by email.
+    assert not Notification.objects.filter(appeal=appeal).exists()
 
 
 def test_filing_the_same_appeal_again_starts_no_second_clocks(appeal):

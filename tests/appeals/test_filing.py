@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from appeals.models import Appeal, AppealEvent, Attachment
+from appeals.operations.routing import route_appeal
 from appeals.services import AppealRefused, file_appeal
 from appeals.uploads import CleanUpload, validate_upload
 from enforcement.choices import AutomatedDecision
@@ -99,8 +100,12 @@ def test_filing_again_returns_the_same_appeal_and_writes_nothing_new(freelancer)
     assert (again.statement, again.requested_outcome) == (STATEMENT, "lift")
     assert Appeal.objects.count() == 1
     assert AppealEvent.objects.count() == 1
-    assert Notification.objects.filter(appeal__isnull=False).count() == 1
     assert not Attachment.objects.exists()
+    # The "received" notice comes from routing (once the deadlines are final), and only once.
+    assert not Notification.objects.filter(appeal__isnull=False).exists()
+    route_appeal(first.pk)
+    route_appeal(first.pk)
+    assert Notification.objects.filter(appeal__isnull=False).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -141,6 +146,7 @@ def test_eight_concurrent_filings_for_one_action_make_exactly_one_appeal(
     assert [pk for pk, _created in results] == [appeal.pk] * 8
     assert sorted(created for _pk, created in results) == [False] * 7 + [True]
     assert AppealEvent.objects.filter(appeal=appeal).count() == 1
+    route_appeal(appeal.pk)
     assert Notification.objects.filter(appeal=appeal).count() == 1
     assert Attachment.objects.filter(appeal=appeal).count() == 1
     assert len(_stored_files(private_media)) == 1
@@ -308,6 +314,8 @@ def test_the_appeal_received_notification_says_when_to_expect_a_reply_and_nothin
     freelancer,
 ):
     appeal = make_appeal(make_action(freelancer))
+    route_appeal(appeal.pk)
+    appeal.refresh_from_db()
 
     notification = Notification.objects.get(kind=Notification.Kind.APPEAL_RECEIVED)
     assert (notification.recipient, notification.kind, notification.appeal) == (
@@ -327,15 +335,16 @@ def test_the_appeal_received_notification_says_when_to_expect_a_reply_and_nothin
 
 
 @pytest.mark.django_db
-def test_the_email_is_queued_only_when_the_filing_commits(
+def test_the_email_is_queued_only_when_routing_commits(
     freelancer, django_capture_on_commit_callbacks, monkeypatch, celery_in_memory
 ):
     queued: list[int] = []
     monkeypatch.setattr(notification_services, "_enqueue", queued.append)
 
     action = make_action(freelancer)
+    appeal = make_appeal(action)
     with django_capture_on_commit_callbacks(execute=True):
-        appeal = make_appeal(action)
+        route_appeal(appeal.pk)
         assert queued == []
 
     assert queued == [Notification.objects.get(appeal=appeal).pk]

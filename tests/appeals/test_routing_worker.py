@@ -91,9 +91,9 @@ def test_an_appeal_whose_routing_message_never_reached_the_broker_is_re_driven(
     celery_on_redis, on_duty, monkeypatch, caplog
 ):
     use_broker(monkeypatch, UNREACHABLE_BROKER)
-    with caplog.at_level(logging.ERROR, logger="appeals.services"):
+    with caplog.at_level(logging.ERROR, logger="infra.queueing"):
         appeal = make_appeal(account=FreelancerFactory())
-    assert f"Could not enqueue routing of appeal {appeal.pk}" in caplog.text
+    assert f"Could not enqueue appeals.tasks.route_appeal({appeal.pk})" in caplog.text
     # Filed and committed all the same; a minute later it is still waiting for routing.
     Appeal.objects.filter(pk=appeal.pk).update(submitted_at=timezone.now() - timedelta(minutes=2))
     assert routing.unrouted_appeal_ids() == [appeal.pk]

@@ -1088,7 +1088,7 @@ def test_giving_a_queue_another_calendar_in_the_admin_recomputes_its_open_appeal
 
 
 @pytest.mark.django_db
-def test_the_appeal_received_email_waits_for_routing_and_states_the_queues_deadlines(
+def test_the_appeal_received_notice_is_made_by_routing_and_states_the_queues_deadlines(
     london_queue, django_capture_on_commit_callbacks, monkeypatch, celery_in_memory
 ):
     from notifications import services as notification_services
@@ -1097,17 +1097,16 @@ def test_the_appeal_received_email_waits_for_routing_and_states_the_queues_deadl
     monkeypatch.setattr(notification_services, "_enqueue", queued.append)
     with time_machine.travel(FRIDAY_AFTERNOON, tick=False):
         appeal = make_appeal()
-    received = Notification.objects.get(appeal=appeal, kind=Notification.Kind.APPEAL_RECEIVED)
 
-    # Before routing, the email is not sent: its deadlines may still change.
-    assert notification_services.send_email(received.pk) is False
+    # Before routing, nothing is said: the deadlines may still change.
+    assert not Notification.objects.filter(appeal=appeal).exists()
     with (
         django_capture_on_commit_callbacks(execute=True),
         time_machine.travel(FRIDAY_AFTERNOON, tick=False),
     ):
         routing.route_appeal(appeal.pk)
 
-    received.refresh_from_db()
+    received = Notification.objects.get(appeal=appeal, kind=Notification.Kind.APPEAL_RECEIVED)
     zone = ZoneInfo(appeal.freelancer.time_zone)
     for kind in (Kind.FIRST_RESPONSE, Kind.DECISION):
         due = clock(appeal, kind).due_at

@@ -264,7 +264,7 @@ def test_the_decision_email_carries_the_reasons_and_the_external_redress_options
 @pytest.mark.django_db
 def test_other_emails_do_not_carry_the_redress_paragraph(freelancer):
     appeal = make_appeal(make_action(freelancer))
-    route_appeal(appeal.pk)  # the "appeal received" email waits for routing
+    route_appeal(appeal.pk)  # routing records the "appeal received" notice
     received = Notification.objects.get(kind=Notification.Kind.APPEAL_RECEIVED)
 
     send_email(received.pk)
@@ -278,7 +278,7 @@ def test_other_emails_do_not_carry_the_redress_paragraph(freelancer):
 @pytest.mark.django_db
 def test_no_internal_note_or_internal_evidence_reaches_any_email(freelancer, reviewer):
     appeal = make_appeal(make_action(freelancer), claimed_by=reviewer)
-    route_appeal(appeal.pk)  # the "appeal received" email waits for routing
+    route_appeal(appeal.pk)  # routing records the "appeal received" notice
     appeal_services.post_message(appeal, author=reviewer, body=INTERNAL_NOTE, internal=True)
     appeal_services.post_message(appeal, author=reviewer, body="I am looking at your case.")
     appeal_services.request_information(appeal, reviewer=reviewer, question="The invoice?")
@@ -364,6 +364,14 @@ def _wait_for_email_status(notification: Notification, status: str, *, attempts:
     return current
 
 
+def _wait_for_notification(appeal, kind: str, timeout: float = 20.0) -> Notification:
+    deadline = time.monotonic() + timeout
+    while (found := Notification.objects.filter(appeal=appeal, kind=kind).first()) is None:
+        assert time.monotonic() < deadline, f"no {kind} notification after {timeout} s"
+        time.sleep(0.05)
+    return found
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_appeal_received_email_once_after_commit(
     celery_on_redis, counting_mailer, freelancer
@@ -372,7 +380,8 @@ def test_a_real_worker_sends_the_appeal_received_email_once_after_commit(
 
     with start_worker(celery_on_redis, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         appeal = make_appeal(make_action(freelancer))
-        received = Notification.objects.get(appeal=appeal, kind=Notification.Kind.APPEAL_RECEIVED)
+        # The worker routes the appeal, and routing records the notice with its deadlines.
+        received = _wait_for_notification(appeal, Notification.Kind.APPEAL_RECEIVED)
         assert _wait_for_email_status(received, EmailStatus.SENT) == EmailStatus.SENT
 
         # A duplicate delivery of the task, then a later email: the solo worker takes them in

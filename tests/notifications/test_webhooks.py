@@ -263,7 +263,7 @@ def test_a_broker_down_at_commit_loses_nothing_the_redrive_enqueues_it(
     finally:
         forget_broker_connections()
 
-    assert "Could not enqueue webhook delivery" in caplog.text
+    assert "Could not enqueue notifications.tasks.deliver_webhook(" in caplog.text
     delivery = _delivery(event)
     assert delivery.status == Status.PENDING
     assert redrive(now=timezone.now()) == 1
