@@ -25,7 +25,26 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.REVIEWER, Role.LEAD, Role.ADMIN, Role.ENFORCER})
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def with_role_permission(self, permission: str) -> UserQuerySet:
+        """People whose role (auth group) grants `permission`, named as in `accounts.roles`
+        (`"app_label.codename"`), e.g. `User.objects.with_role_permission(REVIEW_APPEALS)`.
+
+        A subquery, not a join: no duplicate rows for a person in two such groups, and the
+        result can be locked (`FOR UPDATE` cannot be combined with `DISTINCT`).
+        """
+        app_label, codename = permission.split(".")
+        holders = User.objects.filter(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        ).values("pk")
+        return self.filter(pk__in=holders)
+
+    def active(self) -> UserQuerySet:
+        return self.filter(is_active=True)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra) -> User:

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from accounts.models import ReviewerProfile, User
+from accounts.roles import REVIEW_APPEALS
 from appeals.models import (
     Appeal,
     AppealEvent,
@@ -77,11 +78,7 @@ LANGUAGE_CHOICES = settings.LANGUAGES
 
 def _reviewer_accounts():
     """Only people whose role lets them work appeals can be queue members or have a profile."""
-    holders = User.objects.filter(
-        groups__permissions__codename="review_appeals",
-        groups__permissions__content_type__app_label="accounts",
-    ).values("pk")
-    return User.objects.filter(pk__in=holders).order_by("display_name", "email")
+    return User.objects.with_role_permission(REVIEW_APPEALS).order_by("display_name", "email")
 
 
 class LanguagesField(forms.MultipleChoiceField):

@@ -6,7 +6,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,12 +41,95 @@ class InvalidTransition(Exception):
     """The appeal cannot move to that state from the state it is in now."""
 
 
+# --- What the queues count, each condition written once ------------------------------------------
+# A condition is a Q with an optional relation prefix: the QuerySet methods below filter with it
+# as it is, and counts over a relation (a queue's `appeals__`, a reviewer's `assigned_appeals__`)
+# use it prefixed, so that a count always agrees with the list it counts.
+
+
+def _lookups(prefix: str, **lookups) -> Q:
+    return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+
+def open_condition(prefix: str = "") -> Q:
+    """Not decided nor withdrawn."""
+    return _lookups(prefix, status__in=Appeal.OPEN_STATUSES)
+
+
+def waiting_condition(prefix: str = "") -> Q:
+    """Routed to a queue, nobody holds it, and a reviewer could claim it (claim-next's
+    candidates)."""
+    return _lookups(
+        prefix, status__in=Appeal.HELD_STATUSES, assigned_to__isnull=True, routed_at__isnull=False
+    )
+
+
+def held_by_condition(reviewer, prefix: str = "") -> Q:
+    """Open and assigned to `reviewer` (in second review too: theirs to follow)."""
+    return _lookups(prefix, assigned_to=reviewer) & open_condition(prefix)
+
+
+def claimed_condition(prefix: str = "") -> Q:
+    """Someone holds it and works it (`HELD_STATUSES`: not while in second review)."""
+    return _lookups(prefix, assigned_to__isnull=False, status__in=Appeal.HELD_STATUSES)
+
+
+def claimed_count(relation: str = "assigned_appeals") -> Count:
+    """An annotation for people: how many appeals each holds (`claimed`), counted through the
+    `assigned_appeals` relation (e.g. `users.annotate(held=claimed_count())`)."""
+    return Count(relation, filter=claimed_condition(f"{relation}__"))
+
+
 class AppealQuerySet(models.QuerySet["Appeal"]):
     def for_freelancer(self, user) -> AppealQuerySet:
         return self.filter(freelancer=user)
 
     def open(self) -> AppealQuerySet:
-        return self.exclude(status__in=Appeal.CLOSED_STATUSES)
+        return self.filter(open_condition())
+
+    def held_by(self, reviewer) -> AppealQuerySet:
+        """The reviewer's own appeals: open and assigned to them."""
+        return self.filter(held_by_condition(reviewer))
+
+    def waiting(self) -> AppealQuerySet:
+        """Unassigned appeals a reviewer could claim from their queue."""
+        return self.filter(waiting_condition())
+
+    def waiting_in(self, queues) -> AppealQuerySet:
+        """Waiting in one of `queues` (Queue rows, or a Queue QuerySet as a subquery)."""
+        return self.waiting().filter(queue__in=queues)
+
+    def claimed(self) -> AppealQuerySet:
+        """Held by someone who works it now (what counts against a reviewer's capacity)."""
+        return self.filter(claimed_condition())
+
+    def stale_leases(self, now) -> AppealQuerySet:
+        """Claims whose lease has lapsed and that the expiry sweep has not returned yet."""
+        return self.filter(
+            assigned_to__isnull=False, status__in=Appeal.LEASED_STATUSES, lease_expires_at__lt=now
+        )
+
+    def unrouted(self, *, submitted_before) -> AppealQuerySet:
+        """Not routed to a queue yet, filed before that moment."""
+        return self.filter(routed_at__isnull=True, submitted_at__lt=submitted_before)
+
+    def older_than(self, age: timedelta, now) -> AppealQuerySet:
+        return self.filter(submitted_at__lte=now - age)
+
+    def with_clock_in_state(self, state: str, now) -> AppealQuerySet:
+        """Appeals with a running clock in that state (see `AppealClockQuerySet.in_state`)."""
+        clocks = AppealClock.objects.in_state(state, now).filter(appeal=OuterRef("pk"))
+        return self.filter(Exists(clocks))
+
+    def with_decision_due(self) -> AppealQuerySet:
+        """Each row with its decision clock's deadline as the column `decision_due` (a join,
+        not a subquery), so an order by deadline and its keyset cursor can use it."""
+        return self.annotate(
+            decision_clock_row=FilteredRelation(
+                "clocks", condition=Q(clocks__kind=AppealClock.Kind.DECISION)
+            ),
+            decision_due=F("decision_clock_row__due_at"),
+        )
 
     def for_reviewer(self, user) -> AppealQuerySet:
         # Queues arrive with routing; until then every reviewer may work every appeal.
@@ -479,6 +574,46 @@ class Macro(models.Model):
 # --- Queues and routing ---------------------------------------------------------------------------
 
 
+class QueueQuerySet(models.QuerySet["Queue"]):
+    def for_member(self, reviewer) -> QueueQuerySet:
+        return self.filter(members=reviewer)
+
+    def with_counts(self, reviewer) -> QueueQuerySet:
+        """Each queue with `waiting` (appeals anyone in it could claim) and `held_by_you`
+        (the reviewer's own open appeals in it), in one aggregate query."""
+        return self.annotate(
+            waiting=Count("appeals", filter=waiting_condition("appeals__")),
+            held_by_you=Count("appeals", filter=held_by_condition(reviewer, "appeals__")),
+        )
+
+    def with_overview(self) -> QueueQuerySet:
+        """Each queue with what a lead watches: `depth` (open appeals), `unassigned` (waiting),
+        the oldest of each, and how many members it has and how many of them are available."""
+        in_queue = open_condition("appeals__")
+        waiting = waiting_condition("appeals__")
+        membership = Queue.members.through.objects.filter(queue_id=OuterRef("pk")).values(
+            "queue_id"
+        )
+        return self.annotate(
+            depth=Count("appeals", filter=in_queue),
+            unassigned=Count("appeals", filter=waiting),
+            oldest_open=Min("appeals__submitted_at", filter=in_queue),
+            oldest_unassigned=Min("appeals__submitted_at", filter=waiting),
+            # Subqueries, not joins: a join with the members would multiply the appeal counts.
+            member_count=Coalesce(
+                Subquery(membership.annotate(n=Count("*")).values("n")), Value(0)
+            ),
+            available_members=Coalesce(
+                Subquery(
+                    membership.filter(user__reviewer_profile__is_available=True)
+                    .annotate(n=Count("*"))
+                    .values("n")
+                ),
+                Value(0),
+            ),
+        )
+
+
 class Queue(models.Model):
     """Where appeals wait for qualified reviewers. Exactly one queue is the fallback."""
 
@@ -500,6 +635,8 @@ class Queue(models.Model):
         related_name="queues",
         help_text="Working hours for business-time deadlines (empty: round the clock, UTC).",
     )
+
+    objects = QueueQuerySet.as_manager()
 
     class Meta:
         ordering = ["-priority", "name"]
@@ -707,6 +844,57 @@ class AppealClockQuerySet(models.QuerySet["AppealClock"]):
 
     def breach_due(self, now) -> AppealClockQuerySet:
         return self.running().filter(breached_at__isnull=True, due_at__lte=now)
+
+    def in_state(self, state: str, now) -> AppealClockQuerySet:
+        """Clocks not stopped that are "breached" or "approaching" now, exactly as
+        `AppealClock.state(now)` decides it (a stopped clock is history, nothing to act on)."""
+        running_with_deadline = Q(
+            stopped_at__isnull=True, paused_since__isnull=True, due_at__isnull=False
+        )
+        breached = Q(breached_at__isnull=False) | Q(due_at__lte=now)
+        if state == "breached":
+            return self.filter(running_with_deadline & breached)
+        if state == "approaching":
+            warned = Q(warned_at__isnull=False) | Q(warn_at__lte=now)
+            return self.filter(running_with_deadline & ~breached & warned)
+        raise ValueError(f"No filter for the clock state {state!r}.")
+
+    def sla_by_queue(self, now, windows: dict[str, timedelta]):
+        """One row per queue (`appeal__queue_id`), in one grouped aggregate query:
+
+        - `breaches`: clocks of open appeals that are breached now, whether still running past
+          the deadline or stopped late (a first reply sent late while the appeal is still open);
+        - for each window name: `decided_<name>`, decision clocks of decided appeals stopped in
+          the window, and `in_time_<name>`, those of them in time: no breach was recorded and it
+          stopped by its deadline (a clock stopped while paused has no deadline, and was in time
+          unless it had breached before the pause).
+        """
+        open_breach = open_condition("appeal__") & (
+            Q(breached_at__isnull=False)
+            | Q(stopped_at__isnull=True, due_at__lte=now)
+            | Q(stopped_at__gt=F("due_at"))
+        )
+        decided = Q(
+            kind=AppealClock.Kind.DECISION,
+            appeal__status=Appeal.Status.DECIDED,
+            stopped_at__isnull=False,
+        )
+        in_time = Q(breached_at__isnull=True) & (
+            Q(due_at__isnull=True) | Q(stopped_at__lte=F("due_at"))
+        )
+        longest = max(windows.values())
+        counts = {}
+        for name, window in windows.items():
+            in_window = decided & Q(stopped_at__gt=now - window, stopped_at__lte=now)
+            counts[f"decided_{name}"] = Count("pk", filter=in_window)
+            counts[f"in_time_{name}"] = Count("pk", filter=in_window & in_time)
+        return (
+            self.filter(appeal__queue__isnull=False)
+            .filter(open_condition("appeal__") | (decided & Q(stopped_at__gt=now - longest)))
+            .values("appeal__queue_id")
+            .annotate(breaches=Count("pk", filter=open_breach), **counts)
+            .order_by()
+        )
 
 
 class AppealClock(models.Model):

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import ReviewerProfile
+from accounts.models import ReviewerProfile, record_audit
 from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
-from appeals.models import Appeal, AppealEvent
+from appeals.models import Appeal, AppealEvent, Queue
 
 
 class ClaimRefused(ValidationError):
@@ -33,12 +33,9 @@ def lease_duration() -> timedelta:
 
 
 def _claimable_for(reviewer, profile: ReviewerProfile):
-    appeals = Appeal.objects.filter(
-        status__in=Appeal.HELD_STATUSES,
-        assigned_to__isnull=True,
-        routed_at__isnull=False,
-        queue__members=reviewer,
-    ).exclude(Q(original_decider=reviewer) | Q(action__confirmed_by=reviewer))
+    appeals = Appeal.objects.waiting_in(Queue.objects.for_member(reviewer)).exclude(
+        Q(original_decider=reviewer) | Q(action__confirmed_by=reviewer)
+    )
     # Same rule as routing (ReviewerProfile.speaks): appeals in a language the reviewer lists.
     return appeals.filter(Q(language="") | Q(language__in=profile.languages))
 
@@ -83,6 +80,24 @@ def claim_appeal(appeal: Appeal, reviewer) -> Appeal:
             raise ClaimRefused("You took the original decision, so you cannot work its appeal.")
         assign(locked, reviewer, kind=AppealEvent.Kind.CLAIMED, actor=reviewer, reason="Claimed.")
         return locked
+
+
+def set_availability(reviewer, *, available: bool) -> ReviewerProfile:
+    """The reviewer marks themselves available or away (creating their profile if need be).
+
+    Routing skips away reviewers, so the switch is audited: leads need to know when and by whom.
+    """
+    with transaction.atomic():
+        profile, _ = ReviewerProfile.objects.update_or_create(
+            user=reviewer, defaults={"is_available": available}
+        )
+        record_audit(
+            actor=reviewer,
+            verb="reviewer.available" if available else "reviewer.away",
+            obj=profile,
+            summary=f"{reviewer} is now {'available' if available else 'away'}.",
+        )
+    return profile
 
 
 def _locked_profile(reviewer) -> ReviewerProfile:

@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import ReviewerProfile, User
+from accounts.roles import REVIEW_APPEALS
 from appeals.models import Appeal, AppealEvent, Queue, RoutingRule
 from appeals.operations import sla
 from appeals.operations.claims import lease_duration
@@ -137,13 +138,8 @@ def _eligible_profiles(queue: Queue, appeal: Appeal):
             user__is_active=True,
             is_available=True,
         )
-        .filter(
-            # A subquery, not a join: FOR UPDATE cannot be combined with DISTINCT.
-            user__in=User.objects.filter(
-                groups__permissions__codename="review_appeals",
-                groups__permissions__content_type__app_label="accounts",
-            )
-        )
+        # A subquery, not a join: FOR UPDATE cannot be combined with DISTINCT.
+        .filter(user__in=User.objects.with_role_permission(REVIEW_APPEALS))
         .exclude(user_id__in=appeal.decision_takers())
         .select_related("user")
         .order_by("pk")

@@ -2,6 +2,8 @@
 
 Both pages run a fixed number of SQL queries whatever the number of rows or queues: lists are
 one query each (with their related rows joined), and every count is an aggregate with a filter.
+What each list and count selects is a QuerySet method of `appeals.models` (`waiting_in`,
+`held_by`, `claimed`, `Queue.objects.with_counts`, ...), written once and shared with claims.
 The moves themselves (claim, release, reassign) are `appeals.operations.claims` use cases;
 these views only read input, call one of them and pick a response.
 """
@@ -15,20 +17,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    FilteredRelation,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,11 +26,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import staff_required
-from accounts.models import ReviewerProfile, User, record_audit
+from accounts.models import ReviewerProfile, User
 from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
-from appeals.models import Appeal, AppealClock, Queue
+from appeals.models import Appeal, AppealClock, Queue, claimed_count
 from appeals.operations import claims, sla
-from appeals.queue_forms import AvailabilityForm, QueueFilterForm, ReassignForm, SlaState, Sort
+from appeals.queue_forms import AvailabilityForm, QueueFilterForm, ReassignForm, Sort
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 50
@@ -210,40 +199,15 @@ def _query_with(params: QueryDict, **changes: str | None) -> str:
 # --- Reads ----------------------------------------------------------------------------------------
 
 
-def _waiting_in_queue() -> Q:
-    """Unassigned appeals a reviewer could claim from a queue (the claim-next candidates)."""
-    return Q(status__in=Appeal.HELD_STATUSES, assigned_to__isnull=True, routed_at__isnull=False)
-
-
-def clocks_in_state(state: str, now: datetime) -> Q:
-    """Open clocks in that state, exactly as `AppealClock.state(now)` decides it.
-
-    Only clocks that have not stopped: the queue shows those (a stopped first-response clock is
-    history, not something to act on).
-    """
-    running_with_deadline = Q(
-        stopped_at__isnull=True, paused_since__isnull=True, due_at__isnull=False
-    )
-    breached = Q(breached_at__isnull=False) | Q(due_at__lte=now)
-    if state == SlaState.BREACHED:
-        return running_with_deadline & breached
-    if state == SlaState.APPROACHING:
-        warned = Q(warned_at__isnull=False) | Q(warn_at__lte=now)
-        return running_with_deadline & ~breached & warned
-    raise ValueError(f"No filter for the clock state {state!r}.")
-
-
 def _filtered(appeals: QuerySet[Appeal], filters: dict, now: datetime) -> QuerySet[Appeal]:
+    """The queue page's filters (`QueueFilterForm.filters`) applied to a list."""
     filters = dict(filters)
     older_than = filters.pop("older_than", None)
     if older_than is not None:
-        appeals = appeals.filter(submitted_at__lte=now - older_than)
+        appeals = appeals.older_than(older_than, now)
     sla_state = filters.pop("sla_state", None)
     if sla_state is not None:
-        in_state = AppealClock.objects.filter(
-            clocks_in_state(sla_state, now), appeal=OuterRef("pk")
-        )
-        appeals = appeals.filter(Exists(in_state))
+        appeals = appeals.with_clock_in_state(sla_state, now)
     return appeals.filter(**filters)
 
 
@@ -252,12 +216,7 @@ def _queue_rows(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
     as a column of the row itself, so the deadline order and its cursor need no subquery."""
     return (
         appeals.select_related("queue", "action__reason_code")
-        .annotate(
-            decision_clock_row=FilteredRelation(
-                "clocks", condition=Q(clocks__kind=AppealClock.Kind.DECISION)
-            ),
-            decision_due=F("decision_clock_row__due_at"),
-        )
+        .with_decision_due()
         .prefetch_related(sla.clocks_prefetch())
     )
 
@@ -265,31 +224,14 @@ def _queue_rows(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
 def _member_queues_with_counts(reviewer: User) -> list[Queue]:
     """The reviewer's queues with their waiting and held counts, in one aggregate query."""
     return list(
-        Queue.objects.filter(members=reviewer)
-        .annotate(
-            waiting=Count(
-                "appeals",
-                filter=Q(
-                    appeals__status__in=Appeal.HELD_STATUSES,
-                    appeals__assigned_to__isnull=True,
-                    appeals__routed_at__isnull=False,
-                ),
-            ),
-            held_by_you=Count(
-                "appeals",
-                filter=Q(appeals__assigned_to=reviewer, appeals__status__in=Appeal.OPEN_STATUSES),
-            ),
-        )
-        .order_by("-priority", "name")
+        Queue.objects.for_member(reviewer).with_counts(reviewer).order_by("-priority", "name")
     )
 
 
 def _counts_context(reviewer: User, queues: list[Queue]) -> dict:
     return {
         "queues": queues,
-        "assigned_total": Appeal.objects.filter(
-            assigned_to=reviewer, status__in=Appeal.OPEN_STATUSES
-        ).count(),
+        "assigned_total": Appeal.objects.held_by(reviewer).count(),
         "waiting_total": sum(queue.waiting for queue in queues),
     }
 
@@ -300,12 +242,8 @@ def _own_profile(reviewer: User) -> ReviewerProfile:
 
 
 def _reviewer_accounts() -> QuerySet[User]:
-    """Active people whose role lets them work appeals (a subquery: no duplicate rows)."""
-    holders = User.objects.filter(
-        groups__permissions__codename="review_appeals",
-        groups__permissions__content_type__app_label="accounts",
-    ).values("pk")
-    return User.objects.filter(is_active=True, pk__in=holders)
+    """Active people whose role lets them work appeals."""
+    return User.objects.active().with_role_permission(REVIEW_APPEALS)
 
 
 # --- Reviewer queue page --------------------------------------------------------------------------
@@ -329,18 +267,14 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     assigned_cursor = cursor_type.decode(request.GET.get("assigned_cursor"))
     waiting_cursor = cursor_type.decode(request.GET.get("cursor"))
 
-    held_by_reviewer = Appeal.objects.filter(assigned_to=reviewer, status__in=Appeal.OPEN_STATUSES)
-    waiting_in_their_queues = Appeal.objects.filter(
-        _waiting_in_queue(), queue_id__in=[queue.pk for queue in queues]
-    )
     assigned = keyset_page(
-        _queue_rows(_filtered(held_by_reviewer, filters, now)),
+        _queue_rows(_filtered(Appeal.objects.held_by(reviewer), filters, now)),
         assigned_cursor,
         size,
         cursor_type=cursor_type,
     )
     waiting = keyset_page(
-        _queue_rows(_filtered(waiting_in_their_queues, filters, now)),
+        _queue_rows(_filtered(Appeal.objects.waiting_in(queues), filters, now)),
         waiting_cursor,
         size,
         cursor_type=cursor_type,
@@ -396,19 +330,10 @@ def claim_next(request: HttpRequest) -> HttpResponse:
 @staff_required(REVIEW_APPEALS)
 def set_availability(request: HttpRequest) -> HttpResponse:
     form = AvailabilityForm(request.POST)
+    profile = None
     if form.is_valid():
         available = form.is_available()
-        with transaction.atomic():
-            profile, _ = ReviewerProfile.objects.update_or_create(
-                user=request.user, defaults={"is_available": available}
-            )
-            # Routing skips away reviewers: leads need to know when and by whom it was switched.
-            record_audit(
-                actor=request.user,
-                verb="reviewer.available" if available else "reviewer.away",
-                obj=profile,
-                summary=f"{request.user} is now {'available' if available else 'away'}.",
-            )
+        profile = claims.set_availability(request.user, available=available)
         if not (request.htmx and not request.htmx.boosted):
             messages.success(
                 request,
@@ -417,7 +342,7 @@ def set_availability(request: HttpRequest) -> HttpResponse:
                 else "You are away: routing assigns you nothing new until you are back.",
             )
     if request.htmx and not request.htmx.boosted:
-        profile = _own_profile(request.user)
+        profile = profile or _own_profile(request.user)
         return render(request, "appeals/queue.html#availability", {"profile": profile})
     return redirect("appeals:queue")
 
@@ -440,33 +365,7 @@ class ReviewerLoad:
 
 
 def _queue_overview() -> list[Queue]:
-    in_queue = Q(appeals__status__in=Appeal.OPEN_STATUSES)
-    waiting = Q(
-        appeals__status__in=Appeal.HELD_STATUSES,
-        appeals__assigned_to__isnull=True,
-        appeals__routed_at__isnull=False,
-    )
-    membership = Queue.members.through.objects.filter(queue_id=OuterRef("pk")).values("queue_id")
-    return list(
-        Queue.objects.annotate(
-            depth=Count("appeals", filter=in_queue),
-            unassigned=Count("appeals", filter=waiting),
-            oldest_open=Min("appeals__submitted_at", filter=in_queue),
-            oldest_unassigned=Min("appeals__submitted_at", filter=waiting),
-            # Subqueries, not joins: a join with the members would multiply the appeal counts.
-            member_count=Coalesce(
-                Subquery(membership.annotate(n=Count("*")).values("n")), Value(0)
-            ),
-            available_members=Coalesce(
-                Subquery(
-                    membership.filter(user__reviewer_profile__is_available=True)
-                    .annotate(n=Count("*"))
-                    .values("n")
-                ),
-                Value(0),
-            ),
-        ).order_by("-priority", "name")
-    )
+    return list(Queue.objects.with_overview().order_by("-priority", "name"))
 
 
 @dataclass(frozen=True)
@@ -499,42 +398,10 @@ SLA_WINDOWS = {"7": timedelta(days=7), "30": timedelta(days=30)}
 
 
 def _queue_sla(queues: list[Queue], now: datetime) -> list[QueueSla]:
-    """Per queue, in one grouped aggregate query over the clocks of its appeals:
-
-    - open breaches: clocks of open appeals that are breached now, whether still running past
-      the deadline or stopped late (a first reply sent late while the appeal is still open);
-    - decisions in time: decision clocks stopped in the window of decided appeals; one is in
-      time when no breach was recorded and it stopped by its deadline (a clock stopped while
-      paused has no deadline, and was in time unless it had breached before the pause).
-    """
-    open_breach = Q(appeal__status__in=Appeal.OPEN_STATUSES) & (
-        Q(breached_at__isnull=False)
-        | Q(stopped_at__isnull=True, due_at__lte=now)
-        | Q(stopped_at__gt=F("due_at"))
-    )
-    decided = Q(
-        kind=AppealClock.Kind.DECISION,
-        appeal__status=Appeal.Status.DECIDED,
-        stopped_at__isnull=False,
-    )
-    in_time = Q(breached_at__isnull=True) & (
-        Q(due_at__isnull=True) | Q(stopped_at__lte=F("due_at"))
-    )
-    longest = max(SLA_WINDOWS.values())
-    counts = {}
-    for name, window in SLA_WINDOWS.items():
-        in_window = decided & Q(stopped_at__gt=now - window, stopped_at__lte=now)
-        counts[f"decided_{name}"] = Count("pk", filter=in_window)
-        counts[f"in_time_{name}"] = Count("pk", filter=in_window & in_time)
+    """Per queue, open breaches and the share of decisions in time over each window, in one
+    grouped aggregate query (see `AppealClockQuerySet.sla_by_queue`)."""
     rows = {
-        row["appeal__queue_id"]: row
-        for row in AppealClock.objects.filter(appeal__queue__isnull=False)
-        .filter(
-            Q(appeal__status__in=Appeal.OPEN_STATUSES) | (decided & Q(stopped_at__gt=now - longest))
-        )
-        .values("appeal__queue_id")
-        .annotate(breaches=Count("pk", filter=open_breach), **counts)
-        .order_by()
+        row["appeal__queue_id"]: row for row in AppealClock.objects.sla_by_queue(now, SLA_WINDOWS)
     }
     overview = []
     for queue in queues:
@@ -572,12 +439,7 @@ def _dashboard_reviewers() -> list[User]:
     return list(
         _reviewer_accounts()
         .select_related("reviewer_profile")
-        .annotate(
-            held=Count(
-                "assigned_appeals",
-                filter=Q(assigned_appeals__status__in=Appeal.HELD_STATUSES),
-            )
-        )
+        .annotate(held=claimed_count("assigned_appeals"))
         .prefetch_related("appeal_queues")
         .order_by("display_name", "email")
     )
@@ -593,7 +455,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     reviewers = _dashboard_reviewers()
     reviewer_filter = None
-    held = Appeal.objects.filter(assigned_to__isnull=False, status__in=Appeal.HELD_STATUSES)
+    held = Appeal.objects.claimed()
     raw_reviewer = request.GET.get("reviewer", "")
     if raw_reviewer.isdigit():
         reviewer_filter = next((r for r in reviewers if r.pk == int(raw_reviewer)), None)
@@ -604,16 +466,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         _held_rows(held).order_by("lease_expires_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
     )
     stale = list(
-        _held_rows(
-            Appeal.objects.filter(
-                assigned_to__isnull=False,
-                status__in=Appeal.LEASED_STATUSES,
-                lease_expires_at__lt=now,
-            )
-        ).order_by("lease_expires_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
+        _held_rows(Appeal.objects.stale_leases(now)).order_by("lease_expires_at", "id")[
+            : DASHBOARD_LIST_LIMIT + 1
+        ]
     )
     unrouted = list(
-        Appeal.objects.filter(routed_at__isnull=True, submitted_at__lt=now - UNROUTED_AFTER)
+        Appeal.objects.unrouted(submitted_before=now - UNROUTED_AFTER)
         .select_related("action__reason_code")
         .order_by("submitted_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
     )
