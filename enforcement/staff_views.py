@@ -50,7 +50,9 @@ def statement_html(request: HttpRequest, action: EnforcementAction) -> str:
     """The freelancer's statement of reasons for `action`, in their time zone.
 
     `action` must come from `with_statement()`. Rendered with the case page's own template
-    (enforcement/_statement.html); `preview` leaves out the appeal form.
+    (enforcement/_statement.html) as the freelancer reads it, never with `staff` (the internal
+    evidence detail and staff names stay out); `preview` says how to appeal and that the form
+    is there, without the appeal panel of the case page.
     """
     with timezone.override(ZoneInfo(action.account.time_zone)):
         return render_to_string(

@@ -33,17 +33,28 @@ def _get_appeal_for_freelancer(request: HttpRequest, pk: int) -> Appeal:
 
 def case_context(request: HttpRequest, action: EnforcementAction, **forms) -> dict:
     """The case page: the statement of reasons (`action` from `with_statement()`, constant
-    queries) and the freelancer's appeal panel, with any form that was refused."""
+    queries) and the freelancer's appeal panel, with any form that was refused.
+
+    The statement is enforcement's and knows nothing of the appeal: it is given the templates
+    that show the appeal panel in its #appeal section and, once there is an appeal, what its
+    status panel says about it."""
     appeal = (
         Appeal.objects.for_freelancer(request.user)
         .with_thread(internal=False)
         .filter(action=action)
         .first()
     )
-    context = {"action": action, "version": action.primary_version(), "appeal": appeal}
+    context = {
+        "action": action,
+        "version": action.primary_version(),
+        "appeal": appeal,
+        "appeal_panel_template": "appeals/_case_appeal.html",
+    }
     if appeal is None:
         context["appeal_form"] = forms.get("appeal_form") or AppealForm()
-    elif appeal.is_open():
+        return context
+    context["appeal_status_template"] = "appeals/_case_appeal_status.html"
+    if appeal.is_open():
         context["message_form"] = forms.get("message_form") or MessageForm()
         context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
     return context
