@@ -13,10 +13,11 @@ run:
 test:
 	@scripts/test.sh $(ARGS)
 
-## lint: ruff lint and format check (no changes)
+## lint: ruff lint and format check (no changes), and the floors of the house (import-linter)
 lint:
 	@scripts/uv.sh run --frozen ruff check .
 	@scripts/uv.sh run --frozen ruff format --check .
+	@scripts/uv.sh run --frozen lint-imports
 
 ## fmt: apply ruff fixes and formatting
 fmt:

@@ -47,7 +47,7 @@ def claim_next(reviewer) -> Appeal | None:
     time and capacity holds; candidate appeals are locked with SKIP LOCKED, so reviewers
     claiming at the same moment each get a different appeal instead of waiting.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         profile = _locked_profile(reviewer)
         _check_room(reviewer, profile)
         appeal = (
@@ -64,7 +64,7 @@ def claim_next(reviewer) -> Appeal | None:
 
 def claim_appeal(appeal: Appeal, reviewer) -> Appeal:
     """Claim a specific appeal (from its page) if nobody holds it."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # The appeal before the profile, the order routing locks them in, so that the two never
         # deadlock; and a reviewer at capacity may still "claim" what they already hold.
         locked = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal.pk)
@@ -87,7 +87,7 @@ def set_availability(reviewer, *, available: bool) -> ReviewerProfile:
 
     Routing skips away reviewers, so the switch is audited: leads need to know when and by whom.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         profile, _ = ReviewerProfile.objects.update_or_create(
             user=reviewer, defaults={"is_available": available}
         )
@@ -113,7 +113,7 @@ def _locked_profile(reviewer) -> ReviewerProfile:
 
 
 def _check_room(reviewer, profile: ReviewerProfile) -> None:
-    held = Appeal.objects.filter(status__in=Appeal.HELD_STATUSES, assigned_to=reviewer).count()
+    held = Appeal.objects.claimed().filter(assigned_to=reviewer).count()
     if held >= profile.capacity:
         raise ClaimRefused(
             f"You already hold {held} open appeals, your capacity. Finish or release one first."
@@ -160,7 +160,7 @@ def renew_lease_after_reply(appeal: Appeal) -> None:
 
 def release_appeal(appeal: Appeal, *, by, reason: str = "") -> Appeal:
     """The holder gives the appeal back, or a lead takes it away from whoever holds it."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal.pk)
         is_lead = by.has_perm(MANAGE_QUEUES)
         if locked.assigned_to_id is None:
@@ -187,7 +187,7 @@ def reassign_appeal(appeal: Appeal, *, to, by, reason: str = "") -> Appeal:
     """A lead moves an appeal to a named reviewer (who must be eligible and have room)."""
     if not by.has_perm(MANAGE_QUEUES):
         raise ClaimRefused("Only leads can reassign appeals.")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # Appeal first, then profile: the order routing and claim_appeal lock them in.
         locked = Appeal.objects.select_for_update(of=("self",)).get(pk=appeal.pk)
         profile = _locked_profile(to)
@@ -213,7 +213,7 @@ def expire_leases(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Return claims without activity to their queue. Safe to run concurrently."""
     now = now or timezone.now()
     expired = 0
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         due = list(
             Appeal.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(

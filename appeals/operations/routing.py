@@ -151,9 +151,8 @@ def _pick_reviewer(queue: Queue, appeal: Appeal):
     if not profiles:
         return None
     load = dict(
-        Appeal.objects.filter(
-            status__in=Appeal.HELD_STATUSES, assigned_to__in=[p.user_id for p in profiles]
-        )
+        Appeal.objects.claimed()
+        .filter(assigned_to__in=[p.user_id for p in profiles])
         .values_list("assigned_to")
         .annotate(n=Count("id"))
     )
@@ -167,7 +166,7 @@ def _pick_reviewer(queue: Queue, appeal: Appeal):
 
 def route_appeal(appeal_id: int) -> Appeal | None:
     """Route one appeal. Idempotent: an appeal already routed is left exactly as it is."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         appeal = (
             Appeal.objects.select_for_update(of=("self",))
             .select_related("action__reason_code")
@@ -249,7 +248,7 @@ def _tell_freelancer_received(appeal: Appeal) -> None:
 def unrouted_appeal_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
     cutoff = timezone.now() - older_than
     return list(
-        Appeal.objects.filter(routed_at__isnull=True, submitted_at__lt=cutoff)
+        Appeal.objects.unrouted(submitted_before=cutoff)
         .order_by("submitted_at")
         .values_list("pk", flat=True)[:1000]
     )

@@ -226,7 +226,7 @@ def sweep(*, now: datetime | None = None, batch_size: int = 1000) -> tuple[int, 
     kind), so that a sweep over a thousand due clocks stays well under a second.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         warned = _take(
             AppealClock.objects.warning_due(now), "warn_at", "warned_at", now, batch_size
         )

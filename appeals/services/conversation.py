@@ -22,7 +22,7 @@ from appeals.uploads import CleanUpload
 from notifications.models import Notification
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def post_message(
     appeal: Appeal, *, author, body: str, uploads: list[CleanUpload] = (), internal: bool = False
 ) -> Message:
@@ -75,7 +75,7 @@ def post_message(
     return message
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def request_information(appeal: Appeal, *, reviewer, question: str) -> Message:
     require_reviewer(reviewer)
     question = question.strip()

@@ -28,7 +28,7 @@ from notifications.models import Notification, WebhookEvent
 from notifications.webhooks import appeal_payload, record_event
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def decide_appeal(
     appeal: Appeal,
     *,
@@ -115,7 +115,7 @@ def decide_appeal(
     return appeal
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def approve_decision(appeal: Appeal, *, approver) -> Appeal:
     require_reviewer(approver)
     _refuse_original_decider(appeal, approver)
@@ -139,7 +139,7 @@ def approve_decision(appeal: Appeal, *, approver) -> Appeal:
     return appeal
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def return_decision(appeal: Appeal, *, approver, reason: str) -> Appeal:
     """The second reviewer disagrees: the appeal goes back to review with their reason."""
     require_reviewer(approver)

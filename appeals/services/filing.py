@@ -58,7 +58,7 @@ def file_appeal(
 
     stored: list[Attachment] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             appeal = Appeal.objects.create(
                 action=action,
                 freelancer=filed_by,
@@ -89,7 +89,7 @@ def file_appeal(
     return appeal, True
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def withdraw_appeal(appeal: Appeal, *, by, reason: str = "") -> Appeal:
     if by.pk != appeal.freelancer_id:
         raise AppealRefused("Only the person who appealed can withdraw the appeal.")

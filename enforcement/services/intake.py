@@ -83,7 +83,7 @@ def submit_from_source(req: ActionRequest, *, decided_by=None) -> tuple[Enforcem
     if existing is not None:
         return _replay(existing, req), False
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             return issue_action(req, issued_by=decided_by), True
     except IntegrityError:
         existing = _sent_before(req)

@@ -432,7 +432,7 @@ def issue_once(req: ActionRequest, *, submission: str, issued_by) -> tuple[Enfor
     submission id is recorded in the audit log in the same transaction as the action, so a
     second confirm, even a concurrent one, finds the first and creates nothing.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         User.objects.select_for_update().filter(pk=req.account.pk).values_list("pk").get()
         earlier = (
             AuditEvent.objects.filter(

@@ -71,7 +71,7 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
             "The freelancer has appealed this termination: the reviewer of the appeal decides "
             "it (overturning it lifts the termination)."
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if action.status != EnforcementAction.Status.PENDING or not action.change_status(
             EnforcementAction.Status.WITHDRAWN,
             actor=by,
@@ -128,7 +128,7 @@ def take_effect_due(*, now: datetime | None = None, batch_size: int = 500) -> in
     """Confirmed terminations whose notice period has ended take effect. Safe to run
     concurrently and repeatedly (SKIP LOCKED, conditional status change)."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         due = list(
             EnforcementAction.objects.select_for_update(skip_locked=True)
             .filter(

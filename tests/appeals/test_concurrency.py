@@ -6,11 +6,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from appeals import services
 from appeals.models import Appeal, AppealEvent
-from appeals.services import AppealRefused
+from appeals.services import AppealRefused, decisions
 from enforcement.models import ActionEvent, ClientCorrection, EnforcementAction
 from notifications.models import Notification
 from tests.factories import ReviewerFactory, make_action, make_appeal
@@ -135,7 +135,7 @@ def _wait_until_blocked_on_a_lock(pid: int, *, attempts: int = 500) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_decision_that_waited_for_another_one_to_commit_is_refused(freelancer):
+def test_a_decision_that_waited_for_another_one_to_commit_is_refused(freelancer, monkeypatch):
     """The holder submits in two tabs: the second waits on the first one's row lock, then finds
     the status changed."""
     action = make_action(freelancer, client_notices=2)
@@ -148,12 +148,21 @@ def test_a_decision_that_waited_for_another_one_to_commit_is_refused(freelancer)
     decide_first = _decide(appeal.pk, holder, Outcome.OVERTURNED)
     decide_second = _decide(appeal.pk, holder, Outcome.OVERTURNED)
 
+    # decide_appeal is one durable transaction: the first decision is held open at its last
+    # step (telling the marketplace, inside the transaction) until the second one waits on it.
+    tell_marketplace = decisions._tell_marketplace
+
+    def tell_then_hold(appeal) -> None:
+        tell_marketplace(appeal)
+        if threading.current_thread().name == "first":
+            first_decided.set()
+            let_first_commit.wait(timeout=30)
+
+    monkeypatch.setattr(decisions, "_tell_marketplace", tell_then_hold)
+
     def first_reviewer() -> None:
         try:
-            with transaction.atomic():
-                results["first"] = decide_first()
-                first_decided.set()
-                let_first_commit.wait(timeout=30)
+            results["first"] = decide_first()
         except BaseException as exc:  # noqa: BLE001
             results["first"] = exc
             first_decided.set()
@@ -170,7 +179,10 @@ def test_a_decision_that_waited_for_another_one_to_commit_is_refused(freelancer)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=first_reviewer), threading.Thread(target=second_reviewer)]
+    threads = [
+        threading.Thread(target=first_reviewer, name="first"),
+        threading.Thread(target=second_reviewer, name="second"),
+    ]
     for thread in threads:
         thread.start()
     first_decided.wait(timeout=30)
