@@ -37,6 +37,15 @@ APPEAL_STATUSES = [
 ]
 
 
+# The same sets as `Appeal.OPEN_STATUSES` and `Appeal.HELD_STATUSES`, as plain values for the
+# partial indexes' conditions (a test checks that they agree).
+OPEN_STATUS_VALUES = ["submitted", "in_review", "awaiting_freelancer", "second_review"]
+HELD_STATUS_VALUES = ["submitted", "in_review", "awaiting_freelancer"]
+WAITING_INDEX_CONDITION = Q(
+    assigned_to__isnull=True, status__in=HELD_STATUS_VALUES, routed_at__isnull=False
+)
+
+
 class InvalidTransition(Exception):
     """The appeal cannot move to that state from the state it is in now."""
 
@@ -74,10 +83,23 @@ def claimed_condition(prefix: str = "") -> Q:
     return _lookups(prefix, assigned_to__isnull=False, status__in=Appeal.HELD_STATUSES)
 
 
-def claimed_count(relation: str = "assigned_appeals") -> Count:
-    """An annotation for people: how many appeals each holds (`claimed`), counted through the
-    `assigned_appeals` relation (e.g. `users.annotate(held=claimed_count())`)."""
-    return Count(relation, filter=claimed_condition(f"{relation}__"))
+def count_of(appeals: models.QuerySet, per: str) -> Coalesce:
+    """A correlated count as a column: how many of `appeals` (already filtered on
+    `OuterRef("pk")` through the field `per`) each outer row has, 0 for none.
+
+    A subquery per row rather than a join and an aggregate: each runs inside the partial index
+    of open appeals that matches its filter (`appeal_queue_waiting`, `appeal_open_held`, ...),
+    reading only the open appeals it counts, where an aggregate over a join reads every appeal
+    of the queue or the reviewer, decided ones included.
+    """
+    counted = appeals.order_by().values(per).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
+
+
+def claimed_count() -> Coalesce:
+    """An annotation for people: how many appeals each holds (`claimed`), e.g.
+    `users.annotate(held=claimed_count())`."""
+    return count_of(Appeal.objects.claimed().filter(assigned_to=OuterRef("pk")), "assigned_to")
 
 
 class AppealQuerySet(models.QuerySet["Appeal"]):
@@ -275,23 +297,57 @@ class Appeal(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        # The reviewer and lead pages read open appeals only. Their indexes are partial: they
+        # hold the open appeals (50,000 at a million appeals filed) and never the decided ones,
+        # so a count or a list costs what it shows, however much history accumulates.
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="appeal_status_age"),
             # The re-drive sweep: appeals not yet routed.
             models.Index(
                 fields=["submitted_at"], name="appeal_unrouted", condition=Q(routed_at__isnull=True)
             ),
-            # Claim-next and the queue page: unassigned open appeals of a queue, most urgent first.
+            # One queue's waiting appeals (exactly `waiting_condition`), most urgent first: the
+            # queue page's list and counts of one queue, claim-next from one queue.
             models.Index(
                 fields=["queue", "-priority", "submitted_at", "id"],
-                name="appeal_queue_unassigned",
-                condition=Q(assigned_to__isnull=True)
-                & Q(status__in=["submitted", "in_review", "awaiting_freelancer"]),
+                name="appeal_queue_waiting",
+                condition=WAITING_INDEX_CONDITION,
             ),
+            # The same appeals across all queues in urgency order: the list and claim-next of a
+            # reviewer in many queues read it in order and stop at the first rows of theirs,
+            # instead of sorting every waiting appeal of their queues.
             models.Index(
-                fields=["lease_expires_at"],
-                name="appeal_lease_due",
-                condition=Q(assigned_to__isnull=False),
+                fields=["-priority", "submitted_at", "id"],
+                name="appeal_waiting_urgent",
+                condition=WAITING_INDEX_CONDITION,
+            ),
+            # Open appeals someone holds, per holder in urgency order: "assigned to you", its
+            # count, the per-queue "held by you" and each reviewer's load (queue and status
+            # last, so that those counts never visit the table).
+            models.Index(
+                fields=["assigned_to", "-priority", "submitted_at", "id", "queue", "status"],
+                name="appeal_open_held",
+                condition=Q(assigned_to__isnull=False, status__in=OPEN_STATUS_VALUES),
+            ),
+            # Open appeals per queue, oldest first: a queue's depth and its oldest open appeal.
+            models.Index(
+                fields=["queue", "submitted_at"],
+                name="appeal_open_queue",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            # Open appeals oldest first: the reviewer appeal list.
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="appeal_open_age",
+                condition=Q(status__in=OPEN_STATUS_VALUES),
+            ),
+            # Leases of held appeals, soonest to lapse first: the dashboard's held and stale
+            # lists and the lease sweep. Decided appeals keep their last holder and lease, so
+            # the index leaves them out.
+            models.Index(
+                fields=["lease_expires_at", "id"],
+                name="appeal_held_lease",
+                condition=Q(assigned_to__isnull=False, status__in=HELD_STATUS_VALUES),
             ),
         ]
         constraints = [
@@ -580,36 +636,33 @@ class QueueQuerySet(models.QuerySet["Queue"]):
 
     def with_counts(self, reviewer) -> QueueQuerySet:
         """Each queue with `waiting` (appeals anyone in it could claim) and `held_by_you`
-        (the reviewer's own open appeals in it), in one aggregate query."""
+        (the reviewer's own open appeals in it), each counted in its partial index."""
+        in_queue = OuterRef("pk")
         return self.annotate(
-            waiting=Count("appeals", filter=waiting_condition("appeals__")),
-            held_by_you=Count("appeals", filter=held_by_condition(reviewer, "appeals__")),
+            waiting=count_of(Appeal.objects.waiting().filter(queue=in_queue), "queue"),
+            held_by_you=count_of(Appeal.objects.held_by(reviewer).filter(queue=in_queue), "queue"),
         )
 
     def with_overview(self) -> QueueQuerySet:
         """Each queue with what a lead watches: `depth` (open appeals), `unassigned` (waiting),
-        the oldest of each, and how many members it has and how many of them are available."""
-        in_queue = open_condition("appeals__")
-        waiting = waiting_condition("appeals__")
-        membership = Queue.members.through.objects.filter(queue_id=OuterRef("pk")).values(
-            "queue_id"
-        )
+        the oldest of each, and how many members it has and how many of them are available.
+
+        Every figure is a subquery per queue, so the outer query has no GROUP BY: each reads
+        the queue's open appeals in a partial index, never its history.
+        """
+        in_queue = Appeal.objects.open().filter(queue=OuterRef("pk"))
+        waiting = Appeal.objects.waiting().filter(queue=OuterRef("pk"))
+        membership = Queue.members.through.objects.filter(queue_id=OuterRef("pk"))
         return self.annotate(
-            depth=Count("appeals", filter=in_queue),
-            unassigned=Count("appeals", filter=waiting),
-            oldest_open=Min("appeals__submitted_at", filter=in_queue),
-            oldest_unassigned=Min("appeals__submitted_at", filter=waiting),
-            # Subqueries, not joins: a join with the members would multiply the appeal counts.
-            member_count=Coalesce(
-                Subquery(membership.annotate(n=Count("*")).values("n")), Value(0)
+            depth=count_of(in_queue, "queue"),
+            unassigned=count_of(waiting, "queue"),
+            oldest_open=Subquery(in_queue.order_by("submitted_at").values("submitted_at")[:1]),
+            oldest_unassigned=Subquery(
+                waiting.order_by().values("queue").annotate(at=Min("submitted_at")).values("at")
             ),
-            available_members=Coalesce(
-                Subquery(
-                    membership.filter(user__reviewer_profile__is_available=True)
-                    .annotate(n=Count("*"))
-                    .values("n")
-                ),
-                Value(0),
+            member_count=count_of(membership, "queue_id"),
+            available_members=count_of(
+                membership.filter(user__reviewer_profile__is_available=True), "queue_id"
             ),
         )
 
@@ -859,40 +912,49 @@ class AppealClockQuerySet(models.QuerySet["AppealClock"]):
             return self.filter(running_with_deadline & ~breached & warned)
         raise ValueError(f"No filter for the clock state {state!r}.")
 
-    def sla_by_queue(self, now, windows: dict[str, timedelta]):
-        """One row per queue (`appeal__queue_id`), in one grouped aggregate query:
-
-        - `breaches`: clocks of open appeals that are breached now, whether still running past
-          the deadline or stopped late (a first reply sent late while the appeal is still open);
-        - for each window name: `decided_<name>`, decision clocks of decided appeals stopped in
-          the window, and `in_time_<name>`, those of them in time: no breach was recorded and it
-          stopped by its deadline (a clock stopped while paused has no deadline, and was in time
-          unless it had breached before the pause).
-        """
-        open_breach = open_condition("appeal__") & (
+    def open_breaches_by_queue(self, now):
+        """One row per queue (`appeal__queue_id`) with `breaches`: clocks of open appeals that
+        are breached now, whether still running past the deadline or stopped late (a first
+        reply sent late while the appeal is still open). Reads the clocks of open appeals only
+        (from the partial index of open appeals, two clock lookups each)."""
+        breached = (
             Q(breached_at__isnull=False)
             | Q(stopped_at__isnull=True, due_at__lte=now)
             | Q(stopped_at__gt=F("due_at"))
         )
-        decided = Q(
-            kind=AppealClock.Kind.DECISION,
-            appeal__status=Appeal.Status.DECIDED,
-            stopped_at__isnull=False,
+        return (
+            self.filter(open_condition("appeal__"), appeal__queue__isnull=False)
+            .filter(breached)
+            .values("appeal__queue_id")
+            .annotate(breaches=Count("pk"))
+            .order_by()
         )
+
+    def decisions_by_queue(self, now, windows: dict[str, timedelta]):
+        """One row per queue (`appeal__queue_id`): for each window name, `decided_<name>`,
+        decision clocks of decided appeals stopped in the window, and `in_time_<name>`, those of
+        them in time: no breach was recorded and it stopped by its deadline (a clock stopped
+        while paused has no deadline, and was in time unless it had breached before the pause).
+        Reads the decision clocks stopped in the longest window (`clock_decision_stopped`)."""
         in_time = Q(breached_at__isnull=True) & (
             Q(due_at__isnull=True) | Q(stopped_at__lte=F("due_at"))
         )
-        longest = max(windows.values())
         counts = {}
         for name, window in windows.items():
-            in_window = decided & Q(stopped_at__gt=now - window, stopped_at__lte=now)
+            in_window = Q(stopped_at__gt=now - window)
             counts[f"decided_{name}"] = Count("pk", filter=in_window)
             counts[f"in_time_{name}"] = Count("pk", filter=in_window & in_time)
         return (
-            self.filter(appeal__queue__isnull=False)
-            .filter(open_condition("appeal__") | (decided & Q(stopped_at__gt=now - longest)))
+            self.filter(
+                kind=AppealClock.Kind.DECISION,
+                stopped_at__isnull=False,
+                stopped_at__gt=now - max(windows.values()),
+                stopped_at__lte=now,
+                appeal__status=Appeal.Status.DECIDED,
+                appeal__queue__isnull=False,
+            )
             .values("appeal__queue_id")
-            .annotate(breaches=Count("pk", filter=open_breach), **counts)
+            .annotate(**counts)
             .order_by()
         )
 
@@ -936,6 +998,12 @@ class AppealClock(models.Model):
                 condition=Q(
                     stopped_at__isnull=True, paused_since__isnull=True, warned_at__isnull=True
                 ),
+            ),
+            # The lead dashboard's share of decisions in time: decision clocks stopped lately.
+            models.Index(
+                fields=["stopped_at"],
+                name="clock_decision_stopped",
+                condition=Q(kind="decision", stopped_at__isnull=False),
             ),
             models.Index(
                 fields=["due_at"],

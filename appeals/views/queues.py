@@ -211,14 +211,15 @@ def _filtered(appeals: QuerySet[Appeal], filters: dict, now: datetime) -> QueryS
     return appeals.filter(**filters)
 
 
-def _queue_rows(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
-    """The rows with what each shows: its clocks (one query per list), and the decision due date
-    as a column of the row itself, so the deadline order and its cursor need no subquery."""
-    return (
-        appeals.select_related("queue", "action__reason_code")
-        .with_decision_due()
-        .prefetch_related(sla.clocks_prefetch())
+def _queue_rows(appeals: QuerySet[Appeal], sort: str) -> QuerySet[Appeal]:
+    """The rows with what each shows: its clocks (one query per list, for the rows of the page
+    only). In deadline order, the decision due date is a column of the row itself, so the order
+    and its cursor need no subquery; in urgency order the clocks are not joined at all, and the
+    list is read in the order of its partial index, stopping after one page."""
+    appeals = appeals.select_related("queue", "action__reason_code").prefetch_related(
+        sla.clocks_prefetch()
     )
+    return appeals.with_decision_due() if sort == Sort.DEADLINE else appeals
 
 
 def _member_queues_with_counts(reviewer: User) -> list[Queue]:
@@ -268,13 +269,13 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     waiting_cursor = cursor_type.decode(request.GET.get("cursor"))
 
     assigned = keyset_page(
-        _queue_rows(_filtered(Appeal.objects.held_by(reviewer), filters, now)),
+        _queue_rows(_filtered(Appeal.objects.held_by(reviewer), filters, now), sort),
         assigned_cursor,
         size,
         cursor_type=cursor_type,
     )
     waiting = keyset_page(
-        _queue_rows(_filtered(Appeal.objects.waiting_in(queues), filters, now)),
+        _queue_rows(_filtered(Appeal.objects.waiting_in(queues), filters, now), sort),
         waiting_cursor,
         size,
         cursor_type=cursor_type,
@@ -398,11 +399,14 @@ SLA_WINDOWS = {"7": timedelta(days=7), "30": timedelta(days=30)}
 
 
 def _queue_sla(queues: list[Queue], now: datetime) -> list[QueueSla]:
-    """Per queue, open breaches and the share of decisions in time over each window, in one
-    grouped aggregate query (see `AppealClockQuerySet.sla_by_queue`)."""
-    rows = {
-        row["appeal__queue_id"]: row for row in AppealClock.objects.sla_by_queue(now, SLA_WINDOWS)
-    }
+    """Per queue, open breaches and the share of decisions in time over each window, in two
+    grouped aggregate queries: one over the clocks of open appeals, one over the decision clocks
+    stopped in the longest window (see `AppealClockQuerySet`), never over all clocks."""
+    rows: dict[int, dict] = {}
+    for row in AppealClock.objects.open_breaches_by_queue(now):
+        rows.setdefault(row["appeal__queue_id"], {}).update(row)
+    for row in AppealClock.objects.decisions_by_queue(now, SLA_WINDOWS):
+        rows.setdefault(row["appeal__queue_id"], {}).update(row)
     overview = []
     for queue in queues:
         row = rows.get(queue.pk, {})
@@ -439,7 +443,7 @@ def _dashboard_reviewers() -> list[User]:
     return list(
         _reviewer_accounts()
         .select_related("reviewer_profile")
-        .annotate(held=claimed_count("assigned_appeals"))
+        .annotate(held=claimed_count())
         .prefetch_related("appeal_queues")
         .order_by("display_name", "email")
     )
