@@ -382,7 +382,9 @@ def add_history(after_appeal: int) -> None:
 
 def grow(template: EnforcementAction, count: int, *, open_: bool, numbered_from: int) -> int:
     """Add `count` appeals (with actions and history), in chunks; returns how many."""
-    days_back = (0, 30) if open_ else (31, 1100)
+    # Open appeals are from the last month; decided ones from the last three years, so the
+    # dashboard's 7- and 30-day decision shares have about a month's decisions to count.
+    days_back = (0, 30) if open_ else (1, 1100)
     done = 0
     while done < count:
         size = min(CHUNK, count - done)

@@ -494,8 +494,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "unrouted": unrouted[:DASHBOARD_LIST_LIMIT],
         "unrouted_truncated": len(unrouted) > DASHBOARD_LIST_LIMIT,
         "list_limit": DASHBOARD_LIST_LIMIT,
+        # The held appeal whose reassign menu is open (one at a time: see the template).
+        "reassigning": _reassigning(request),
     }
     return render(request, "appeals/dashboard.html", context)
+
+
+def _reassigning(request: HttpRequest) -> int | None:
+    """The held appeal whose reassign menu is open: one at a time, since fifty menus of every
+    reviewer made the dashboard megabytes."""
+    raw = request.GET.get("reassign", "")
+    return int(raw) if raw.isdigit() else None
 
 
 def _back_to_dashboard(request: HttpRequest) -> HttpResponse:

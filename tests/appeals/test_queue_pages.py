@@ -696,12 +696,48 @@ def test_the_reassign_menu_leaves_out_the_holder_and_the_original_decider(
     as_lead, worker, original_decider, queue, template_action
 ):
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
-    html = _section(as_lead.get(_url("appeals:dashboard")).content.decode(), "held")
+    dashboard = as_lead.get(_url("appeals:dashboard"), {"reassign": appeal.pk})
+    html = _section(dashboard.content.decode(), "held")
     menu = html[html.index(f'id="reassign-{appeal.pk}"') :]
     menu = menu[: menu.index("</select>")]
     assert f'value="{worker.pk}"' not in menu
     assert f'value="{original_decider.pk}"' not in menu
     assert "Lena Novak" in menu
+
+
+def test_the_dashboard_draws_the_reassign_menu_of_one_held_appeal_at_a_time(
+    as_lead, worker, queue, template_action
+):
+    # Fifty menus of every reviewer made the dashboard megabytes at scale: each row links to
+    # its menu instead, and the page with one menu open still works without JavaScript.
+    first, second, third = _queued(3, queue, template_action, assigned_to=worker)
+
+    closed = _section(as_lead.get(_url("appeals:dashboard")).content.decode(), "held")
+    opened = _section(
+        as_lead.get(_url("appeals:dashboard"), {"reassign": second.pk}).content.decode(), "held"
+    )
+
+    assert closed.count("<select") == 0
+    for appeal in (first, second, third):
+        assert f'reassign={appeal.pk}#reassign-{appeal.pk}"' in closed
+    assert opened.count("<select") == 1
+    assert f'id="reassign-{second.pk}"' in opened
+    assert _url("appeals:reassign", second.pk) in opened
+    assert f'reassign={first.pk}#reassign-{first.pk}"' in opened
+
+
+def test_the_dashboard_size_does_not_grow_with_reviewers_times_held_rows(
+    as_lead, worker, queue, template_action
+):
+    _queued(10, queue, template_action, assigned_to=worker)
+    few = len(as_lead.get(_url("appeals:dashboard")).content)
+    for _ in range(20):
+        make_reviewer(queues=[queue])
+    many = len(as_lead.get(_url("appeals:dashboard")).content)
+
+    # Each new reviewer adds their own row to the reviewers table, not also an option to each
+    # of the ten held rows' menus.
+    assert many - few < 20 * 600
 
 
 def test_reassigning_to_the_original_decider_is_refused(
