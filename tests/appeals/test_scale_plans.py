@@ -113,8 +113,8 @@ def _reads_of_appeals(queries) -> list[tuple[str, str | None]]:
 
 
 def test_the_index_conditions_name_the_open_and_held_statuses():
-    assert OPEN_STATUS_VALUES == [str(status) for status in Appeal.OPEN_STATUSES]
-    assert HELD_STATUS_VALUES == [str(status) for status in Appeal.HELD_STATUSES]
+    assert [str(status) for status in Appeal.OPEN_STATUSES] == OPEN_STATUS_VALUES
+    assert [str(status) for status in Appeal.HELD_STATUSES] == HELD_STATUS_VALUES
 
 
 def test_the_partial_indexes_hold_no_decided_or_withdrawn_appeal(history):
