@@ -140,3 +140,28 @@ def test_the_lead_dashboard_shows_the_claim_and_passes_an_accessibility_scan(
     expect(_appeal_link(page, "held", waiting_appeal)).to_have_count(0)
     assert Appeal.objects.get(pk=waiting_appeal.pk).assigned_to is None
     assert csp_violations(console_errors) == []
+
+
+def test_a_lead_opens_one_reassign_menu_and_moves_the_appeal_to_another_reviewer(
+    page: Page, reviewer: User, queue: Queue, waiting_appeal: Appeal, console_errors
+):
+    LeadFactory(email=LEAD_EMAIL, display_name="Lena Novak")
+    other = make_reviewer(queues=[queue], display_name="Oscar Other")
+    claims.claim_next(reviewer)
+
+    _sign_in(page, LEAD_EMAIL)
+    page.goto(reverse("appeals:dashboard"))
+    held = page.locator("#held")
+    expect(held.locator("select")).to_have_count(0)
+    held.get_by_role("button", name=f"Reassign… appeal #{waiting_appeal.pk}").click()
+
+    menu = held.get_by_label(f"Reassign appeal #{waiting_appeal.pk} to")
+    expect(menu).to_be_visible()
+    expect(held.locator("select")).to_have_count(1)
+    assert_no_axe_violations(page)
+    menu.select_option(str(other.pk))
+    held.get_by_role("button", name=f"Reassign appeal #{waiting_appeal.pk}", exact=True).click()
+
+    expect(page.locator("#messages")).to_contain_text(f"now assigned to {other}")
+    assert Appeal.objects.get(pk=waiting_appeal.pk).assigned_to == other
+    assert csp_violations(console_errors) == []
