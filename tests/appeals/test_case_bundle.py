@@ -24,6 +24,18 @@ from tests.factories import make_action
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Uploaded files go to a folder of this test, not the project's var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private-media"), "base_url": None},
+        },
+    }
+
+
 @pytest.fixture
 def action(freelancer):
     return make_action(freelancer, client_notices=1)
