@@ -1,5 +1,6 @@
 """Time to build the case bundle of a decided appeal (JSON, PDF, ZIP), to decide whether it can
-be generated in the request. Prints one JSON line. Run: python manage.py shell < bench/case_bundle.py
+be generated in the request. Prints one JSON line.
+Run: python manage.py shell < bench/case_bundle.py
 (against a scratch database: it seeds the demo and files and decides one appeal)."""
 
 import json
