@@ -11,6 +11,7 @@ urlpatterns = [
     path("appeals/<int:pk>/messages/", case.appeal_message, name="appeal-message"),
     path("appeals/<int:pk>/withdraw/", case.appeal_withdraw, name="appeal-withdraw"),
     path("appeals/attachments/<int:pk>/", case.attachment_download, name="attachment-download"),
+    path("standing/actions/<int:pk>/bundle.<slug:fmt>", case.case_bundle, name="case-bundle"),
     # A reviewer working one appeal (appeals/views/review.py).
     path("staff/appeals/", review.review_list, name="review-list"),
     path("staff/appeals/<int:pk>/", review.review_detail, name="review-detail"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("staff/appeals/<int:pk>/approve/", review.review_approve, name="review-approve"),
     path("staff/appeals/<int:pk>/return/", review.review_return, name="review-return"),
     path("staff/appeals/<int:pk>/macro/", review.macro_insert, name="macro-insert"),
+    path("staff/appeals/<int:pk>/bundle.<slug:fmt>", review.review_bundle, name="review-bundle"),
     # Reviewer queues and the lead dashboard (appeals/views/queues.py).
     path("staff/queue/", queues.queue_page, name="queue"),
     path("staff/queue/claim-next/", queues.claim_next, name="claim-next"),

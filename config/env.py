@@ -98,3 +98,38 @@ def local_secret_key(path) -> str:
         path.touch(mode=0o600)
         path.write_text(key)
         return key
+
+
+def env_out_of_court_bodies(name: str, default: list[dict]) -> list[dict]:
+    """A JSON list of certified out-of-court dispute settlement bodies:
+    `[{"name": "...", "languages": ["de", "en"], "url": "https://..."}, ...]`."""
+    import json
+
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        bodies = json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is not valid JSON.") from None
+    if not isinstance(bodies, list):
+        raise ImproperlyConfigured(f"{name} must be a JSON list of bodies.")
+    checked = []
+    for index, body in enumerate(bodies):
+        if not isinstance(body, dict) or set(body) != {"name", "languages", "url"}:
+            raise ImproperlyConfigured(
+                f"{name}[{index}] must have exactly the keys name, languages and url."
+            )
+        name_ok = isinstance(body["name"], str) and body["name"].strip()
+        languages_ok = isinstance(body["languages"], list) and all(
+            isinstance(code, str) and code.strip() for code in body["languages"]
+        )
+        url_ok = isinstance(body["url"], str) and body["url"].startswith("https://")
+        if not (name_ok and languages_ok and url_ok):
+            raise ImproperlyConfigured(
+                f"{name}[{index}] needs a name, a list of language codes and an https:// url."
+            )
+        checked.append(
+            {"name": body["name"].strip(), "languages": body["languages"], "url": body["url"]}
+        )
+    return checked

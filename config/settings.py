@@ -11,6 +11,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_out_of_court_bodies,
     env_str,
     env_time_zone,
     local_secret_key,
@@ -152,6 +153,24 @@ REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", True)
 APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 185, minimum=185)
 # P2B Art. 4: notice before terminating a whole account (a policy setting, not hard-wired law).
 TERMINATION_NOTICE_DAYS = env_int("TERMINATION_NOTICE_DAYS", 30, minimum=0)
+# Certified out-of-court dispute settlement bodies (DSA Art. 21) shown on the redress page, on
+# every statement and in the case bundle. Operators keep the list current from the Commission's
+# register (OUT_OF_COURT_BODIES_REGISTER_URL); the default lists two certified bodies.
+OUT_OF_COURT_BODIES = env_out_of_court_bodies(
+    "OUT_OF_COURT_BODIES",
+    [
+        {
+            "name": "Appeals Centre Europe",
+            "languages": ["en", "de", "fr", "es", "it", "nl"],
+            "url": "https://www.appealscentre.eu/",
+        },
+        {"name": "User Rights", "languages": ["de", "en"], "url": "https://user-rights.org/"},
+    ],
+)
+OUT_OF_COURT_BODIES_REGISTER_URL = env_str(
+    "OUT_OF_COURT_BODIES_REGISTER_URL",
+    "https://digital-strategy.ec.europa.eu/en/policies/dsa-out-court-dispute-settlement",
+)
 
 # Until SLA policies exist, the targets the freelancer is told when they appeal.
 APPEAL_REPLY_TARGET_DAYS = env_int("APPEAL_REPLY_TARGET_DAYS", 3, minimum=1)
@@ -311,4 +330,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every rendering step at INFO; its warnings (a refused URL) still show.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

@@ -336,6 +336,8 @@ class EnforcementAction(models.Model):
     )
     category = models.CharField(max_length=80, choices=Category.choices)
     content_type = models.JSONField(default=list)
+    # Required by the Transparency Database with CONTENT_TYPE_OTHER: what the content is.
+    content_type_other = models.CharField(max_length=500, blank=True)
     territorial_scope = models.JSONField(default=list, blank=True)
     source_type = models.CharField(max_length=40, choices=SourceType.choices)
     automated_detection = models.BooleanField()

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import freelancer_required, signed_in
 from accounts.roles import REVIEW_APPEALS
-from appeals import services
+from appeals import bundle, services
 from appeals.forms import (
     AppealForm,
     MessageForm,
@@ -175,3 +175,39 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+BUNDLE_TYPES = {
+    "json": "application/json",
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+}
+
+
+def bundle_response(action: EnforcementAction, appeal: Appeal | None, fmt: str) -> HttpResponse:
+    """The case bundle as a download (JSON, PDF, or a ZIP of both with the attachments)."""
+    case = bundle.build_bundle(action, appeal)
+    if fmt == "json":
+        content = bundle.bundle_json(case)
+    elif fmt == "pdf":
+        content = bundle.bundle_pdf(case)
+    else:
+        content = bundle.bundle_zip(case, appeal)
+    response = HttpResponse(content, content_type=BUNDLE_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="case-{action.puid}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@freelancer_required
+@require_GET
+def case_bundle(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The freelancer's case bundle for an out-of-court dispute settlement body."""
+    if fmt not in BUNDLE_TYPES:
+        raise Http404
+    try:
+        action, appeal = bundle.load_case(pk, account=request.user)
+    except EnforcementAction.DoesNotExist:
+        raise Http404 from None
+    return bundle_response(action, appeal, fmt)

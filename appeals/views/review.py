@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import staff_required
 from accounts.roles import REVIEW_APPEALS
-from appeals import services
+from appeals import bundle, services
 from appeals.forms import (
     DecisionForm,
     MacroPickForm,
@@ -21,6 +21,7 @@ from appeals.forms import (
 )
 from appeals.models import Appeal
 from appeals.operations import claims
+from appeals.views.case import BUNDLE_TYPES, bundle_response
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
 
@@ -293,3 +294,14 @@ def macro_insert(request: HttpRequest, pk: int) -> HttpResponse:
     if is_fragment:
         template += "#message-form"
     return render(request, template, context)
+
+
+@staff_required(REVIEW_APPEALS)
+@require_GET
+def review_bundle(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The same case bundle the freelancer downloads (no internal notes or evidence detail)."""
+    if fmt not in BUNDLE_TYPES:
+        raise Http404
+    appeal = get_object_or_404(Appeal.objects.for_reviewer(request.user), pk=pk)
+    action, appeal = bundle.load_case(appeal.action_id)
+    return bundle_response(action, appeal, fmt)

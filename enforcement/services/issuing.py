@@ -7,6 +7,7 @@ the staff form's double-submit-safe entry point.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -65,6 +66,25 @@ class ClientNoticeInput:
     contract_reference: str = ""
 
 
+# What "other" content is on a freelance marketplace unless the request says otherwise.
+OUR_OTHER_CONTENT = "The freelancer's account, profile and conduct on the marketplace"
+EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+def _check_transparency_database_rules(req: ActionRequest, refuse) -> None:
+    """The DSA Transparency Database's own conditional rules (issue #15), so that every issued
+    action exports as a valid statement."""
+    if ContentType.OTHER in req.content_type and not req.content_type_other.strip():
+        refuse("content_type_other", "Say what the other content is (CONTENT_TYPE_OTHER).")
+    if len(req.content_type_other) > 500:
+        refuse("content_type_other", "Limited to 500 characters.")
+    if EMAIL_ADDRESS.search(req.facts):
+        refuse(
+            "facts",
+            "Remove the e-mail address: the facts are published without personal data.",
+        )
+
+
 @dataclass
 class ActionRequest:
     """Everything a statement of reasons needs, whichever path (API, staff form, seed) asks."""
@@ -88,6 +108,7 @@ class ActionRequest:
     decision_provision: str = ""
     decision_account: str = ""
     content_type: list[str] = field(default_factory=lambda: [ContentType.OTHER])
+    content_type_other: str = OUR_OTHER_CONTENT
     territorial_scope: list[str] = field(default_factory=list)
     funds_held_amount: Decimal = Decimal("0")
     funds_currency: str = ""
@@ -195,6 +216,7 @@ def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
         refuse("restricted_capabilities", "Unknown capability.")
     if not req.content_type or any(c not in ContentType.values for c in req.content_type):
         refuse("content_type", "Give at least one known content type.")
+    _check_transparency_database_rules(req, refuse)
     if any(c not in EEA_COUNTRIES for c in req.territorial_scope):
         refuse("territorial_scope", "Use EU/EEA country codes such as DE or FR.")
     if req.automated_decision not in AutomatedDecision.values:
@@ -317,6 +339,7 @@ def action_row(
         incompatible_content_explanation=req.reason_code.explanation[:2000],
         category=req.reason_code.category,
         content_type=list(req.content_type),
+        content_type_other=req.content_type_other if ContentType.OTHER in req.content_type else "",
         territorial_scope=list(req.territorial_scope),
         source_type=req.source_type,
         automated_detection=req.automated_detection,

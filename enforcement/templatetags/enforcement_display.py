@@ -2,7 +2,9 @@
 
 from django import template
 
+from enforcement import redress
 from enforcement.models import EnforcementAction
+from enforcement.redress import OutOfCourtBody
 
 register = template.Library()
 
@@ -51,3 +53,13 @@ def country_names(codes: list[str]) -> str:
 def action_status_label(value: str) -> str:
     """The label of a stored status value, as the timeline shows `from` and `to`."""
     return dict(EnforcementAction.Status.choices).get(value, value)
+
+
+@register.simple_tag
+def out_of_court_bodies() -> list[OutOfCourtBody]:
+    return redress.out_of_court_bodies()
+
+
+@register.simple_tag
+def out_of_court_register_url() -> str:
+    return redress.register_url()

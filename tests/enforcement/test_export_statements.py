@@ -1,0 +1,102 @@
+"""The DSA Transparency Database export: valid statements, batches of at most 100, one PUID per
+action, no personal data."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.models import User
+from enforcement import export
+from enforcement.choices import DecisionMonetary
+from enforcement.models import EnforcementAction
+from tests.factories import make_action
+
+pytestmark = pytest.mark.django_db
+
+
+def _export(tmp_path, **options) -> list[dict]:
+    today = timezone.localdate()
+    call_command(
+        "export_statements",
+        since=options.get("since", (today - timedelta(days=1)).isoformat()),
+        until=options.get("until", (today + timedelta(days=1)).isoformat()),
+        output=str(tmp_path),
+        stdout=io.StringIO(),
+    )
+    return [json.loads(path.read_text()) for path in sorted(tmp_path.glob("statements-*.json"))]
+
+
+def test_every_demo_statement_exports_valid_and_without_personal_data(tmp_path):
+    call_command("seed_demo", verbosity=0)
+    files = _export(tmp_path, since="2000-01-01")
+    statements = [item for body in files for item in body["statements"]]
+    assert len(statements) == EnforcementAction.objects.count() > 0
+    for item in statements:
+        assert export.problems(item) == [], item["puid"]
+    raw = json.dumps(files)
+    for user in User.objects.all():
+        assert user.email not in raw
+    assert "@" not in raw
+
+
+def test_factory_statements_of_every_kind_export_valid(tmp_path, freelancer):
+    make_action(freelancer)
+    make_action(freelancer, restriction_type="permanent_termination", ends_at=None)
+    make_action(freelancer, decision_monetary=DecisionMonetary.SUSPENSION)
+    (body,) = _export(tmp_path)
+    assert len(body["statements"]) == 3
+    for item in body["statements"]:
+        assert export.problems(item) == []
+        assert item["automated_detection"] in ("Yes", "No")
+        assert item["decision_ground_reference_url"].startswith("http")
+
+
+def test_batches_hold_at_most_100_statements_and_each_puid_once(tmp_path, freelancer):
+    action = make_action(freelancer)
+    clones = []
+    for _ in range(230):
+        clone = EnforcementAction.objects.get(pk=action.pk)
+        clone.pk = None
+        clone.puid = EnforcementAction._meta.get_field("puid").default()
+        clones.append(clone)
+    EnforcementAction.objects.bulk_create(clones)
+    files = _export(tmp_path)
+    assert [len(body["statements"]) for body in files] == [100, 100, 31]
+    puids = [item["puid"] for body in files for item in body["statements"]]
+    assert len(set(puids)) == 231
+
+
+def test_the_end_date_goes_to_each_restriction_kind_the_action_sets(freelancer):
+    action = make_action(freelancer, decision_monetary=DecisionMonetary.SUSPENSION)
+    (batch,) = export.batches(EnforcementAction.objects.filter(pk=action.pk))
+    (item,) = batch
+    end = action.ends_at.date().isoformat()
+    assert item["end_date_monetary_restriction"] == end
+    if action.decision_account:
+        assert item["end_date_account_restriction"] == end
+    if not action.decision_visibility:
+        assert "end_date_visibility_restriction" not in item
+
+
+def test_the_rules_catch_invalid_statements(freelancer):
+    (batch,) = export.batches(EnforcementAction.objects.filter(pk=make_action(freelancer).pk))
+    good = batch[0]
+    assert export.problems({**good, "puid": "has space"}) == ["puid: only letters, digits, - and _"]
+    assert export.problems({**good, "automated_detection": True})
+    without = {key: value for key, value in good.items() if key != "content_type_other"}
+    assert export.problems({**without, "content_type": ["CONTENT_TYPE_OTHER"]}) == [
+        "content_type_other: required with CONTENT_TYPE_OTHER"
+    ]
+    illegal = {**good, "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT"}
+    assert "illegal_content_legal_ground: required for illegal content" in export.problems(illegal)
+    early = {**good, "end_date_account_restriction": "1999-01-01"}
+    assert "end_date_account_restriction: before the application date" in export.problems(early)
+
+
+def test_a_bad_date_is_refused_with_the_option_named(tmp_path):
+    with pytest.raises(CommandError, match="--since"):
+        call_command("export_statements", since="yesterday", output=str(tmp_path))
