@@ -80,6 +80,8 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "notifications.context_processors.unread_count",
             ],
+            # One date format everywhere (`|when`, `|day`), without a {% load %} per template.
+            "builtins": ["accounts.templatetags.when"],
         },
     },
 ]

@@ -242,9 +242,14 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
         return self.filter(status__in=EnforcementAction.RESTRICTING_STATUSES)
 
     def with_summary(self) -> EnforcementActionQuerySet:
-        """What a list of actions shows: constant queries whatever the number of rows."""
+        """What a list of actions shows: constant queries whatever the number of rows. The
+        events are there because the dates a list shows (when it took effect, when it was
+        lifted) are read from them, never typed twice."""
         return self.select_related("reason_code__rule").prefetch_related(
-            Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule"))
+            Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule")),
+            Prefetch(
+                "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
+            ),
         )
 
     def with_statement(self) -> EnforcementActionQuerySet:
@@ -256,9 +261,6 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
                 queryset=ClientNotice.objects.select_related("correction").order_by(
                     "shown_at", "id"
                 ),
-            ),
-            Prefetch(
-                "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
             ),
         )
 
@@ -520,6 +522,29 @@ class EnforcementAction(models.Model):
 
     def funds_still_held(self):
         return self.funds_held_amount - self.funds_released_amount
+
+    def _last_event_at(self, kind: str) -> datetime | None:
+        """When the last event of that kind happened (uses the `events` prefetch)."""
+        return next((e.at for e in reversed(self.events.all()) if e.kind == kind), None)
+
+    def took_effect_at(self) -> datetime:
+        """When it really started restricting: a termination takes effect after its notice
+        period, later than the proposed start; every other action at its start."""
+        return self._last_event_at(ActionEvent.Kind.TOOK_EFFECT) or self.starts_at
+
+    def lifted_at(self) -> datetime | None:
+        return self._last_event_at(ActionEvent.Kind.LIFTED) if self.is_lifted() else None
+
+    def is_lifted(self) -> bool:
+        return self.status == self.Status.LIFTED
+
+    def is_over(self) -> bool:
+        """Lifted, expired or withdrawn: it restricts nothing now and never will again."""
+        return self.status in (self.Status.LIFTED, self.Status.EXPIRED, self.Status.WITHDRAWN)
+
+    def strikes_lapsed(self) -> bool:
+        """A lifted or withdrawn action's strikes never count, whatever their expiry date."""
+        return self.status in (self.Status.LIFTED, self.Status.WITHDRAWN)
 
     def active_strike_count(self, today: date) -> int:
         """Strikes that still count on `today`: those of an action that took effect and was not
