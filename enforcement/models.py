@@ -134,6 +134,9 @@ class RuleVersion(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and self.is_published:
             raise ValueError("A published rule version is immutable; draft a new version.")
+        # Browsers send CRLF; stored texts use LF, or the public diff shows every line changed.
+        self.text = self.text.replace("\r\n", "\n").replace("\r", "\n")
+        self.examples = self.examples.replace("\r\n", "\n").replace("\r", "\n")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
