@@ -132,7 +132,9 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
         )
 
     def for_reviewer(self, user) -> AppealQuerySet:
-        # Queues arrive with routing; until then every reviewer may work every appeal.
+        """Every appeal: any reviewer may open any appeal's page (to read it, add an internal
+        note, or give a second review). Who *works* an appeal is decided by its queue and its
+        claim (`held_by`, `waiting_in`), not by this read."""
         return self.all()
 
     def with_thread(self, *, internal: bool) -> AppealQuerySet:

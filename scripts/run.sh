@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/ensure_uv.sh
 
 export PORT="${PORT:-8000}"
+# Email links are built from SITE_URL: the address this run really serves.
+export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 export DEBUG=true
 export REQUIRE_STAFF_MFA="${REQUIRE_STAFF_MFA:-false}"
 export PYTHONUNBUFFERED=1
