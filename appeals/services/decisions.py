@@ -125,7 +125,8 @@ def approve_decision(appeal: Appeal, *, approver) -> Appeal:
     _lock_proposal(appeal)
     if approver.pk == appeal.proposed_by_id:
         raise AppealRefused(
-            "You proposed this decision; a second review needs a different reviewer."
+            "You proposed this decision. A second review needs a different reviewer from the "
+            "first one."
         )
     try:
         appeal.transition(
@@ -201,8 +202,8 @@ def _refuse_original_decider(appeal: Appeal, user) -> None:
         )
     if user.pk == appeal.action.confirmed_by_id:
         raise AppealRefused(
-            "You confirmed this termination, so you took part in the decision appealed: "
-            "another reviewer must decide its appeal."
+            "You confirmed this termination, so you took part in the original decision on "
+            "this action: another reviewer must decide its appeal."
         )
 
 
