@@ -248,3 +248,45 @@ def test_stock_pages_a_person_without_a_marketplace_account_is_not_told_good_sta
     page = _get(client, reverse("enforcement:standing"))
     assert "good standing" not in page
     assert "No marketplace account is linked to this sign-in" in page
+
+
+# --- "Lost text" ----------------------------------------------------------------------------
+
+
+def test_lost_text_a_non_holders_message_is_refused_beside_the_form_with_the_text_kept(
+    client, freelancer
+):
+    holder, other = ReviewerFactory(), ReviewerFactory()
+    appeal = make_appeal(make_action(freelancer))
+    from tests.factories import claim
+
+    claim(appeal, holder)
+    client.force_login(other)
+    text = "Dear freelancer, we looked at the invoice you sent."
+    response = client.post(
+        reverse("appeals:review-message", args=[appeal.pk]), {"body": text}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    form = html[html.index('<div id="message-form">') :]
+    form = form[: form.index("</form>")]
+    assert "Not recorded: Another reviewer holds this appeal" in form
+    assert text in form  # the textarea still holds what they typed
+
+
+def test_lost_text_a_second_appeal_from_a_stale_tab_keeps_the_new_statement(client, freelancer):
+    action = make_action(freelancer)
+    appeal = make_appeal(action, statement="My first statement.")
+    client.force_login(freelancer)
+    later = "I also found the bank statement that shows the payment went through."
+    response = client.post(
+        reverse("appeals:appeal-create", args=[action.pk]),
+        {"statement": later, "requested_outcome": Appeal.RequestedOutcome.LIFT},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Appeal.objects.filter(action=action).count() == 1
+    assert "no second appeal was filed" in html
+    reply = html[html.index('id="appeal-reply"') :]
+    assert later in reply[: reply.index("</form>")]
+    assert Appeal.objects.get(pk=appeal.pk).statement == "My first statement."

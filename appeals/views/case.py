@@ -109,9 +109,19 @@ def appeal_create(request: HttpRequest, action_pk: int) -> HttpResponse:
         return _render_case(request, action, status=422, appeal_form=form)
     if created:
         messages.success(request, "Your appeal was received. A person will review it.")
-    else:
+        return _after_post(request, action)
+    new_text = form.cleaned_data["statement"].strip()
+    if new_text == appeal.statement.strip() or not appeal.is_open():
         messages.info(request, "You have already appealed this action. Here is your appeal.")
-    return _after_post(request, action)
+        return _after_post(request, action)
+    # A second filing from a stale tab: the appeal exists, and the text typed in the stale tab
+    # is not dropped. It waits in the message box, ready to be sent to the reviewer.
+    messages.info(
+        request,
+        "You have already appealed this action, so no second appeal was filed. What you just "
+        "wrote is in the message box below: send it to add it to your appeal.",
+    )
+    return _render_case(request, action, message_form=MessageForm(initial={"body": new_text}))
 
 
 @require_POST

@@ -239,9 +239,25 @@ def test_a_second_submit_returns_the_same_appeal_with_a_friendly_message(signed_
     second = signed_in.post(
         _create_url(action), _filing(statement="Sent again from a second tab."), headers=headers
     )
-    assert first.status_code == second.status_code == (200 if htmx else 302)
+    assert first.status_code == (200 if htmx else 302)
     assert Appeal.objects.filter(action=action).count() == 1
     assert Appeal.objects.get(action=action).statement == STATEMENT
+    # The second tab's different text is not dropped (issue #12): the existing appeal is shown
+    # with that text waiting in its message box.
+    assert second.status_code == 200
+    shown = second.content.decode()
+    assert "You have already appealed this action, so no second appeal was filed." in shown
+    reply = shown[shown.index('id="appeal-reply"') :]
+    assert "Sent again from a second tab." in reply[: reply.index("</form>")]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["full", "htmx"])
+def test_the_same_statement_submitted_twice_returns_the_same_appeal(signed_in, action, htmx):
+    headers = HTMX if htmx else {}
+    first = signed_in.post(_create_url(action), _filing(), headers=headers)
+    second = signed_in.post(_create_url(action), _filing(), headers=headers)
+    assert first.status_code == second.status_code == (200 if htmx else 302)
+    assert Appeal.objects.filter(action=action).count() == 1
     shown = second.content if htmx else signed_in.get(second["Location"]).content
     assert "You have already appealed this action. Here is your appeal." in shown.decode()
 
