@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
@@ -248,7 +249,7 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
         """What a list of actions shows: constant queries whatever the number of rows. The
         events are there because the dates a list shows (when it took effect, when it was
         lifted) are read from them, never typed twice."""
-        return self.select_related("reason_code__rule").prefetch_related(
+        return self.select_related("reason_code__rule", "appeal").prefetch_related(
             Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule")),
             Prefetch(
                 "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
@@ -500,6 +501,15 @@ class EnforcementAction(models.Model):
         """
         appeal = getattr(self, "appeal", None)
         return appeal if appeal is not None and appeal.is_open() else None
+
+    def appeal_or_none(self):
+        """The freelancer's appeal against this action, open or closed, or None (reads the
+        `appeal` select_related of `with_summary()`; enforcement knows appeals only through
+        this reverse accessor)."""
+        try:
+            return self.appeal
+        except ObjectDoesNotExist:
+            return None
 
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING

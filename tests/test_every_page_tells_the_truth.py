@@ -290,3 +290,29 @@ def test_lost_text_a_second_appeal_from_a_stale_tab_keeps_the_new_statement(clie
     reply = html[html.index('id="appeal-reply"') :]
     assert later in reply[: reply.index("</form>")]
     assert Appeal.objects.get(pk=appeal.pk).statement == "My first statement."
+
+
+# --- The last bullet: no dead ends ----------------------------------------------------------
+
+
+def test_an_appeal_this_decision_button_sits_at_the_top_of_the_case_page(client, freelancer):
+    action = make_action(freelancer)
+    client.force_login(freelancer)
+    page = _case(client, action)
+    button = page.index('<a href="#appeal-form">Appeal this decision</a>')
+    assert button < page.index('id="restricted"')  # in the status panel, above the statement
+    assert 'id="appeal-form"' in page
+    make_appeal(action)
+    assert "Appeal this decision" not in _case(client, action)
+
+
+def test_standing_cards_show_the_appeal_status(client, freelancer):
+    appealed, other = make_action(freelancer), make_action(freelancer)
+    make_appeal(appealed)
+    client.force_login(freelancer)
+    page = _get(client, reverse("enforcement:standing"))
+    card = page[page.index(f'id="action-{appealed.pk}-heading"') :]
+    card = card[: card.index("</article>")]
+    assert "badge-appeal-submitted" in card
+    other_card = page[page.index(f'id="action-{other.pk}-heading"') :]
+    assert f"{other.get_absolute_url()}#appeal-form" in other_card[: other_card.index("</article>")]
