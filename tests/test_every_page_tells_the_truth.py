@@ -175,6 +175,7 @@ def upheld_termination_proposal(freelancer):
     from tests.factories import claim
 
     claim(appeal, proposer)
+    LeadFactory(display_name="Bea Bystander")  # took no part: may give the second review
     _decide(appeal, proposer, outcome=Appeal.Outcome.UPHELD)
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.SECOND_REVIEW
@@ -207,6 +208,7 @@ def test_second_review_can_be_impossible_no_more_every_eligible_approver_is_told
     )
     eligible = set(services.eligible_approvers(appeal).values_list("pk", flat=True))
     assert told == eligible
+    assert len(told) == 1  # the bystander lead
     assert told.isdisjoint({issuer.pk, confirmer.pk, proposer.pk})
     other = ReviewerFactory()  # created after the proposal: not told, but eligible
     assert other.pk in set(services.eligible_approvers(appeal).values_list("pk", flat=True))
@@ -316,3 +318,25 @@ def test_standing_cards_show_the_appeal_status(client, freelancer):
     assert "badge-appeal-submitted" in card
     other_card = page[page.index(f'id="action-{other.pk}-heading"') :]
     assert f"{other.get_absolute_url()}#appeal-form" in other_card[: other_card.index("</article>")]
+
+
+def test_second_review_can_be_impossible_the_dashboard_flags_it_and_says_who_is_barred(
+    client, upheld_termination_proposal
+):
+    appeal, issuer, confirmer, proposer = upheld_termination_proposal
+    from accounts.models import User
+
+    assert not Appeal.objects.without_approver().exists()  # the bystander may approve
+    # As with the demo roles: the only reviewers are the three who took part, all barred.
+    User.objects.filter(display_name="Bea Bystander").update(is_active=False)
+    assert list(Appeal.objects.without_approver()) == [appeal]
+
+    client.force_login(User.objects.create_superuser("root@example.test", "x" * 20))
+    page = _get(client, reverse("appeals:dashboard"))
+    section = page[page.index('id="no-approver"') :]
+    section = section[: section.index("</section>")]
+    assert f"Appeal #{appeal.pk}" in section
+    for person in (issuer, confirmer, proposer):
+        assert str(person) in section
+    ReviewerFactory()  # someone who took no part: the second review is possible again
+    assert not Appeal.objects.without_approver().exists()

@@ -477,7 +477,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("submitted_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
     )
     queues = _queue_overview()
+    without_approver = list(
+        Appeal.objects.without_approver()
+        .select_related("proposed_by", "original_decider", "action__confirmed_by")
+        .order_by("submitted_at", "id")[:DASHBOARD_LIST_LIMIT]
+    )
     context = {
+        "without_approver": without_approver,
         "now": now,
         "queues": queues,
         "queue_sla": _queue_sla(queues, now),
