@@ -502,6 +502,19 @@ class EnforcementAction(models.Model):
         appeal = getattr(self, "appeal", None)
         return appeal if appeal is not None and appeal.is_open() else None
 
+    def lighter_restriction_types(self) -> list[tuple[str, str]]:
+        """The restriction types an appeal may reduce this action to: strictly lighter ones,
+        mildest first (the order `reversal.reduction_errors` enforces)."""
+        order = [
+            self.RestrictionType.WARNING,
+            self.RestrictionType.FEATURE_RESTRICTION,
+            self.RestrictionType.PAYOUT_HOLD,
+            self.RestrictionType.TEMPORARY_SUSPENSION,
+            self.RestrictionType.PERMANENT_TERMINATION,
+        ]
+        lighter = order[: order.index(self.restriction_type)]
+        return [(t.value, t.label) for t in lighter]
+
     def appeal_or_none(self):
         """The freelancer's appeal against this action, open or closed, or None (reads the
         `appeal` select_related of `with_summary()`; enforcement knows appeals only through

@@ -340,3 +340,16 @@ def test_second_review_can_be_impossible_the_dashboard_flags_it_and_says_who_is_
         assert str(person) in section
     ReviewerFactory()  # someone who took no part: the second review is possible again
     assert not Appeal.objects.without_approver().exists()
+
+
+def test_modify_no_longer_offers_escalating_to_termination(freelancer):
+    from appeals.forms import DecisionForm
+
+    suspension = make_action(freelancer)  # a temporary suspension
+    offered = [
+        value
+        for value, _label in DecisionForm(action=suspension).fields["restriction_type"].choices
+    ]
+    assert Restriction.PERMANENT_TERMINATION not in offered
+    assert Restriction.TEMPORARY_SUSPENSION not in offered  # the same type is no reduction
+    assert offered == ["", "warning", "feature_restriction", "payout_hold"]
