@@ -124,6 +124,11 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, action: EnforcementAction, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["versions"].initial = [v.pk for v in action.cited_versions.all()]
+        # Only what a modification may do: never offer a heavier type that is then refused.
+        self.fields["restriction_type"].choices = [
+            ("", "Keep the restriction type"),
+            *action.lighter_restriction_types(),
+        ]
 
 
 class ReturnDecisionForm(forms.Form):

@@ -22,7 +22,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import time_zone_choices
+from accounts.models import User, time_zone_choices
+from accounts.roles import REVIEW_APPEALS
 from appeals import business_time
 from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction, RuleVersion
@@ -153,8 +154,29 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
             decision_due=F("decision_clock_row__due_at"),
         )
 
+    def without_approver(self) -> AppealQuerySet:
+        """Proposed decisions waiting for a second review that nobody may give: every active
+        reviewer proposed it, took the original decision or confirmed the termination. The
+        lead dashboard lists them, so an appeal never waits for an approver who cannot exist."""
+
+        def other_than(field: str):
+            return ~Q(pk=Coalesce(OuterRef(field), Value(0)))
+
+        approvers = (
+            User.objects.active()
+            .with_role_permission(REVIEW_APPEALS)
+            .filter(
+                other_than("proposed_by"),
+                other_than("original_decider"),
+                other_than("action__confirmed_by"),
+            )
+        )
+        return self.filter(status=Appeal.Status.SECOND_REVIEW).exclude(Exists(approvers))
+
     def for_reviewer(self, user) -> AppealQuerySet:
-        # Queues arrive with routing; until then every reviewer may work every appeal.
+        """Every appeal: any reviewer may open any appeal's page (to read it, add an internal
+        note, or give a second review). Who *works* an appeal is decided by its queue and its
+        claim (`held_by`, `waiting_in`), not by this read."""
         return self.all()
 
     def with_thread(self, *, internal: bool) -> AppealQuerySet:

@@ -27,7 +27,9 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = env_str("SECRET_KEY", "") or local_secret_key(DATA_DIR / "secret-key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails: the address the portal serves. Without SITE_URL, the port `make run PORT=…`
+# serves on (scripts/run.sh exports PORT), so no email points at a port nothing listens on.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "accounts.admin_site.RecourseAdminConfig",
@@ -81,6 +83,8 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "notifications.context_processors.unread_count",
             ],
+            # One date format everywhere (`|when`, `|day`), without a {% load %} per template.
+            "builtins": ["accounts.templatetags.when"],
         },
     },
 ]

@@ -79,16 +79,37 @@ class RuleVersionAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def view_on_site(self, obj):
+        # A draft has no number and no public page yet: no "View on site" (it was a 500).
+        return obj.get_absolute_url() if obj.is_published else None
+
+    def get_changeform_initial_data(self, request):
+        """A new version starts from the text the rule has now (`?rule=<id>`), so an edit is
+        a change of that text, not a rewrite from nothing."""
+        initial = super().get_changeform_initial_data(request)
+        rule_id = initial.get("rule")
+        current = (
+            RuleVersion.objects.published().filter(rule_id=rule_id).order_by("-number").first()
+            if str(rule_id or "").isdigit()
+            else None
+        )
+        if current is not None:
+            initial.setdefault("text", current.text)
+            initial.setdefault("examples", current.examples)
+        return initial
+
     def save_model(self, request, obj, form, change):
         if not change:
-            services.draft_rule_version(
+            # The service creates the row; the admin's "Save and continue editing" and its
+            # messages need that row's id on `obj` (it went to /ruleversion/None/change/).
+            obj.pk = services.draft_rule_version(
                 obj.rule,
                 text=obj.text,
                 examples=obj.examples,
                 change_summary=obj.change_summary,
                 effective_from=obj.effective_from,
                 drafted_by=request.user,
-            )
+            ).pk
             return
         super().save_model(request, obj, form, change)
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
@@ -134,6 +135,9 @@ class RuleVersion(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and self.is_published:
             raise ValueError("A published rule version is immutable; draft a new version.")
+        # Browsers send CRLF; stored texts use LF, or the public diff shows every line changed.
+        self.text = self.text.replace("\r\n", "\n").replace("\r", "\n")
+        self.examples = self.examples.replace("\r\n", "\n").replace("\r", "\n")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -242,9 +246,14 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
         return self.filter(status__in=EnforcementAction.RESTRICTING_STATUSES)
 
     def with_summary(self) -> EnforcementActionQuerySet:
-        """What a list of actions shows: constant queries whatever the number of rows."""
-        return self.select_related("reason_code__rule").prefetch_related(
-            Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule"))
+        """What a list of actions shows: constant queries whatever the number of rows. The
+        events are there because the dates a list shows (when it took effect, when it was
+        lifted) are read from them, never typed twice."""
+        return self.select_related("reason_code__rule", "appeal").prefetch_related(
+            Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule")),
+            Prefetch(
+                "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
+            ),
         )
 
     def with_statement(self) -> EnforcementActionQuerySet:
@@ -256,9 +265,6 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
                 queryset=ClientNotice.objects.select_related("correction").order_by(
                     "shown_at", "id"
                 ),
-            ),
-            Prefetch(
-                "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
             ),
         )
 
@@ -498,6 +504,28 @@ class EnforcementAction(models.Model):
         appeal = getattr(self, "appeal", None)
         return appeal if appeal is not None and appeal.is_open() else None
 
+    def lighter_restriction_types(self) -> list[tuple[str, str]]:
+        """The restriction types an appeal may reduce this action to: strictly lighter ones,
+        mildest first (the order `reversal.reduction_errors` enforces)."""
+        order = [
+            self.RestrictionType.WARNING,
+            self.RestrictionType.FEATURE_RESTRICTION,
+            self.RestrictionType.PAYOUT_HOLD,
+            self.RestrictionType.TEMPORARY_SUSPENSION,
+            self.RestrictionType.PERMANENT_TERMINATION,
+        ]
+        lighter = order[: order.index(self.restriction_type)]
+        return [(t.value, t.label) for t in lighter]
+
+    def appeal_or_none(self):
+        """The freelancer's appeal against this action, open or closed, or None (reads the
+        `appeal` select_related of `with_summary()`; enforcement knows appeals only through
+        this reverse accessor)."""
+        try:
+            return self.appeal
+        except ObjectDoesNotExist:
+            return None
+
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
@@ -522,6 +550,29 @@ class EnforcementAction(models.Model):
 
     def funds_still_held(self):
         return self.funds_held_amount - self.funds_released_amount
+
+    def _last_event_at(self, kind: str) -> datetime | None:
+        """When the last event of that kind happened (uses the `events` prefetch)."""
+        return next((e.at for e in reversed(self.events.all()) if e.kind == kind), None)
+
+    def took_effect_at(self) -> datetime:
+        """When it really started restricting: a termination takes effect after its notice
+        period, later than the proposed start; every other action at its start."""
+        return self._last_event_at(ActionEvent.Kind.TOOK_EFFECT) or self.starts_at
+
+    def lifted_at(self) -> datetime | None:
+        return self._last_event_at(ActionEvent.Kind.LIFTED) if self.is_lifted() else None
+
+    def is_lifted(self) -> bool:
+        return self.status == self.Status.LIFTED
+
+    def is_over(self) -> bool:
+        """Lifted, expired or withdrawn: it restricts nothing now and never will again."""
+        return self.status in (self.Status.LIFTED, self.Status.EXPIRED, self.Status.WITHDRAWN)
+
+    def strikes_lapsed(self) -> bool:
+        """A lifted or withdrawn action's strikes never count, whatever their expiry date."""
+        return self.status in (self.Status.LIFTED, self.Status.WITHDRAWN)
 
     def active_strike_count(self, today: date) -> int:
         """Strikes that still count on `today`: those of an action that took effect and was not

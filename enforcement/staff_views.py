@@ -30,6 +30,7 @@ from accounts.roles import ISSUE_ACTIONS, USE_STAFF_PAGES
 from enforcement import services
 from enforcement.forms import DECISION_DEFAULTS, IssueActionForms, WithdrawTerminationForm
 from enforcement.models import EnforcementAction
+from infra.dates import format_when
 
 # A preview can be confirmed for this long; after that, preview again (rules may have changed).
 PREVIEW_MAX_AGE = services.PREVIEW_MAX_AGE
@@ -311,10 +312,10 @@ def confirm_termination(request: HttpRequest, pk: int) -> HttpResponse:
     if action.is_restricting():
         messages.success(request, f"Termination #{action.pk} confirmed. It is now in effect.")
         return redirect("enforcement:staff-action", pk=action.pk)
-    when = timezone.localtime(action.takes_effect_at)
     messages.success(
         request,
-        f"Termination #{action.pk} confirmed. It takes effect on {when:%d %B %Y, %H:%M %Z} "
+        f"Termination #{action.pk} confirmed. It takes effect on "
+        f"{format_when(action.takes_effect_at)} "
         "unless it is withdrawn before.",
     )
     return _back_to_list(action)

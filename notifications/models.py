@@ -33,6 +33,10 @@ class Notification(models.Model):
         ACTION_ISSUED = "action_issued", "New decision on your account"
         ACTION_TOOK_EFFECT = "action_took_effect", "Decision took effect"
         ACTION_WITHDRAWN = "action_withdrawn", "Proposed decision withdrawn"
+        # To staff: a step that waits on them.
+        FREELANCER_REPLIED = "freelancer_replied", "The freelancer wrote"
+        APPEAL_WITHDRAWN = "appeal_withdrawn", "Appeal withdrawn"
+        APPROVAL_WAITING = "approval_waiting", "Second review waiting"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -91,6 +95,9 @@ class Notification(models.Model):
                         "action_issued",
                         "action_took_effect",
                         "action_withdrawn",
+                        "freelancer_replied",
+                        "appeal_withdrawn",
+                        "approval_waiting",
                     ]
                 ),
                 name="notification_kind_valid",

@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/ensure_uv.sh
 
 export PORT="${PORT:-8000}"
+# Email links are built from SITE_URL: the address this run really serves.
+export SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"
 export DEBUG=true
 export REQUIRE_STAFF_MFA="${REQUIRE_STAFF_MFA:-false}"
 export PYTHONUNBUFFERED=1
@@ -43,22 +45,9 @@ else
   set up TOTP before any staff page opens. The demo default is: make run REQUIRE_STAFF_MFA=false"
 fi
 
-cat <<MSG
-
-  Recourse is starting at http://127.0.0.1:$PORT/
-
-  Demo logins (password for all: recourse-demo-2026)
-    freelancer (several actions)  amara@demo.recourse.test
-    freelancer                    jonas@demo.recourse.test
-    reviewer                      riley@demo.recourse.test
-    reviewer (took the decisions) sam@demo.recourse.test
-    lead                          lena@demo.recourse.test
-    admin                         admin@demo.recourse.test
-
-  $mfa_note
-
-  Web, Celery worker and beat run below; Ctrl-C stops them all.
-
-MSG
+export MFA_NOTE="$mfa_note" RECOURSE_PORT="$PORT"
+# The address and logins now, and again (scripts/ready.sh, a Procfile process) once the portal
+# answers, so they are not scrolled away by the start-up lines.
+scripts/ready.sh --now
 
 exec .venv/bin/honcho -f Procfile.dev start -p "$PORT"

@@ -260,3 +260,31 @@ def test_an_explicit_broker_url_wins_over_redis_url(tmp_path):
 def test_the_appeal_window_defaults_to_at_least_six_months(tmp_path):
     _code, out, _err = _settings_in_a_fresh_interpreter(tmp_path, show="APPEAL_WINDOW_DAYS")
     assert int(out) >= 184
+
+
+# --- Links: email links point at the address the portal serves ----------------------------------
+
+
+def test_links_in_emails_follow_the_port_make_run_serves_on():
+    """`make run PORT=8200` used to send links to port 8000, where nothing listened."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"} | {"PORT": "8200"}
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+            "'config.settings'); from django.conf import settings; print(settings.SITE_URL)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert printed.stdout.strip() == "http://127.0.0.1:8200"
+    run_script = (Path(__file__).resolve().parent.parent / "scripts" / "run.sh").read_text()
+    assert 'SITE_URL="${SITE_URL:-http://127.0.0.1:$PORT}"' in run_script

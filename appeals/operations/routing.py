@@ -21,6 +21,7 @@ from accounts.roles import REVIEW_APPEALS
 from appeals.models import Appeal, AppealEvent, Queue, RoutingRule
 from appeals.operations import sla
 from appeals.operations.claims import lease_duration
+from infra.dates import format_when
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -221,7 +222,7 @@ def received_notice_body(appeal: Appeal) -> str:
     def local(moment: datetime | None) -> str:
         if moment is None:  # the clock is paused: it waits for the freelancer's answer
             return "a date we will give you once you have answered our question"
-        return f"{moment.astimezone(zone):%A %d %B %Y, %H:%M} ({zone.key})"
+        return format_when(moment, zone)
 
     return (
         "A person on our Trust & Safety team, who did not take the original decision, will "

@@ -14,6 +14,7 @@ from appeals.operations import claims, sla
 from appeals.services.shared import (
     AppealRefused,
     notify_freelancer,
+    notify_holder,
     require_claim,
     require_reviewer,
     store_attachments,
@@ -62,6 +63,17 @@ def post_message(
         )
         sla.resume_clocks(appeal, actor=author)
         claims.renew_lease_after_reply(appeal)
+    if is_freelancer:
+        notify_holder(
+            appeal,
+            Notification.Kind.FREELANCER_REPLIED,
+            subject=(
+                f"The freelancer answered your question on appeal #{appeal.pk}"
+                if kind == Message.Kind.REPLY
+                else f"The freelancer wrote about appeal #{appeal.pk}"
+            ),
+            body=message.body,
+        )
     elif kind == Message.Kind.MESSAGE and not is_freelancer:
         sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE)
         if appeal.status == Appeal.Status.SUBMITTED:

@@ -18,7 +18,9 @@ from appeals.models import (
 from appeals.operations import sla
 from appeals.services.shared import (
     AppealRefused,
+    eligible_approvers,
     notify_freelancer,
+    notify_staff,
     require_claim,
     require_reviewer,
 )
@@ -86,6 +88,7 @@ def decide_appeal(
             )
             appeal.decided_versions.set(versions)
             sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE)
+            _ask_for_second_review(appeal)
             return appeal
         appeal.transition(
             Appeal.Status.DECIDED,
@@ -121,7 +124,10 @@ def approve_decision(appeal: Appeal, *, approver) -> Appeal:
     _refuse_original_decider(appeal, approver)
     _lock_proposal(appeal)
     if approver.pk == appeal.proposed_by_id:
-        raise AppealRefused("A second review needs a different reviewer from the first one.")
+        raise AppealRefused(
+            "You proposed this decision. A second review needs a different reviewer from the "
+            "first one."
+        )
     try:
         appeal.transition(
             Appeal.Status.DECIDED,
@@ -187,11 +193,33 @@ def _lock_proposal(appeal: Appeal) -> None:
 
 
 def _refuse_original_decider(appeal: Appeal, user) -> None:
-    if appeal.took_part_in_decision(user.pk):
+    """Refused with the true reason: the page names the original decider, so telling the
+    person who confirmed a termination that they "took the original decision" would be false."""
+    if user.pk == appeal.original_decider_id:
         raise AppealRefused(
             "You took the original decision on this action, so another reviewer must decide "
             "its appeal."
         )
+    if user.pk == appeal.action.confirmed_by_id:
+        raise AppealRefused(
+            "You confirmed this termination, so you took part in the original decision on "
+            "this action: another reviewer must decide its appeal."
+        )
+
+
+def _ask_for_second_review(appeal: Appeal) -> None:
+    """Every reviewer who may approve is told that a proposal waits for them. If nobody may,
+    the dashboard flags the appeal (see `Appeal.objects.without_approver()`)."""
+    notify_staff(
+        eligible_approvers(appeal),
+        appeal,
+        Notification.Kind.APPROVAL_WAITING,
+        subject=f"A decision on appeal #{appeal.pk} waits for your second review",
+        body=(
+            "A reviewer proposes to uphold a permanent termination. It becomes final only once "
+            "a second reviewer, who took no part in it, approves or returns it."
+        ),
+    )
 
 
 def _apply_outcome(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from appeals.models import (
     Appeal,
@@ -17,11 +16,14 @@ from appeals.models import (
 from appeals.operations import sla
 from appeals.services.shared import (
     AppealRefused,
+    notify_holder,
     store_attachments,
 )
 from appeals.uploads import CleanUpload
 from enforcement.models import EnforcementAction
+from infra.dates import format_day
 from infra.queueing import enqueue
+from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def file_appeal(
         raise AppealRefused("This proposed termination was withdrawn: there is nothing to appeal.")
     if not action.appeal_window_open():
         raise AppealRefused(
-            f"The appeal window closed on {timezone.localtime(action.appeal_deadline):%d %B %Y}, "
+            f"The appeal window closed on {format_day(action.appeal_deadline)}, "
             "six months after you were notified."
         )
     statement = statement.strip()
@@ -98,4 +100,10 @@ def withdraw_appeal(appeal: Appeal, *, by, reason: str = "") -> Appeal:
     except InvalidTransition as exc:
         raise AppealRefused(str(exc)) from exc
     sla.stop_clocks(appeal, AppealClock.Kind.FIRST_RESPONSE, AppealClock.Kind.DECISION)
+    notify_holder(
+        appeal,
+        Notification.Kind.APPEAL_WITHDRAWN,
+        subject=f"The freelancer withdrew appeal #{appeal.pk}",
+        body=f"Their reason: {reason}" if reason else "They gave no reason.",
+    )
     return appeal

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.urls import reverse
 
+from accounts.models import User
 from accounts.roles import REVIEW_APPEALS
 from appeals.models import (
     Appeal,
@@ -64,6 +66,34 @@ def store_attachments(
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+def notify_staff(recipients, appeal: Appeal, kind: str, *, subject: str, body: str) -> None:
+    """Tell each staff member of a step on `appeal` that waits on them, linking to its review
+    page."""
+    url = reverse("appeals:review-detail", args=[appeal.pk])
+    for recipient in recipients:
+        notify(recipient, kind=kind, appeal=appeal, subject=subject, body=body, url=url)
+
+
+def notify_holder(appeal: Appeal, kind: str, *, subject: str, body: str) -> None:
+    """Tell the reviewer holding `appeal`, if anyone does (otherwise it waits in its queue,
+    where its status shows)."""
+    holder_id = Appeal.objects.values_list("assigned_to", flat=True).get(pk=appeal.pk)
+    if holder_id is not None:
+        notify_staff(User.objects.filter(pk=holder_id), appeal, kind, subject=subject, body=body)
+
+
+def eligible_approvers(appeal: Appeal):
+    """Who may give a proposed decision its second review: active reviewers who neither
+    proposed it nor took part in the decision appealed."""
+    barred = appeal.decision_takers() | {appeal.proposed_by_id}
+    return (
+        User.objects.active()
+        .with_role_permission(REVIEW_APPEALS)
+        .exclude(pk__in=barred - {None})
+        .order_by("display_name", "pk")
+    )
 
 
 def notify_freelancer(appeal: Appeal, kind: str, *, subject: str, body: str) -> None:

@@ -54,6 +54,8 @@ def case_context(request: HttpRequest, action: EnforcementAction, **forms) -> di
         context["appeal_form"] = forms.get("appeal_form") or AppealForm()
         return context
     context["appeal_status_template"] = "appeals/_case_appeal_status.html"
+    # The statement's "other ways to challenge it" then no longer suggests appealing first.
+    context["appeal_closed"] = not appeal.is_open()
     if appeal.is_open():
         context["message_form"] = forms.get("message_form") or MessageForm()
         context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
@@ -67,8 +69,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_action_for_freelancer(request, pk)
     template = "appeals/case_detail.html"
     if request.htmx and not request.htmx.boosted:
-        # Refreshes the status (appeal decided, restriction lifted) in place.
-        template += "#status-panel"
+        # The appeal's facts ask for themselves until routing has set the deadlines; anything
+        # else refreshes the status (appeal decided, restriction lifted) in place.
+        template += "#appeal-facts" if request.htmx.target == "appeal-facts" else "#status-panel"
     return render(request, template, case_context(request, action))
 
 
@@ -106,9 +109,19 @@ def appeal_create(request: HttpRequest, action_pk: int) -> HttpResponse:
         return _render_case(request, action, status=422, appeal_form=form)
     if created:
         messages.success(request, "Your appeal was received. A person will review it.")
-    else:
+        return _after_post(request, action)
+    new_text = form.cleaned_data["statement"].strip()
+    if new_text == appeal.statement.strip() or not appeal.is_open():
         messages.info(request, "You have already appealed this action. Here is your appeal.")
-    return _after_post(request, action)
+        return _after_post(request, action)
+    # A second filing from a stale tab: the appeal exists, and the text typed in the stale tab
+    # is not dropped. It waits in the message box, ready to be sent to the reviewer.
+    messages.info(
+        request,
+        "You have already appealed this action, so no second appeal was filed. What you just "
+        "wrote is in the message box below: send it to add it to your appeal.",
+    )
+    return _render_case(request, action, message_form=MessageForm(initial={"body": new_text}))
 
 
 @require_POST

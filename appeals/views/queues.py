@@ -255,10 +255,6 @@ def _reviewer_accounts() -> QuerySet[User]:
 def queue_page(request: HttpRequest) -> HttpResponse:
     reviewer = request.user
     queues = _member_queues_with_counts(reviewer)
-    if request.htmx and request.htmx.target == "queue-counts":
-        # The polling fragment: only the counts, without reloading the lists.
-        return render(request, "appeals/queue.html#queue-counts", _counts_context(reviewer, queues))
-
     now = timezone.now()
     filter_form = QueueFilterForm(request.GET, queues=queues)
     filters = filter_form.filters()
@@ -297,7 +293,12 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "waiting_first_query": _query_with(params, cursor=None),
         "profile": _own_profile(reviewer),
     }
-    return render(request, "appeals/queue.html", context)
+    template = "appeals/queue.html"
+    if request.htmx and request.htmx.target == "queue-counts":
+        # The 15-second poll: the counts and, out of band, the lists they count (same filters,
+        # same page), so the page never says "1 assigned to you" above an empty list.
+        template += "#queue-poll"
+    return render(request, template, context)
 
 
 @require_POST
@@ -480,7 +481,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("submitted_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
     )
     queues = _queue_overview()
+    without_approver = list(
+        Appeal.objects.without_approver()
+        .select_related("proposed_by", "original_decider", "action__confirmed_by")
+        .order_by("submitted_at", "id")[:DASHBOARD_LIST_LIMIT]
+    )
     context = {
+        "without_approver": without_approver,
         "now": now,
         "queues": queues,
         "queue_sla": _queue_sla(queues, now),

@@ -103,6 +103,9 @@ def _refused(
         add_refusal_errors(form, exc)
     else:
         refusal = " ".join(exc.messages)
+        # Also beside the form, above the text the reviewer typed (kept in the bound form):
+        # a refusal only at the top of a long page reads as if the text was lost.
+        form.add_error(None, f"Not recorded: {refusal} Your text is kept below.")
     appeal = _get_appeal_for_reviewer(request, pk)
     return _render_review(request, appeal, status=422, refusal=refusal, **{form_name: form})
 

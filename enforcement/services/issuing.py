@@ -38,6 +38,7 @@ from enforcement.models import (
     ReasonCode,
     RuleVersion,
 )
+from infra.dates import format_day
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
@@ -404,8 +405,8 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     issued = f"{action.get_restriction_type_display()} under {version} ({req.reason_code.code})."
     if action.is_pending():
         issued = (
-            f"Proposed: {issued} It takes effect on {takes_effect_at:%Y-%m-%d %H:%M} UTC "
-            "at the earliest, once a second person confirms it."
+            f"Proposed: {issued} It takes effect at the end of its notice period at the "
+            "earliest, once a second person confirms it."
         )
     ActionEvent.objects.create(
         action=action,
@@ -432,7 +433,7 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
         ),
         body=(
             "Read the full statement of reasons: the rule, the facts, the evidence and how to "
-            f"appeal (until {timezone.localtime(action.appeal_deadline):%d %B %Y})."
+            f"appeal (until {format_day(action.appeal_deadline)})."
         ),
         url=action.get_absolute_url(),
     )

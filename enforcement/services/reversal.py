@@ -14,6 +14,7 @@ from enforcement.models import (
     ClientNotice,
     EnforcementAction,
 )
+from infra.dates import format_day
 from notifications.models import WebhookEvent
 from notifications.webhooks import action_payload, record_event
 
@@ -43,7 +44,7 @@ def correct_client_notices(action: EnforcementAction, *, text: str, by) -> list[
     notices = ClientNotice.objects.filter(action=action, correction__isnull=True)
     corrections = ClientCorrection.objects.bulk_create(
         ClientCorrection(
-            notice=notice, text=text.format(date=f"{notice.shown_at:%d %B %Y}"), created_by=by
+            notice=notice, text=text.format(date=format_day(notice.shown_at, "UTC")), created_by=by
         )
         for notice in notices
     )

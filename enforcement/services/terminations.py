@@ -14,6 +14,7 @@ from enforcement.models import (
     EnforcementAction,
 )
 from enforcement.services.reversal import correct_client_notices, release_funds
+from infra.dates import format_day
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
@@ -117,7 +118,7 @@ def _take_effect(action: EnforcementAction) -> bool:
         subject="Your account termination has taken effect",
         body=(
             "The termination we proposed has now taken effect. You can still appeal it until "
-            f"{timezone.localtime(action.appeal_deadline):%d %B %Y}."
+            f"{format_day(action.appeal_deadline)}."
         ),
         url=action.get_absolute_url(),
     )

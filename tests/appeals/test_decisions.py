@@ -127,7 +127,7 @@ def test_an_overturn_lifts_the_action_releases_all_funds_and_corrects_every_clie
     notices = list(action.client_notices.order_by("id"))
     assert len(notices) == 2
     for notice in notices:
-        told_on = f"{notice.shown_at:%d %B %Y}"
+        told_on = f"{notice.shown_at.day} {notice.shown_at:%B %Y}"  # one format: no leading zero
         assert notice.correction.text == (
             "Correction: the restriction on this freelancer's account that we told you about on "
             f"{told_on} was reviewed and lifted. Their account is in good standing."
@@ -255,7 +255,7 @@ def test_a_modification_turns_a_termination_into_a_suspension_and_releases_part_
     for notice in action.client_notices.all():
         assert notice.correction.text == (
             "Correction: the restriction on this freelancer's account that we told you about on "
-            f"{notice.shown_at:%d %B %Y} was reviewed and reduced."
+            f"{notice.shown_at.day} {notice.shown_at:%B %Y} was reviewed and reduced."
         )
     decided = Appeal.objects.get(pk=appeal.pk)
     assert (decided.status, decided.outcome, decided.approved_by) == (

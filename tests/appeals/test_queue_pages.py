@@ -355,16 +355,24 @@ def test_the_page_polls_for_its_counts_every_15_seconds(as_worker):
     assert 'hx-swap="outerHTML"' in counts
 
 
-def test_polling_returns_only_the_counts(as_worker, worker, queue, template_action):
+def test_polling_returns_the_counts_and_out_of_band_the_lists_they_count(
+    as_worker, worker, queue, template_action
+):
+    """Issue #12 ("Queue page"): the poll used to send only the counts, so after it the page
+    said "1 open appeal assigned to you" above a list that showed none, until a reload."""
     _queued(3, queue, template_action)
-    _queued(2, queue, template_action, assigned_to=worker)
+    held = _queued(2, queue, template_action, assigned_to=worker)
 
     response = as_worker.get(_url("appeals:queue"), headers=POLL)
 
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="queue-counts"')
-    assert "<html" not in html and 'id="unassigned"' not in html and "Appeal #" not in html
+    assert "<html" not in html
+    assigned = _section(html, "assigned")
+    assert 'hx-swap-oob="true"' in html[html.index('<section id="assigned"') :][:200]
+    assert sorted(_appeal_ids(assigned)) == sorted(a.pk for a in held)
+    assert len(_appeal_ids(_section(html, "unassigned"))) == 3
     assert "<strong>2</strong> open appeals assigned to you" in html
     assert "<strong>3</strong> unassigned in your queues" in html
     assert re.search(r"Payments</th>\s*<td>3</td>\s*<td>2</td>", html)

@@ -1110,7 +1110,8 @@ def test_the_appeal_received_notice_is_made_by_routing_and_states_the_queues_dea
     zone = ZoneInfo(appeal.freelancer.time_zone)
     for kind in (Kind.FIRST_RESPONSE, Kind.DECISION):
         due = clock(appeal, kind).due_at
-        assert f"{due.astimezone(zone):%A %d %B %Y, %H:%M}" in received.body
+        local = due.astimezone(zone)  # the one format of every date (issue #12)
+        assert f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}" in received.body
     assert clock(appeal, Kind.FIRST_RESPONSE).due_at == june(15, 15)  # the queue's calendar
     assert queued == [received.pk]
     assert notification_services.send_email(received.pk) is True

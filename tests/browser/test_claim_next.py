@@ -118,7 +118,8 @@ def test_the_counts_refresh_without_reloading_the_page(
 
     expect(counts).to_contain_text("2 unassigned in your queues")
     assert page.evaluate("() => window.stillTheSamePage") is True
-    expect(page.locator("#unassigned").get_by_role("link")).to_have_count(0)
+    # The lists come with the counts (issue #12): they never disagree after a poll.
+    expect(page.locator("#unassigned").get_by_role("link", name="Appeal #")).to_have_count(2)
     assert csp_violations(console_errors) == []
 
 

@@ -146,7 +146,10 @@ def test_the_list_shows_who_proposed_what_when_it_takes_effect_and_the_exception
     assert freelancer.email in content and freelancer.marketplace_id in content
     assert "An imminent risk of fraud: Stolen cards are being used right now." in content
     local = timezone.localtime(pending.takes_effect_at, BERLIN)
-    assert f"{local:%-d %b %Y, %H:%M}</time>, the end of the notice period" in content
+    # One format for every moment on every page (issue #12): "6 January 2027, 11:12 CET".
+    assert f"{local:%-d %B %Y, %H:%M} {local.tzname()}</time>, the end of the notice period" in (
+        content
+    )
     assert f"Confirm termination #{pending.pk}" in content
     assert "Not confirmed yet" in content
 

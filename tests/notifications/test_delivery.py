@@ -299,10 +299,11 @@ def test_no_internal_note_or_internal_evidence_reaches_any_email(freelancer, rev
         "action_issued",
         "appeal_received",
         "decision",
+        "freelancer_replied",  # to the reviewer holding it (issue #12)
         "info_requested",
         "new_message",
     ]
-    assert len(mail.outbox) == 5
+    assert len(mail.outbox) == 6
     internal_details = list(appeal.action.evidence_items.values_list("internal_detail", flat=True))
     for message in mail.outbox:
         for part in (message.subject, message.body, _html(message)):

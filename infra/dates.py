@@ -1,0 +1,30 @@
+"""The one way Recourse writes a date or a moment for a person: pages (the `when` and `day`
+template filters) and emails alike, in the reader's time zone, with the zone's abbreviation."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import dateformat, timezone
+
+MOMENT_FORMAT = "j F Y, H:i T"  # 7 December 2026, 09:16 CET
+DAY_FORMAT = "j F Y"  # 7 December 2026
+
+
+def format_when(moment: datetime | None, zone: str | ZoneInfo | None = None) -> str:
+    """A moment in `zone` (a person's time zone name), or in the active time zone."""
+    if moment is None:
+        return ""
+    if isinstance(zone, str):
+        zone = ZoneInfo(zone or "UTC")
+    local = timezone.localtime(moment, zone) if timezone.is_aware(moment) else moment
+    return dateformat.format(local, MOMENT_FORMAT)
+
+
+def format_day(day: date | datetime | None, zone: str | ZoneInfo | None = None) -> str:
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        if isinstance(zone, str):
+            zone = ZoneInfo(zone or "UTC")
+        day = timezone.localtime(day, zone) if timezone.is_aware(day) else day
+    return dateformat.format(day, DAY_FORMAT)
