@@ -33,6 +33,7 @@ class Notification(models.Model):
         ACTION_ISSUED = "action_issued", "New decision on your account"
         ACTION_TOOK_EFFECT = "action_took_effect", "Decision took effect"
         ACTION_WITHDRAWN = "action_withdrawn", "Proposed decision withdrawn"
+        RULE_CHANGED = "rule_changed", "A rule you were restricted under changed"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -91,6 +92,7 @@ class Notification(models.Model):
                         "action_issued",
                         "action_took_effect",
                         "action_withdrawn",
+                        "rule_changed",
                     ]
                 ),
                 name="notification_kind_valid",
