@@ -281,12 +281,17 @@ def refresh_figures(now: datetime | None = None) -> list[date]:
                 .values_list("starts_at", flat=True)
                 .first()
             )
-            days = {first.astimezone(UTC).date(), now.astimezone(UTC).date()} if first else set()
+            today = now.astimezone(UTC).date()
+            runs = [(first.astimezone(UTC).date(), today)] if first else []
         else:
-            days = changed_days(state.changes_until - LATE_COMMIT_MARGIN)
-        for first, last in spans(days):
-            recompute_days(first, last)
+            runs = spans(changed_days(state.changes_until - LATE_COMMIT_MARGIN))
+        days: list[date] = []
+        for first_day, last_day in runs:
+            recompute_days(first_day, last_day)
+            days.extend(
+                first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)
+            )
         state.changes_until = now
         state.refreshed_at = timezone.now()
         state.save()
-    return sorted(days)
+    return days
