@@ -224,3 +224,14 @@ def test_the_page_costs_the_same_queries_for_a_small_and_a_large_history(client)
         for i in range(1, 300)
     )
     assert count() == small
+
+
+def test_the_lead_dashboard_links_to_the_same_figures(client, lead):
+    client.force_login(lead)
+    html = client.get(reverse("appeals:dashboard")).content.decode()
+    assert f'href="{reverse("transparency:report")}#response_times"' in html
+
+
+def test_the_public_navigation_has_a_transparency_link(client):
+    html = client.get(reverse("enforcement:rule-list")).content.decode()
+    assert f'<a href="{reverse("transparency:report")}"' in html
