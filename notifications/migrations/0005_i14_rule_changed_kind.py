@@ -5,25 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0005_sla_calendars_policies_clocks'),
-        ('notifications', '0004_action_notifications'),
+        ("appeals", "0005_sla_calendars_policies_clocks"),
+        ("notifications", "0004_action_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notification',
-            name='notification_kind_valid',
+            model_name="notification",
+            name="notification_kind_valid",
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('appeal_received', 'Appeal received'), ('info_requested', 'Information requested'), ('new_message', 'New message'), ('decision', 'Decision'), ('sla_warning', 'Deadline approaching'), ('sla_breach', 'Deadline missed'), ('action_issued', 'New decision on your account'), ('action_took_effect', 'Decision took effect'), ('action_withdrawn', 'Proposed decision withdrawn'), ('rule_changed', 'A rule you were restricted under changed')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("appeal_received", "Appeal received"),
+                    ("info_requested", "Information requested"),
+                    ("new_message", "New message"),
+                    ("decision", "Decision"),
+                    ("sla_warning", "Deadline approaching"),
+                    ("sla_breach", "Deadline missed"),
+                    ("action_issued", "New decision on your account"),
+                    ("action_took_effect", "Decision took effect"),
+                    ("action_withdrawn", "Proposed decision withdrawn"),
+                    ("rule_changed", "A rule you were restricted under changed"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['appeal_received', 'info_requested', 'new_message', 'decision', 'sla_warning', 'sla_breach', 'action_issued', 'action_took_effect', 'action_withdrawn', 'rule_changed'])), name='notification_kind_valid'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "appeal_received",
+                            "info_requested",
+                            "new_message",
+                            "decision",
+                            "sla_warning",
+                            "sla_breach",
+                            "action_issued",
+                            "action_took_effect",
+                            "action_withdrawn",
+                            "rule_changed",
+                        ],
+                    )
+                ),
+                name="notification_kind_valid",
+            ),
         ),
     ]
