@@ -1799,9 +1799,9 @@ ROUTING_RULES: tuple[tuple[int, str, str, dict], ...] = (
 # --- A year of history for the transparency report ----------------------------------------------
 
 HISTORY_EMAIL_DOMAIN = "history.recourse.test"
-HISTORY_FREELANCERS = 400
+HISTORY_FREELANCERS = 300
 # New actions per day over the last year (a random number in this range).
-HISTORY_ACTIONS_PER_DAY = (4, 11)
+HISTORY_ACTIONS_PER_DAY = (3, 7)
 HISTORY_APPEAL_SHARE = 0.45
 HISTORY_WITHDRAWN_SHARE = 0.04
 HISTORY_LATE_NOTICE_SHARE = 0.03

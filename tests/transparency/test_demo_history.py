@@ -17,7 +17,7 @@ def test_the_demo_year_flags_the_login_anomaly_detector_and_only_it():
     flagged = {row["key"] for row in by_source["rows"] if row["markedly_higher"]}
     assert flagged == {"Login anomaly detector"}
     (appeals,) = [t for t in report["tables"] if t["id"] == "appeals"]
-    assert {row["key"]: row["appeals"] for row in appeals["rows"]}["decided"] > 1000
+    assert {row["key"]: row["appeals"] for row in appeals["rows"]}["decided"] > 500
     # Running the seed again adds no second history.
     before = report
     call_command("seed_demo", verbosity=0)
