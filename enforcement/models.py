@@ -419,7 +419,13 @@ class EnforcementAction(models.Model):
 
     class Meta:
         ordering = ["-starts_at", "-id"]
-        indexes = [models.Index(fields=["account", "-starts_at"], name="action_account_recent")]
+        indexes = [
+            models.Index(fields=["account", "-starts_at"], name="action_account_recent"),
+            # The transparency report's daily figures: actions of a day, and what changed
+            # since the last refresh.
+            models.Index(fields=["starts_at"], name="action_starts_at"),
+            models.Index(fields=["updated_at"], name="action_updated_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
@@ -233,10 +234,8 @@ def build_report(period: Period, *, minimum: int | None = None) -> Report:
     in_period = DailyFigure.objects.filter(day__gte=period.first, day__lte=period.last)
     for row in in_period.values("metric", "key").annotate(n=Sum("count"), w=Sum("within_target")):
         c.counts[(row["metric"], row["key"])] = (row["n"], row["w"])
-    for metric, key, hours in in_period.filter(metric__startswith="time.").values_list(
-        "metric", "key", "hours"
-    ):
-        c.hours.setdefault((metric, key), Counter()).update(hours)
+    for metric, key, hours, n in _merged_histograms(period):
+        c.hours.setdefault((metric, key), Counter())[hours] += n
     until = DailyFigure.objects.aggregate(last=Max("day"))["last"]
     rule_titles = dict(Rule.objects.values_list("key", "title"))
     reason_titles = dict(ReasonCode.objects.values_list("code", "title"))
@@ -263,6 +262,23 @@ def build_report(period: Period, *, minimum: int | None = None) -> Report:
         _terminations(c),
     ]
     return Report(period=period, minimum=minimum, tables=tables, figures_until=until)
+
+
+def _merged_histograms(period: Period) -> list[tuple[str, str, str, int]]:
+    """(metric, key, hours, cases) over the period, the daily histograms summed by the database:
+    a few thousand rows for a year instead of every day's JSON parsed here."""
+    table = DailyFigure._meta.db_table
+    if connection.vendor == "postgresql":
+        each, value = "CROSS JOIN LATERAL jsonb_each_text(f.hours) h", "h.value::integer"
+    else:
+        each, value = ", json_each(f.hours) h", "CAST(h.value AS INTEGER)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.metric, f.key, h.key, SUM({value}) FROM {table} f {each} "  # noqa: S608
+            "WHERE f.day >= %s AND f.day <= %s AND f.metric LIKE %s GROUP BY 1, 2, 3",
+            [period.first, period.last, "time.%"],
+        )
+        return [(metric, key, hours, int(n)) for metric, key, hours, n in cursor.fetchall()]
 
 
 def first_figure_day() -> date | None:
