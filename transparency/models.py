@@ -11,8 +11,8 @@ class DailyFigure(models.Model):
     Rows are derived data: a day's rows are deleted and rebuilt together whenever anything that
     day changed, so recomputing a day twice changes nothing. Time metrics (`time.*`) also carry
     the number of cases within the SLA target and a histogram of whole hours (`{"5": 3}`: three
-    cases took more than 4 and at most 5 hours; beyond 48 hours, whole days: `{"72": 2}`), so medians and p90 over any period need only
-    these rows, never the cases themselves.
+    cases took more than 4 and at most 5 hours; beyond 48 hours, whole days: `{"72": 2}`), so
+    medians and p90 over any period need only these rows, never the cases themselves.
     """
 
     day = models.DateField()
