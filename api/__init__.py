@@ -25,7 +25,8 @@ MAX_TOKEN_LENGTH = 200
 # tests/test_access_declared.py): the operations need a source's bearer token; the OpenAPI
 # document and the API root (a 404) are public.
 TOKEN_ACCESS = "api-token"
-PUBLIC_URL_NAMES = ("openapi-json", "api-root")
+# The transparency report (mounted by config/urls.py) is public too.
+PUBLIC_URL_NAMES = ("openapi-json", "api-root", "transparency_report")
 
 
 class SourceToken(HttpBearer):

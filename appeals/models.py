@@ -324,6 +324,15 @@ class Appeal(models.Model):
         # so a count or a list costs what it shows, however much history accumulates.
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="appeal_status_age"),
+            # The transparency report's daily figures: appeals filed and decided on a day, and
+            # what changed since the last refresh.
+            models.Index(fields=["submitted_at"], name="appeal_submitted_at"),
+            models.Index(
+                fields=["decided_at"],
+                name="appeal_decided_at",
+                condition=Q(decided_at__isnull=False),
+            ),
+            models.Index(fields=["updated_at"], name="appeal_updated_at"),
             # The re-drive sweep: appeals not yet routed.
             models.Index(
                 fields=["submitted_at"], name="appeal_unrouted", condition=Q(routed_at__isnull=True)
@@ -1013,6 +1022,12 @@ class AppealClock(models.Model):
             ),
         ]
         indexes = [
+            # The transparency report: clocks that stopped on a day.
+            models.Index(
+                fields=["stopped_at"],
+                name="clock_stopped_at",
+                condition=Q(stopped_at__isnull=False),
+            ),
             # The sweep: running clocks whose warning or deadline is due and not yet recorded.
             models.Index(
                 fields=["warn_at"],

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "appeals",
     "notifications",
     "demo",
+    "transparency",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,8 @@ APPEAL_REPLY_TARGET_DAYS = env_int("APPEAL_REPLY_TARGET_DAYS", 3, minimum=1)
 APPEAL_DECISION_TARGET_DAYS = env_int("APPEAL_DECISION_TARGET_DAYS", 14, minimum=1)
 
 # A reviewer's claim on an appeal returns to the queue after this long without activity.
+# The transparency report withholds any cell counting fewer cases than this.
+TRANSPARENCY_MIN_COUNT = env_int("TRANSPARENCY_MIN_COUNT", 10, minimum=1)
 APPEAL_LEASE_MINUTES = env_int("APPEAL_LEASE_MINUTES", 30, minimum=1)
 
 # --- Webhooks to the marketplace (notifications/webhooks.py) -------------------------------------
@@ -289,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-pending-emails": {
         "task": "notifications.tasks.redrive_pending_emails",
         "schedule": timedelta(seconds=60),
+    },
+    "refresh-transparency-figures": {
+        "task": "transparency.tasks.refresh_transparency_figures",
+        "schedule": timedelta(seconds=env_int("TRANSPARENCY_REFRESH_SECONDS", 600, minimum=10)),
     },
     "redrive-webhooks": {
         "task": "notifications.tasks.redrive_webhooks",

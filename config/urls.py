@@ -3,6 +3,11 @@ from django.urls import include, path
 
 import api as intake_api
 from config import views
+from transparency.api import router as transparency_router
+
+# The public report shares the API's OpenAPI document; config wires it because api and
+# transparency are siblings that do not import each other.
+intake_api.api.add_router("", transparency_router)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +16,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("", include("enforcement.urls")),
     path("", include("appeals.urls")),
+    path("transparency/", include("transparency.urls")),
     path("inbox/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", intake_api.urls()),

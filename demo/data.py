@@ -1794,3 +1794,33 @@ ROUTING_RULES: tuple[tuple[int, str, str, dict], ...] = (
     (30, "Off-platform payment", "Identity and payments", {"reason_code": "off-platform-payment"}),
     (40, "Payout holds", "Identity and payments", {"restriction_type": "payout_hold"}),
 )
+
+
+# --- A year of history for the transparency report ----------------------------------------------
+
+HISTORY_EMAIL_DOMAIN = "history.recourse.test"
+HISTORY_FREELANCERS = 300
+# New actions per day over the last year (a random number in this range).
+HISTORY_ACTIONS_PER_DAY = (3, 7)
+HISTORY_APPEAL_SHARE = 0.45
+HISTORY_WITHDRAWN_SHARE = 0.04
+HISTORY_LATE_NOTICE_SHARE = 0.03
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """Where the history's actions come from (None: issued by staff), how often, and how often
+    an appeal against them succeeds (overturned or modified). The login-anomaly detector is the
+    one the report should flag: people win their appeals against it far more often."""
+
+    name: str | None
+    weight: int
+    reversal_share: float
+
+
+HISTORY_SOURCES: tuple[HistorySource, ...] = (
+    HistorySource("Payment pattern model", 40, 0.12),
+    HistorySource("Login anomaly detector", 20, 0.52),
+    HistorySource("Client report triage", 25, 0.20),
+    HistorySource(None, 15, 0.15),
+)

@@ -633,3 +633,242 @@ def seed_queues(people: dict[str, User]) -> None:
         if "reason_code" in fields:
             fields["reason_code"] = ReasonCode.objects.get(code=fields["reason_code"])
         RoutingRule.objects.create(position=position, name=name, queue=queues[queue_name], **fields)
+
+
+# --- A year of history for the transparency report -----------------------------------------------
+
+
+def seed_history(people: dict[str, User], *, seed: int = 2026) -> int:
+    """About a year of actions, appeals, decisions and response times, so the transparency
+    report of `make run` has something to say (idempotent: only when no history exists yet).
+
+    Written in bulk like the bulk freelancers (same case templates, same row builder), spread
+    over the last 365 days; appeals are decided by the demo reviewer with outcomes drawn per
+    detection source (`demo_data.HISTORY_SOURCES`: the login-anomaly detector is reversed far
+    more often). Returns the number of actions written.
+    """
+    from appeals.models import Appeal, AppealClock, AppealEvent, Queue
+    from enforcement.models import ClientCorrection, IntakeSource
+
+    domain = demo_data.HISTORY_EMAIL_DOMAIN
+    if User.objects.filter(email__endswith="@" + domain).exists():
+        return 0
+    rng = random.Random(seed)
+    now = timezone.now().replace(second=0, microsecond=0)
+    today = now.date()
+    enforcer, reviewer = people[demo_data.DEMO_ENFORCER], people[demo_data.DEMO_REVIEWER]
+    reasons = {code.code: code for code in ReasonCode.objects.select_related("rule")}
+    citable = _CitableVersions()
+    sources: dict[str | None, IntakeSource | None] = {None: None}
+    for spec in demo_data.HISTORY_SOURCES:
+        if spec.name is not None:
+            source = IntakeSource.objects.filter(name=spec.name).first()
+            if source is None:
+                source = IntakeSource(name=spec.name)
+                source.set_new_token()  # never shown: a demo detector sends nothing
+                source.save()
+            sources[spec.name] = source
+    queues = list(Queue.objects.order_by("pk"))
+
+    group_id = Group.objects.get(name=Role.FREELANCER).pk
+    users = []
+    for number in range(1, demo_data.HISTORY_FREELANCERS + 1):
+        country, time_zone = rng.choice(demo_data.HOMES)
+        users.append(
+            User(
+                email=f"history{number:04d}@{domain}",
+                password=make_password(None),
+                display_name=f"{rng.choice(demo_data.FIRST_NAMES)} "
+                f"{rng.choice(demo_data.LAST_NAMES)}",
+                time_zone=time_zone,
+                country=country,
+                marketplace_id=f"~03{number:016x}",
+                member_since=today - timedelta(days=rng.randint(400, 3650)),
+            )
+        )
+    _insert(User, users, need_ids=True)
+    _insert(
+        User.groups.through, [User.groups.through(user_id=u.pk, group_id=group_id) for u in users]
+    )
+
+    cases = [c for c in demo_data.BULK_CASES if c.restriction_type != "permanent_termination"]
+    weights = [c.weight for c in cases]
+    source_specs = list(demo_data.HISTORY_SOURCES)
+    plans = []  # (request, version, action row, source spec)
+    for days_ago in range(365, 0, -1):
+        for _ in range(rng.randint(*demo_data.HISTORY_ACTIONS_PER_DAY)):
+            case = rng.choices(cases, weights)[0]
+            spec = rng.choices(source_specs, [s.weight for s in source_specs])[0]
+            starts_at = now - timedelta(days=days_ago, minutes=rng.randint(0, 1439))
+            reason = reasons[case.reason_code]
+            version = citable.at(reason.rule_id, starts_at)
+            request = case.request(
+                account=rng.choice(users),
+                starts_at=starts_at,
+                reason_code=reason,
+                cited_version=version,
+            )
+            row = _action_row(
+                request,
+                version=version,
+                decided_by_id=(
+                    None if request.automated_decision == AutomatedDecision.FULLY else enforcer.pk
+                ),
+                confirmed_by_id=people[demo_data.DEMO_LEAD].pk,
+                now=now,
+            )
+            row.automated_detection = spec.name is not None
+            if spec.name is not None:
+                row.intake_source_id = sources[spec.name].pk
+                row.external_id = f"history-{len(plans)}"
+            if rng.random() < demo_data.HISTORY_LATE_NOTICE_SHARE:
+                row.notified_at = row.starts_at + timedelta(hours=rng.randint(1, 30))
+            plans.append((request, version, row, spec))
+
+    # Appeals first, in memory, so an overturned action is written as lifted.
+    appeals = []
+    for index, (_request, _version, row, spec) in enumerate(plans):
+        if rng.random() >= demo_data.HISTORY_APPEAL_SHARE:
+            continue
+        submitted = row.notified_at + timedelta(hours=rng.randint(2, 24 * 20))
+        if submitted >= now:
+            continue
+        first_response = submitted + timedelta(minutes=rng.randint(30, 60 * 90))
+        decided = first_response + timedelta(minutes=int(rng.lognormvariate(8.3, 0.7)))
+        appeal = Appeal(
+            freelancer_id=row.account_id,
+            original_decider_id=row.decided_by_id,
+            statement="I did not break this rule; please look at the context.",
+            requested_outcome=Appeal.RequestedOutcome.LIFT,
+            submitted_at=submitted,
+            queue=rng.choice(queues) if queues else None,
+            routed_at=submitted,
+            language="en",
+        )
+        if rng.random() < demo_data.HISTORY_WITHDRAWN_SHARE:
+            appeal.status = Appeal.Status.WITHDRAWN
+        elif decided < now:
+            draw = rng.random()
+            outcome = (
+                Appeal.Outcome.OVERTURNED
+                if draw < spec.reversal_share * 0.8
+                else Appeal.Outcome.MODIFIED
+                if draw < spec.reversal_share
+                else Appeal.Outcome.UPHELD
+            )
+            appeal.status, appeal.outcome = Appeal.Status.DECIDED, outcome
+            appeal.decision_reasons = "We reviewed the evidence and your explanation."
+            appeal.decided_by_id, appeal.decided_at = reviewer.pk, decided
+            if outcome == Appeal.Outcome.OVERTURNED:
+                row.status = EnforcementAction.Status.LIFTED
+            elif outcome == Appeal.Outcome.MODIFIED and row.status == "active":
+                row.status = EnforcementAction.Status.MODIFIED
+        else:
+            appeal.status = Appeal.Status.IN_REVIEW
+        appeals.append((index, appeal, first_response, decided))
+
+    actions = [row for _request, _version, row, _spec in plans]
+    _insert(EnforcementAction, actions, need_ids=True)
+    cited, evidence, notices = [], [], []
+    for request, version, row, _spec in plans:
+        cited.append(
+            EnforcementAction.cited_versions.through(
+                enforcementaction_id=row.pk, ruleversion_id=version.pk
+            )
+        )
+        evidence.extend(evidence_rows(row.pk, request))
+        notices.extend(client_notice_rows(row.pk, request))
+    _insert(EnforcementAction.cited_versions.through, cited)
+    _insert(EvidenceItem, evidence)
+    _insert(ClientNotice, notices, need_ids=True)
+    _insert(
+        ActionEvent,
+        [
+            ActionEvent(
+                action_id=row.pk,
+                kind=ActionEvent.Kind.ISSUED,
+                at=row.notified_at,
+                actor_id=row.decided_by_id,
+                to_status="active",
+                reason=f"{row.get_restriction_type_display()} under {version}.",
+            )
+            for _request, version, row, _spec in plans
+        ],
+    )
+
+    for index, appeal, _first, _decided in appeals:
+        appeal.action_id = actions[index].pk
+    _insert(Appeal, [a for _i, a, _f, _d in appeals], need_ids=True)
+    clocks, events = [], []
+    for _index, appeal, first_response, _decided in appeals:
+        events.append(
+            AppealEvent(
+                appeal_id=appeal.pk,
+                actor_id=appeal.freelancer_id,
+                to_status="submitted",
+                at=appeal.submitted_at,
+                reason="Appeal filed.",
+            )
+        )
+        responded = first_response < now and appeal.status != Appeal.Status.WITHDRAWN
+        clocks.append(
+            AppealClock(
+                appeal_id=appeal.pk,
+                kind="first_response",
+                started_at=appeal.submitted_at,
+                stopped_at=first_response if responded else None,
+                due_at=appeal.submitted_at + timedelta(days=3),
+            )
+        )
+        clocks.append(
+            AppealClock(
+                appeal_id=appeal.pk,
+                kind="decision",
+                started_at=appeal.submitted_at,
+                stopped_at=appeal.decided_at,
+                due_at=appeal.submitted_at + timedelta(days=14),
+            )
+        )
+        if appeal.status == Appeal.Status.WITHDRAWN:
+            events.append(
+                AppealEvent(
+                    appeal_id=appeal.pk,
+                    actor_id=appeal.freelancer_id,
+                    from_status="submitted",
+                    to_status="withdrawn",
+                    at=appeal.submitted_at + timedelta(days=2),
+                    reason="Withdrawn.",
+                )
+            )
+        elif appeal.decided_at:
+            events.append(
+                AppealEvent(
+                    appeal_id=appeal.pk,
+                    actor_id=reviewer.pk,
+                    from_status="in_review",
+                    to_status="decided",
+                    at=appeal.decided_at,
+                    reason="Decided.",
+                )
+            )
+    _insert(AppealClock, clocks)
+    _insert(AppealEvent, events)
+    reversed_actions = {
+        actions[i].pk: a.decided_at
+        for i, a, _f, _d in appeals
+        if a.outcome in (Appeal.Outcome.OVERTURNED, Appeal.Outcome.MODIFIED)
+    }
+    _insert(
+        ClientCorrection,
+        [
+            ClientCorrection(
+                notice_id=n.pk,
+                created_at=reversed_actions[n.action_id],
+                text=f"Correction: the restriction you were told about on "
+                f"{n.shown_at:%d %B %Y} was reversed on appeal.",
+            )
+            for n in notices
+            if n.action_id in reversed_actions
+        ],
+    )
+    return len(actions)

@@ -54,6 +54,7 @@ class RuleVersionAdmin(admin.ModelAdmin):
         "text",
         "examples",
         "change_summary",
+        "narrows",
         "effective_from",
         "number",
         "published_at",
@@ -107,6 +108,7 @@ class RuleVersionAdmin(admin.ModelAdmin):
                 text=obj.text,
                 examples=obj.examples,
                 change_summary=obj.change_summary,
+                narrows=obj.narrows,
                 effective_from=obj.effective_from,
                 drafted_by=request.user,
             ).pk
@@ -121,7 +123,12 @@ class RuleVersionAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 self.message_user(request, f"{version}: {'; '.join(exc.messages)}", messages.ERROR)
             else:
-                self.message_user(request, f"Published {published}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"Published {published}; {published.notified_count} freelancer(s) with an "
+                    "action in force under this rule are being told.",
+                    messages.SUCCESS,
+                )
 
 
 @admin.register(ReasonCode)

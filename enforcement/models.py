@@ -94,6 +94,11 @@ class RuleVersion(models.Model):
     text = models.TextField(help_text="The exact clause, in plain language.")
     examples = models.TextField(blank=True, help_text="Examples of what is and is not allowed.")
     change_summary = models.TextField(blank=True, help_text="What changed from the last version.")
+    narrows = models.BooleanField(
+        default=False,
+        help_text="This version narrows the rule (less is prohibited): freelancers with an "
+        "action in force under it are offered a fresh review, even after their appeal window.",
+    )
     effective_from = models.DateTimeField(
         null=True, blank=True, help_text="When this text starts to apply (empty: when published)."
     )
@@ -368,6 +373,18 @@ class EnforcementAction(models.Model):
     funds_released_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     funds_released_at = models.DateTimeField(null=True, blank=True)
 
+    # A rule version that narrowed the rule this action relies on offers a fresh review: an
+    # appeal may be filed until then even after `appeal_deadline` (which never moves).
+    fresh_review_until = models.DateTimeField(null=True, blank=True, editable=False)
+    fresh_review_version = models.ForeignKey(
+        RuleVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
     strike_count = models.PositiveSmallIntegerField(default=0)
     strikes_expire_on = models.DateField(null=True, blank=True)
 
@@ -410,7 +427,13 @@ class EnforcementAction(models.Model):
 
     class Meta:
         ordering = ["-starts_at", "-id"]
-        indexes = [models.Index(fields=["account", "-starts_at"], name="action_account_recent")]
+        indexes = [
+            models.Index(fields=["account", "-starts_at"], name="action_account_recent"),
+            # The transparency report's daily figures: actions of a day, and what changed
+            # since the last refresh.
+            models.Index(fields=["starts_at"], name="action_starts_at"),
+            models.Index(fields=["updated_at"], name="action_updated_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -543,7 +566,19 @@ class EnforcementAction(models.Model):
         return self.ends_at is None
 
     def appeal_window_open(self, now: datetime | None = None) -> bool:
-        return (now or timezone.now()) <= self.appeal_deadline
+        now = now or timezone.now()
+        return now <= self.appeal_deadline or self.fresh_review_open(now)
+
+    def appeal_is_a_fresh_review(self, now: datetime | None = None) -> bool:
+        """The six months are over, but a narrowing rule change reopened the way to appeal."""
+        now = now or timezone.now()
+        return now > self.appeal_deadline and self.fresh_review_open(now)
+
+    def fresh_review_open(self, now: datetime | None = None) -> bool:
+        """A narrowing change of the rule offered a fresh review that is still open."""
+        return self.fresh_review_until is not None and (now or timezone.now()) <= (
+            self.fresh_review_until
+        )
 
     def has_funds_held(self) -> bool:
         return self.funds_held_amount > 0
@@ -641,6 +676,8 @@ class ActionEvent(models.Model):
         CONFIRMED = "confirmed", "Confirmed by a second person"
         TOOK_EFFECT = "took_effect", "Took effect"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        RULE_CHANGED = "rule_changed", "The rule relied on changed"
+        REVIEW_OFFERED = "review_offered", "Fresh review offered"
 
     action = models.ForeignKey(EnforcementAction, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -1,13 +1,16 @@
 from django.urls import path
 
 from enforcement import staff_views, views
+from enforcement.feeds import RuleChangesFeed
 
 app_name = "enforcement"
 
 urlpatterns = [
     path("standing/", views.standing, name="standing"),
     path("rules/", views.rule_list, name="rule-list"),
+    path("rules/feed/", RuleChangesFeed(), name="rule-feed"),
     path("rules/<str:key>/", views.rule_detail, name="rule-detail"),
+    path("rules/<str:key>/compare/", views.rule_compare, name="rule-compare"),
     path("rules/<str:key>/v<int:number>/", views.rule_version, name="rule-version"),
     path("redress/", views.redress, name="redress"),
     path("staff/", staff_views.staff_home, name="staff-home"),

@@ -27,21 +27,45 @@ def standing(request: HttpRequest) -> HttpResponse:
     )
 
 
+SEARCH_MAX_LENGTH = 100
+
+
 @public
 @require_safe
 def rule_list(request: HttpRequest) -> HttpResponse:
+    """The catalogue, and "is this allowed?": `?q=` searches the titles, texts and examples of
+    the versions in force, and says plainly when no published rule mentions the words."""
     now = timezone.now()
+    query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     rules = Rule.objects.filter(versions__published_at__isnull=False).distinct()
     # Ordered so that, should two versions share an effective date, the higher number wins.
     in_force = {v.rule_id: v for v in RuleVersion.objects.in_force_at(now).order_by("number")}
     pending: dict[int, RuleVersion] = {}
     for version in RuleVersion.objects.pending_at(now).order_by("effective_from", "number"):
         pending.setdefault(version.rule_id, version)  # the next one to take effect
+    matches = None
+    if query:
+        matches = [
+            rule
+            for rule in rules
+            if rule.pk in in_force and _mentions(rule, in_force[rule.pk], query.split())
+        ]
     return render(
         request,
         "enforcement/rule_list.html",
-        {"rules": [(rule, in_force.get(rule.pk), pending.get(rule.pk)) for rule in rules]},
+        {
+            "rules": [
+                (rule, in_force.get(rule.pk), pending.get(rule.pk))
+                for rule in (rules if matches is None else matches)
+            ],
+            "query": query,
+        },
     )
+
+
+def _mentions(rule: Rule, version: RuleVersion, words: list[str]) -> bool:
+    haystack = " ".join((rule.key, rule.title, version.text, version.examples)).casefold()
+    return all(word.casefold() in haystack for word in words)
 
 
 def _published_versions(rule: Rule) -> list[RuleVersion]:
@@ -100,6 +124,45 @@ def rule_version(request: HttpRequest, key: str, number: int) -> HttpResponse:
             "examples_diff": examples_diff,
             "examples_changed": bool(examples_diff) and has_changes(examples_diff),
         },
+    )
+
+
+@public
+@require_safe
+def rule_compare(request: HttpRequest, key: str) -> HttpResponse:
+    """Any two published versions of a rule, word by word (`?from=1&to=3`)."""
+    rule = get_object_or_404(Rule, key=key)
+    versions = _published_versions(rule)
+    if not versions:
+        raise Http404("This rule has no published version.")
+    by_number = {v.number: v for v in versions}
+    error = ""
+    try:
+        old_number = int(request.GET.get("from", versions[-1].number))
+        new_number = int(request.GET.get("to", versions[0].number))
+    except ValueError:
+        old_number, new_number, error = versions[-1].number, versions[0].number, "Choose versions."
+    old, new = by_number.get(old_number), by_number.get(new_number)
+    if old is None or new is None:
+        error = "Choose two published versions of this rule."
+        old, new = versions[-1], versions[0]
+    text_diff = word_diff(old.text, new.text)
+    examples_diff = word_diff(old.examples, new.examples)
+    return render(
+        request,
+        "enforcement/rule_compare.html",
+        {
+            "rule": rule,
+            "versions": versions,
+            "old": old,
+            "new": new,
+            "error": error,
+            "text_diff": text_diff,
+            "text_changed": has_changes(text_diff),
+            "examples_diff": examples_diff,
+            "examples_changed": has_changes(examples_diff),
+        },
+        status=400 if error else 200,
     )
 
 

@@ -37,6 +37,7 @@ class Notification(models.Model):
         FREELANCER_REPLIED = "freelancer_replied", "The freelancer wrote"
         APPEAL_WITHDRAWN = "appeal_withdrawn", "Appeal withdrawn"
         APPROVAL_WAITING = "approval_waiting", "Second review waiting"
+        RULE_CHANGED = "rule_changed", "A rule you were restricted under changed"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -98,6 +99,7 @@ class Notification(models.Model):
                         "freelancer_replied",
                         "appeal_withdrawn",
                         "approval_waiting",
+                        "rule_changed",
                     ]
                 ),
                 name="notification_kind_valid",

@@ -35,6 +35,7 @@ ensure_uv
 py=(.venv/bin/python manage.py)
 "${py[@]}" migrate --noinput
 "${py[@]}" seed_demo
+"${py[@]}" refresh_transparency
 "${py[@]}" collectstatic --noinput --verbosity 0
 
 if [[ "$REQUIRE_STAFF_MFA" == "false" ]]; then

@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["config", "api", "demo", "appeals", "enforcement", "notifications", "accounts", "infra"]
+PACKAGES = [
+    "config",
+    "api",
+    "demo",
+    "transparency",
+    "appeals",
+    "enforcement",
+    "notifications",
+    "accounts",
+    "infra",
+]
 
 
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
@@ -72,3 +82,23 @@ def test_a_service_importing_its_tasks_makes_a_cycle_and_fails(tree_copy):
 
     assert result.returncode != 0
     assert "appeals.operations.sla -> appeals.tasks" in result.stdout
+
+
+def test_appeals_importing_the_transparency_report_breaks_the_floors(tree_copy):
+    _plant(tree_copy, "appeals/models.py", "from transparency import report  # noqa")
+
+    result = _lint_imports(tree_copy)
+
+    assert result.returncode != 0
+    assert "appeals.models -> transparency.report" in result.stdout
+
+
+def test_the_transparency_report_importing_the_api_breaks_the_floors(tree_copy):
+    # Siblings on one floor: config mounts the report's router on the API, neither imports
+    # the other.
+    _plant(tree_copy, "transparency/report.py", "import api  # noqa")
+
+    result = _lint_imports(tree_copy)
+
+    assert result.returncode != 0
+    assert "transparency.report -> api" in result.stdout

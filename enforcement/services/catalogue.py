@@ -14,6 +14,7 @@ from enforcement.models import (
     Rule,
     RuleVersion,
 )
+from enforcement.services.rule_changes import notify_rule_change
 
 
 @transaction.atomic
@@ -23,6 +24,7 @@ def draft_rule_version(
     text: str,
     examples: str = "",
     change_summary: str = "",
+    narrows: bool = False,
     effective_from: datetime | None = None,
     drafted_by,
 ) -> RuleVersion:
@@ -33,6 +35,7 @@ def draft_rule_version(
         text=text,
         examples=examples,
         change_summary=change_summary,
+        narrows=narrows,
         effective_from=effective_from,
     )
     record_audit(actor=drafted_by, verb="rule_version.drafted", obj=version, summary=str(version))
@@ -65,10 +68,13 @@ def publish_rule_version(version: RuleVersion, *, published_by) -> RuleVersion:
         number=number, published_at=now, published_by=published_by, effective_from=effective_from
     )
     current.refresh_from_db()
+    current.notified_count = notify_rule_change(current, by=published_by)
     record_audit(
         actor=published_by,
         verb="rule_version.published",
         obj=current,
-        summary=f"Published {current} effective {effective_from:%Y-%m-%d %H:%M}",
+        summary=f"Published {current} effective {effective_from:%Y-%m-%d %H:%M}"
+        + (" (narrows the rule)" if current.narrows else "")
+        + f"; {current.notified_count} freelancer(s) notified",
     )
     return current

@@ -11,6 +11,7 @@ from demo.seeding import (
     seed_bulk_freelancers,
     seed_catalogue,
     seed_demo_cases,
+    seed_history,
     seed_macros,
     seed_people,
     seed_queues,
@@ -49,12 +50,13 @@ class Command(BaseCommand):
             actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_ENFORCER])
             seed_macros()
             seed_queues(people)
+            history = seed_history(people)
         self.stdout.write(
             f"Demo data: {Rule.objects.count()} rules, "
             f"{RuleVersion.objects.published().count()} published versions, "
             f"{ReasonCode.objects.count()} reason codes "
             f"(created now: {rules} rules, {versions} versions, {codes} reason codes, "
-            f"{people_created} people, {actions} demo actions)."
+            f"{people_created} people, {actions} demo actions, {history} actions of history)."
         )
         if freelancers:
             result = seed_bulk_freelancers(

@@ -1,0 +1,536 @@
+"""The transparency report of a period, read from the daily figures only.
+
+One `Report` feeds the page, its charts, the CSV and JSON downloads and the public API, so all
+of them show the same numbers. Whatever the number of actions and appeals, building a report
+costs five queries over at most a year of daily rows.
+
+Small-number protection: a count of fewer than `settings.TRANSPARENCY_MIN_COUNT` (default 10)
+cases is shown as "< 10" and is `null` in downloads, and so is every share, rate or time
+computed from it (a share of a known total would give the count away).
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
+
+from appeals.models import Appeal
+from enforcement.choices import AutomatedDecision
+from enforcement.models import EnforcementAction, ReasonCode, Rule
+from transparency.models import DailyFigure
+
+Z_95 = 1.959963984540054
+LAST_12_MONTHS = "last-12-months"
+PERIOD_PATTERN = re.compile(
+    r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$"
+)
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    slug: str
+    label: str
+    first: date
+    last: date
+
+
+def parse_period(slug: str, today: date | None = None) -> Period:
+    """ "2026", "2026-Q4", "2026-11" or "last-12-months" (the 365 days up to today)."""
+    today = today or timezone.localdate()
+    if slug == LAST_12_MONTHS:
+        return Period(slug, "The last 12 months", today - timedelta(days=364), today)
+    match = PERIOD_PATTERN.match(slug or "")
+    if not match:
+        raise PeriodError("Choose a period such as 2026, 2026-Q4, 2026-11 or last-12-months.")
+    year = int(match["year"])
+    if not 2000 <= year <= 2100:
+        raise PeriodError("Choose a year between 2000 and 2100.")
+    if match["quarter"]:
+        quarter = int(match["quarter"])
+        first = date(year, 3 * quarter - 2, 1)
+        last_month = 3 * quarter
+        last = date(year, last_month, calendar.monthrange(year, last_month)[1])
+        return Period(slug, f"Q{quarter} {year}", first, last)
+    if match["month"]:
+        month = int(match["month"])
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        return Period(slug, first.strftime("%B %Y"), first, last)
+    return Period(slug, str(year), date(year, 1, 1), date(year, 12, 31))
+
+
+def period_choices(first: date | None, today: date) -> list[Period]:
+    """Last 12 months, then every year, quarter and month from the first figure to today."""
+    choices = [parse_period(LAST_12_MONTHS, today)]
+    if first is None:
+        return choices
+    for year in range(today.year, first.year - 1, -1):
+        choices.append(parse_period(str(year), today))
+        for quarter in range(4, 0, -1):
+            period = parse_period(f"{year}-Q{quarter}", today)
+            if period.first <= today and period.last >= first:
+                choices.append(period)
+        for month in range(12, 0, -1):
+            period = parse_period(f"{year}-{month:02d}", today)
+            if period.first <= today and period.last >= first:
+                choices.append(period)
+    return choices
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95 % by default)."""
+    if trials == 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def percentile_hours(histogram: Counter, fraction: float) -> int | None:
+    """Nearest-rank percentile of whole-hour buckets: the smallest h with at least
+    ceil(fraction × n) cases taking at most h hours."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    rank = math.ceil(fraction * total)
+    seen = 0
+    for hours in sorted(histogram, key=int):
+        seen += histogram[hours]
+        if seen >= rank:
+            return int(hours)
+    return None  # pragma: no cover - the loop always reaches the rank
+
+
+@dataclass
+class Column:
+    id: str
+    label: str
+    kind: str = "count"  # count, share, hours, text, flag
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    description: str
+    columns: list[Column]
+    rows: list[dict] = field(default_factory=list)
+    chart: dict | None = None
+
+    def display_rows(self, minimum: int) -> list[list[str]]:
+        return [[display(row.get(c.id), c, minimum) for c in self.columns] for row in self.rows]
+
+
+SUPPRESSED = object()
+
+
+def display(value, column: Column, minimum: int) -> str:
+    if value is SUPPRESSED:
+        return f"< {minimum}" if column.kind == "count" else "withheld"
+    if value is None:
+        return "—"
+    if column.kind == "share":
+        return f"{value * 100:.1f} %"
+    if column.kind == "hours":
+        return f"{value} h"
+    if column.kind == "flag":
+        return "Markedly higher" if value else ""
+    if column.kind == "count":
+        return f"{value:,}".replace(",", " ")
+    return str(value)
+
+
+def plain(value):
+    """A cell as downloads carry it: withheld cells are null."""
+    if value is SUPPRESSED:
+        return None
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+@dataclass
+class Report:
+    period: Period
+    minimum: int
+    tables: list[Table]
+    figures_until: date | None
+
+    def table(self, table_id: str) -> Table:
+        return next(t for t in self.tables if t.id == table_id)
+
+    def as_json(self) -> dict:
+        return {
+            "schema": "recourse-transparency/1",
+            "period": self.period.slug,
+            "label": self.period.label,
+            "first_day": self.period.first.isoformat(),
+            "last_day": self.period.last.isoformat(),
+            "minimum_count": self.minimum,
+            "tables": [
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "columns": [c.id for c in t.columns],
+                    "rows": [{c.id: plain(row.get(c.id)) for c in t.columns} for row in t.rows],
+                }
+                for t in self.tables
+            ],
+        }
+
+    def csv_rows(self) -> list[list]:
+        """Long format, one line per cell: table, row (its first column), column, value."""
+        lines: list[list] = [["table", "row", "column", "value"]]
+        for t in self.tables:
+            key_column = t.columns[0].id
+            for row in t.rows:
+                for c in t.columns[1:]:
+                    value = plain(row.get(c.id))
+                    if value is None:
+                        continue  # withheld cells are left out
+                    lines.append([t.id, row[key_column], c.id, value])
+        return lines
+
+
+class _Counts:
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+        self.counts: dict[tuple[str, str], tuple[int, int]] = {}
+        self.hours: dict[tuple[str, str], Counter] = {}
+
+    def raw(self, metric: str, key: str = "") -> int:
+        return self.counts.get((metric, key), (0, 0))[0]
+
+    def keys(self, metric: str) -> list[str]:
+        return sorted(k for m, k in self.counts if m == metric)
+
+    def shown(self, n: int):
+        return SUPPRESSED if 0 < n < self.minimum else n
+
+    def share(self, n: int, total: int):
+        if self.shown(n) is SUPPRESSED or self.shown(total) is SUPPRESSED:
+            return SUPPRESSED
+        return n / total if total else None
+
+
+def build_report(period: Period, *, minimum: int | None = None) -> Report:
+    minimum = settings.TRANSPARENCY_MIN_COUNT if minimum is None else minimum
+    c = _Counts(minimum)
+    in_period = DailyFigure.objects.filter(day__gte=period.first, day__lte=period.last)
+    for row in in_period.values("metric", "key").annotate(n=Sum("count"), w=Sum("within_target")):
+        c.counts[(row["metric"], row["key"])] = (row["n"], row["w"])
+    for metric, key, hours, n in _merged_histograms(period):
+        c.hours.setdefault((metric, key), Counter())[hours] += n
+    until = DailyFigure.objects.aggregate(last=Max("day"))["last"]
+    rule_titles = dict(Rule.objects.values_list("key", "title"))
+    reason_titles = dict(ReasonCode.objects.values_list("code", "title"))
+
+    tables = [
+        _actions_by(
+            c,
+            "type",
+            "actions_by_type",
+            "Actions by restriction type",
+            dict(EnforcementAction.RestrictionType.choices),
+        ),
+        _actions_by(c, "rule", "actions_by_rule", "Actions by rule", rule_titles),
+        _actions_by(c, "reason", "actions_by_reason", "Actions by reason code", reason_titles),
+        _automation(c),
+        _appeals(c),
+        _outcomes(c),
+        _reversals(c, "rule", "reversal_by_rule", "Reversal rate by rule", rule_titles),
+        _reversals(
+            c, "reason", "reversal_by_reason", "Reversal rate by reason code", reason_titles
+        ),
+        _reversals(c, "source", "reversal_by_source", "Reversal rate by detection source", {}),
+        _response_times(c),
+        _terminations(c),
+    ]
+    return Report(period=period, minimum=minimum, tables=tables, figures_until=until)
+
+
+def _merged_histograms(period: Period) -> list[tuple[str, str, str, int]]:
+    """(metric, key, hours, cases) over the period, the daily histograms summed by the database:
+    a few thousand rows for a year instead of every day's JSON parsed here."""
+    table = DailyFigure._meta.db_table
+    if connection.vendor == "postgresql":
+        each, value = "CROSS JOIN LATERAL jsonb_each_text(f.hours) h", "h.value::integer"
+    else:
+        each, value = ", json_each(f.hours) h", "CAST(h.value AS INTEGER)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.metric, f.key, h.key, SUM({value}) FROM {table} f {each} "  # noqa: S608
+            "WHERE f.day >= %s AND f.day <= %s AND f.metric LIKE %s GROUP BY 1, 2, 3",
+            [period.first, period.last, "time.%"],
+        )
+        return [(metric, key, hours, int(n)) for metric, key, hours, n in cursor.fetchall()]
+
+
+def first_figure_day() -> date | None:
+    return DailyFigure.objects.aggregate(first=Min("day"))["first"]
+
+
+def _label(key: str, titles: dict) -> str:
+    title = titles.get(key)
+    return f"{key} — {title}" if title and title != key else (title or key)
+
+
+def _actions_by(c: _Counts, dimension: str, table_id: str, title: str, titles: dict) -> Table:
+    total = c.raw("actions")
+    table = Table(
+        table_id,
+        title,
+        f"Enforcement actions that started in the period, by {title.split(' by ')[-1]}.",
+        [
+            Column("key", "Key", "text"),
+            Column("label", "Name", "text"),
+            Column("actions", "Actions"),
+            Column("share", "Share of all actions", "share"),
+        ],
+    )
+    for key in c.keys(f"actions.{dimension}"):
+        n = c.raw(f"actions.{dimension}", key)
+        table.rows.append(
+            {
+                "key": key,
+                "label": _label(key, titles) if dimension != "type" else titles.get(key, key),
+                "actions": c.shown(n),
+                "share": c.share(n, total),
+            }
+        )
+    table.rows.sort(key=lambda r: -c.raw(f"actions.{dimension}", r["key"]))
+    if dimension == "type":
+        table.chart = {"value": "actions", "label": "label", "kind": "count"}
+    return table
+
+
+def _automation(c: _Counts) -> Table:
+    total = c.raw("actions")
+    table = Table(
+        "automation",
+        "Automation and late notices",
+        "How actions were detected and decided, and how many took effect before the "
+        "freelancer received the statement of reasons.",
+        [
+            Column("key", "Key", "text"),
+            Column("label", "What", "text"),
+            Column("actions", "Actions"),
+            Column("share", "Share of all actions", "share"),
+        ],
+    )
+    rows = [
+        (
+            "detected_automatically",
+            "Detected by automation",
+            c.raw("actions.detection", "automated"),
+        ),
+        ("detected_by_people", "Detected by people", c.raw("actions.detection", "human")),
+        (
+            "decided_fully_automated",
+            "Decided fully by automation",
+            c.raw("actions.decision", AutomatedDecision.FULLY),
+        ),
+        (
+            "decided_partly_automated",
+            "Decided partly by automation",
+            c.raw("actions.decision", AutomatedDecision.PARTIALLY),
+        ),
+        (
+            "decided_not_automated",
+            "Decided by people alone",
+            c.raw("actions.decision", AutomatedDecision.NOT_AUTOMATED),
+        ),
+        (
+            "late_notice",
+            "Restriction before the statement (late notice)",
+            c.raw("actions.late_notice"),
+        ),
+    ]
+    for key, label, n in rows:
+        table.rows.append(
+            {"key": key, "label": label, "actions": c.shown(n), "share": c.share(n, total)}
+        )
+    return table
+
+
+def _appeals(c: _Counts) -> Table:
+    decided = sum(c.raw("appeals.decided", o) for o in Appeal.Outcome.values)
+    table = Table(
+        "appeals",
+        "Appeals filed, decided and withdrawn",
+        "Appeals filed, decided and withdrawn in the period (each on the day it happened).",
+        [
+            Column("key", "Key", "text"),
+            Column("label", "What", "text"),
+            Column("appeals", "Appeals"),
+        ],
+    )
+    for key, label, n in (
+        ("filed", "Filed", c.raw("appeals.filed")),
+        ("decided", "Decided", decided),
+        ("withdrawn", "Withdrawn", c.raw("appeals.withdrawn")),
+    ):
+        table.rows.append({"key": key, "label": label, "appeals": c.shown(n)})
+    return table
+
+
+def _outcomes(c: _Counts) -> Table:
+    decided = sum(c.raw("appeals.decided", o) for o in Appeal.Outcome.values)
+    table = Table(
+        "appeal_outcomes",
+        "Appeal outcomes",
+        "How the appeals decided in the period ended.",
+        [
+            Column("key", "Key", "text"),
+            Column("label", "Outcome", "text"),
+            Column("appeals", "Appeals"),
+            Column("share", "Share of decided appeals", "share"),
+        ],
+        chart={"value": "share", "label": "label", "kind": "share"},
+    )
+    for key, label in (
+        ("upheld", "Upheld"),
+        ("overturned", "Overturned"),
+        ("modified", "Modified"),
+    ):
+        n = c.raw("appeals.decided", key)
+        table.rows.append(
+            {"key": key, "label": label, "appeals": c.shown(n), "share": c.share(n, decided)}
+        )
+    return table
+
+
+def _reversals(c: _Counts, dimension: str, table_id: str, title: str, titles: dict) -> Table:
+    table = Table(
+        table_id,
+        title,
+        "Decided appeals that overturned or modified the action, with a 95 % (Wilson) interval. "
+        "“Markedly higher” means even the interval's lower end lies above the upper end of the "
+        "interval of all the others together.",
+        [
+            Column("key", "Key", "text"),
+            Column("label", "Name", "text"),
+            Column("decided", "Appeals decided"),
+            Column("reversed", "Reversed"),
+            Column("rate", "Reversal rate", "share"),
+            Column("ci_low", "95 % interval, low", "share"),
+            Column("ci_high", "95 % interval, high", "share"),
+            Column("markedly_higher", "Flag", "flag"),
+        ],
+        chart={
+            "value": "rate",
+            "label": "label",
+            "kind": "share",
+            "low": "ci_low",
+            "high": "ci_high",
+        },
+    )
+    keys = c.keys(f"decisions.{dimension}")
+    all_decided = sum(c.raw(f"decisions.{dimension}", k) for k in keys)
+    all_reversed = sum(c.raw(f"reversals.{dimension}", k) for k in keys)
+    for key in keys:
+        n = c.raw(f"decisions.{dimension}", key)
+        x = c.raw(f"reversals.{dimension}", key)
+        row = {
+            "key": key,
+            "label": _label(key, titles),
+            "decided": c.shown(n),
+            "reversed": c.shown(x),
+        }
+        if c.shown(n) is SUPPRESSED or c.shown(x) is SUPPRESSED:
+            row |= {
+                "rate": SUPPRESSED,
+                "ci_low": SUPPRESSED,
+                "ci_high": SUPPRESSED,
+                "markedly_higher": SUPPRESSED,
+            }
+        else:
+            low, high = wilson_interval(x, n)
+            rest_n, rest_x = all_decided - n, all_reversed - x
+            flagged = rest_n >= c.minimum and low > wilson_interval(rest_x, rest_n)[1]
+            row |= {"rate": x / n, "ci_low": low, "ci_high": high, "markedly_higher": flagged}
+        table.rows.append(row)
+    table.rows.sort(key=lambda r: -c.raw(f"decisions.{dimension}", r["key"]))
+    return table
+
+
+def _response_times(c: _Counts) -> Table:
+    table = Table(
+        "response_times",
+        "Time to first response and to decision, per queue",
+        "Elapsed hours (rounded up) from filing to the first response and to the decision, for "
+        "clocks that stopped in the period, and the share within the queue's SLA target.",
+        [
+            Column("key", "Queue and measure", "text"),
+            Column("queue", "Queue", "text"),
+            Column("measure", "Measure", "text"),
+            Column("cases", "Appeals"),
+            Column("median_hours", "Median", "hours"),
+            Column("p90_hours", "90th percentile", "hours"),
+            Column("within_target", "Within the SLA target", "share"),
+        ],
+        chart={"value": "median_hours", "label": "key", "kind": "hours"},
+    )
+    measures = (("time.first_response", "First response"), ("time.decision", "Decision"))
+    queues = sorted({k for m, k in c.counts if m.startswith("time.")})
+    for queue in queues:
+        for metric, label in measures:
+            n, within = c.counts.get((metric, queue), (0, 0))
+            if n == 0:
+                continue
+            histogram = c.hours.get((metric, queue), Counter())
+            row = {
+                "key": f"{queue}: {label.lower()}",
+                "queue": queue,
+                "measure": label,
+                "cases": c.shown(n),
+            }
+            if c.shown(n) is SUPPRESSED:
+                row |= {
+                    "median_hours": SUPPRESSED,
+                    "p90_hours": SUPPRESSED,
+                    "within_target": SUPPRESSED,
+                }
+            else:
+                row |= {
+                    "median_hours": percentile_hours(histogram, 0.5),
+                    "p90_hours": percentile_hours(histogram, 0.9),
+                    "within_target": within / n,
+                }
+            table.rows.append(row)
+    return table
+
+
+def _terminations(c: _Counts) -> Table:
+    table = Table(
+        "terminations",
+        "Permanent terminations and client corrections",
+        "Terminations proposed, confirmed by a second person, withdrawn and overturned on "
+        "appeal, and the corrections recorded for clients who had been told about an action "
+        "that was later reversed or reduced.",
+        [Column("key", "Key", "text"), Column("label", "What", "text"), Column("count", "Count")],
+    )
+    for key, label, n in (
+        ("proposed", "Terminations proposed", c.raw("terminations", "proposed")),
+        ("confirmed", "Terminations confirmed", c.raw("terminations", "confirmed")),
+        ("withdrawn", "Terminations withdrawn", c.raw("terminations", "withdrawn")),
+        ("overturned", "Terminations overturned on appeal", c.raw("terminations", "overturned")),
+        ("client_corrections", "Client corrections recorded", c.raw("client_corrections")),
+    ):
+        table.rows.append({"key": key, "label": label, "count": c.shown(n)})
+    return table
