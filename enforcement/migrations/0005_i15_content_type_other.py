@@ -8,9 +8,16 @@ OUR_OTHER_CONTENT = "The freelancer's account, profile and conduct on the market
 def describe_other_content(apps, schema_editor):
     """Actions issued before this column existed said CONTENT_TYPE_OTHER without saying what."""
     action = apps.get_model("enforcement", "EnforcementAction")
-    action.objects.filter(content_type__contains=["CONTENT_TYPE_OTHER"]).update(
-        content_type_other=OUR_OTHER_CONTENT
-    )
+    # JSON containment is not supported on SQLite (`make run`): select the rows in Python.
+    other = [
+        pk
+        for pk, content_type in action.objects.values_list("pk", "content_type").iterator()
+        if "CONTENT_TYPE_OTHER" in (content_type or [])
+    ]
+    for start in range(0, len(other), 1000):
+        action.objects.filter(pk__in=other[start : start + 1000]).update(
+            content_type_other=OUR_OTHER_CONTENT
+        )
 
 
 class Migration(migrations.Migration):
