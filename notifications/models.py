@@ -33,6 +33,8 @@ class Notification(models.Model):
         ACTION_ISSUED = "action_issued", "New decision on your account"
         ACTION_TOOK_EFFECT = "action_took_effect", "Decision took effect"
         ACTION_WITHDRAWN = "action_withdrawn", "Proposed decision withdrawn"
+        ACTION_ENDED = "action_ended", "Restriction ended"
+        FUNDS_RELEASED = "funds_released", "Funds released"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -91,6 +93,8 @@ class Notification(models.Model):
                         "action_issued",
                         "action_took_effect",
                         "action_withdrawn",
+                        "action_ended",
+                        "funds_released",
                     ]
                 ),
                 name="notification_kind_valid",
@@ -144,7 +148,10 @@ class WebhookEvent(models.Model):
         ACTION_MODIFIED = "action.modified", "Action modified"
         ACTION_TOOK_EFFECT = "action.took_effect", "Proposed action took effect"
         ACTION_WITHDRAWN = "action.withdrawn", "Proposed action withdrawn"
+        ACTION_EXPIRED = "action.expired", "Restriction ended on its end date"
+        ACTION_FUNDS_RELEASED = "action.funds_released", "Held funds released on schedule"
         APPEAL_DECIDED = "appeal.decided", "Appeal decided"
+        CLIENT_NOTICE_CORRECTED = "client_notice.corrected", "Client told of a correction"
 
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=32, choices=Kind.choices)
