@@ -10,7 +10,7 @@ and writes its audit trail; callers use them as `services.issue_action(...)`.
 """
 
 from enforcement.services.catalogue import draft_rule_version, publish_rule_version
-from enforcement.services.expiry import expire_ended_actions
+from enforcement.services.expiry import expire_ended_actions, release_scheduled_funds
 from enforcement.services.intake import (
     IntakeConflict,
     create_intake_source,
@@ -68,6 +68,7 @@ __all__ = [
     "publish_rule_version",
     "reduce_action",
     "reduction_errors",
+    "release_scheduled_funds",
     "replace_intake_token",
     "revoke_intake_source",
     "submit_from_source",
