@@ -735,6 +735,11 @@ class ClientCorrection(models.Model):
     def __str__(self) -> str:
         return f"Correction to {self.notice.client_name}"
 
+    def delivery(self) -> dict:
+        """The delivery state for templates: {"state": ..., "at": ...}."""
+        state, at = self.delivery_state()
+        return {"state": state, "at": at}
+
     def delivery_state(self) -> tuple[str, datetime | None]:
         """(state, when) as the freelancer is told it; never "delivered" before it was.
 

@@ -69,20 +69,22 @@ def correction_text(action: EnforcementAction, *, change: str, shown_at: datetim
     `change` is "lifted", "reduced" or "withdrawn"; `action` is as it stands after the change.
     """
     told = f"{timezone.localtime(shown_at):%d %B %Y}"
-    kind = action.get_restriction_type_display().lower()
+    subject = "restriction"
     if change == "withdrawn":
+        subject = action.get_restriction_type_display().lower()
         what = "was withdrawn before it took effect"
     elif change == "lifted":
         what = "was reviewed and lifted"
     else:
         until = f" until {timezone.localtime(action.ends_at):%d %B %Y}" if action.ends_at else ""
-        what = f"was reviewed and reduced: it is now a {kind}{until}"
+        what = (
+            "was reviewed and reduced: it is now a "
+            f"{action.get_restriction_type_display().lower()}{until}"
+        )
         if action.restricted_capabilities:
             what += f" (restricted: {', '.join(action.capability_labels()).lower()})"
-    if change != "reduced":
-        kind = "restriction" if change == "lifted" else kind
     parts = [
-        f"Correction: the {kind} on this freelancer's account that we told you about on "
+        f"Correction: the {subject} on this freelancer's account that we told you about on "
         f"{told} {what}."
     ]
     others = _restrictions_still_in_force(action)

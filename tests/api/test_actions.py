@@ -860,7 +860,12 @@ def test_no_docs_page_is_served_and_the_document_is(client):
     document = client.get("/api/v1/openapi.json")
     assert document.status_code == 200
     schema = document.json()
-    assert set(schema["paths"]) == {"/api/v1/actions", "/api/v1/actions/{action_id}"}
+    assert set(schema["paths"]) == {
+        "/api/v1/actions",
+        "/api/v1/actions/{action_id}",
+        "/api/v1/actions/{action_id}/client-notices",
+        "/api/v1/client-notices/{notice_id}/acknowledge",
+    }
     assert schema["components"]["securitySchemes"] == {
         "SourceToken": {"type": "http", "scheme": "bearer"}
     }

@@ -326,12 +326,8 @@ def test_a_receiver_failing_twice_then_answering_gets_it_on_the_third_attempt(ac
     assert done.delivered_at >= second.next_attempt_at and done.claimed_until is None
     assert _attempts(done) == [(1, 500), (2, 500), (3, 200)]
     assert [r.header("Recourse-Attempt") for r in receiver.requests] == ["1", "2", "3"]
-    assert {r.header("webhook-id") for r in receiver.requests} == {
-        str(event.idempotency_key)
-    }
-    assert all(
-        verify(endpoint.secret, r.body, r.headers) for r in receiver.requests
-    )
+    assert {r.header("webhook-id") for r in receiver.requests} == {str(event.idempotency_key)}
+    assert all(verify(endpoint.secret, r.body, r.headers) for r in receiver.requests)
     # Delivered: nothing more to do for anyone.
     assert deliver(delivery.pk, now=t1 + timedelta(days=1)) is None
     assert redrive(now=t1 + timedelta(days=1)) == 0
