@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from ninja import Path, Router, Status
 from ninja.errors import ValidationError
@@ -21,13 +22,15 @@ from accounts.roles import ISSUE_ACTIONS
 from api.schemas import (
     ActionIn,
     ActionOut,
+    ClientNoticeOut,
+    ClientNoticeRecordIn,
     ConflictOut,
     ErrorOut,
     ValidationErrorOut,
 )
 from enforcement import services
 from enforcement.choices import AutomatedDecision
-from enforcement.models import EnforcementAction, ReasonCode, RuleVersion
+from enforcement.models import ClientNotice, EnforcementAction, ReasonCode, RuleVersion
 
 router = Router(tags=["actions"])
 
@@ -221,12 +224,45 @@ def _action_request(payload: ActionIn, found: dict, source) -> services.ActionRe
     )
 
 
+def _notices_with_corrections():
+    return ClientNotice.objects.select_related("correction").prefetch_related(
+        "correction__webhook_event__deliveries"
+    )
+
+
 def _with_representation():
     return EnforcementAction.objects.select_related(
         "account", "reason_code", "appeal"
     ).prefetch_related(
-        Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule"))
+        Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule")),
+        Prefetch("client_notices", queryset=_notices_with_corrections().order_by("shown_at", "id")),
     )
+
+
+def represent_notice(notice: ClientNotice) -> dict:
+    correction = getattr(notice, "correction", None)
+    correction_out = None
+    if correction is not None:
+        state, when = correction.delivery_state()
+        correction_out = {
+            "id": correction.pk,
+            "text": correction.text,
+            "created_at": correction.created_at,
+            "state": state,
+            "delivered_at": when if state == "delivered" else None,
+            "acknowledged_at": correction.acknowledged_at,
+        }
+    return {
+        "id": notice.pk,
+        "action_id": notice.action_id,
+        "client_reference": notice.client_reference,
+        "client_name": notice.client_name,
+        "contract_reference": notice.contract_reference,
+        "shown_at": notice.shown_at,
+        "text": notice.text,
+        "recorded_at": notice.recorded_at,
+        "correction": correction_out,
+    }
 
 
 def represent(action: EnforcementAction) -> dict:
@@ -271,6 +307,7 @@ def represent(action: EnforcementAction) -> dict:
         }
         if appeal is not None
         else None,
+        "client_notices": [represent_notice(notice) for notice in action.client_notices.all()],
     }
 
 
@@ -327,3 +364,86 @@ def get_action(request, action_id: int = Path(ge=1, le=2**63 - 1)):
     if action is None:
         return Status(404, {"detail": "No action with this id was sent by this source."})
     return Status(200, represent(action))
+
+
+@router.post(
+    "/actions/{action_id}/client-notices",
+    response={
+        200: ClientNoticeOut,
+        201: ClientNoticeOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    summary="Record what a client was told about an action",
+    description=(
+        "Records a notice shown to a client at any time, also after the action was issued "
+        "(201). The same notice again (same client_reference and shown_at, same text) returns "
+        "the recorded one (200); a different one for that client and time is refused (409). "
+        "A notice recorded after the action was lifted, withdrawn or reduced gets its "
+        "correction at once (a client_notice.corrected webhook). Only actions this source "
+        "sent; any other id answers 404."
+    ),
+)
+def record_client_notice(
+    request, payload: ClientNoticeRecordIn, action_id: int = Path(ge=1, le=2**63 - 1)
+):
+    action = EnforcementAction.objects.filter(pk=action_id, intake_source=request.auth).first()
+    if action is None:
+        return Status(404, {"detail": "No action with this id was sent by this source."})
+    notice_in = services.ClientNoticeInput(
+        client_name=payload.client_name,
+        text=payload.text,
+        shown_at=payload.shown_at,
+        client_reference=payload.client_reference,
+        contract_reference=payload.contract_reference,
+    )
+    try:
+        notice, created = services.record_client_notice(action, notice_in, source=request.auth)
+    except services.NoticeConflict as conflict:
+        return Status(
+            409,
+            {
+                "detail": f"Client notice #{conflict.notice.pk} for this client and time has a "
+                "different text; notices are never rewritten."
+            },
+        )
+    except DjangoValidationError as refused:
+        raise ValidationError(
+            [
+                _error((key,), message, "refused")
+                for key, messages in refused.message_dict.items()
+                for message in messages
+            ]
+        ) from None
+    notice = _notices_with_corrections().get(pk=notice.pk)
+    return Status(201 if created else 200, represent_notice(notice))
+
+
+@router.post(
+    "/client-notices/{notice_id}/acknowledge",
+    response={
+        200: ClientNoticeOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    summary="Say that the client was shown the correction",
+    description=(
+        "The marketplace showed the client the correction of this notice. Idempotent: the "
+        "first acknowledgement's time is kept. 409 when the notice has no correction; 404 for "
+        "a notice of an action this source did not send."
+    ),
+)
+def acknowledge_correction(request, notice_id: int = Path(ge=1, le=2**63 - 1)):
+    notice = ClientNotice.objects.filter(pk=notice_id, action__intake_source=request.auth).first()
+    if notice is None:
+        return Status(404, {"detail": "No client notice with this id on this source's actions."})
+    try:
+        services.acknowledge_correction(notice, source=request.auth)
+    except services.NothingToAcknowledge:
+        return Status(409, {"detail": "This notice has no correction to acknowledge."})
+    return Status(200, represent_notice(_notices_with_corrections().get(pk=notice.pk)))

@@ -273,6 +273,39 @@ class AppealOut(Schema):
     decided_at: datetime | None
 
 
+class ClientNoticeRecordIn(StrictSchema):
+    client_reference: Text(64, min_length=1, description="The marketplace's id of the client.")
+    client_name: Text(200, min_length=1, description="The client's display name.")
+    text: Text(5000, min_length=1, description="The exact text the client was shown.")
+    shown_at: Timestamp = Field(description="When the client was shown it.")
+    contract_reference: Text(64) = ""
+
+
+class CorrectionOut(Schema):
+    id: int
+    text: str = Field(description="The exact correction, to show the client word for word.")
+    created_at: datetime
+    state: Literal["queued", "delivered", "failing", "shown"] = Field(
+        description="queued: not delivered to the marketplace yet; delivered: the webhook "
+        "reached the marketplace (delivered_at); failing: delivery is failing and retried; "
+        "shown: the marketplace acknowledged showing it to the client (acknowledged_at)."
+    )
+    delivered_at: datetime | None
+    acknowledged_at: datetime | None
+
+
+class ClientNoticeOut(Schema):
+    id: int
+    action_id: int
+    client_reference: str
+    client_name: str
+    contract_reference: str
+    shown_at: datetime
+    text: str
+    recorded_at: datetime
+    correction: CorrectionOut | None
+
+
 class ActionOut(Schema):
     id: int
     puid: str
@@ -295,6 +328,9 @@ class ActionOut(Schema):
     funds_held: FundsOut | None
     statement_url: str = Field(description="The freelancer's statement of reasons.")
     appeal: AppealOut | None
+    client_notices: list[ClientNoticeOut] = Field(
+        description="What each client was told, and the correction owed to them, if any."
+    )
 
 
 class ErrorOut(Schema):

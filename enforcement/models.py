@@ -24,6 +24,7 @@ from enforcement.choices import (
     DecisionProvision,
     SourceType,
 )
+from notifications.models import WebhookDelivery
 
 rule_key_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]*-[0-9]+(\.[0-9]+)*$", "Use a key such as TOS-4.2 (letters, a dash, numbers)."
@@ -271,6 +272,10 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
                     "shown_at", "id"
                 ),
             ),
+            Prefetch(
+                "client_notices__correction__webhook_event__deliveries",
+                queryset=WebhookDelivery.objects.order_by("id"),
+            ),
         )
 
 
@@ -403,6 +408,17 @@ class EnforcementAction(models.Model):
         related_name="confirmed_actions",
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    # Why the freelancer was told later than the restriction started (required past a short
+    # tolerance, and shown to them with both dates).
+    late_notice_reason = models.TextField(blank=True)
+
+    # The statement as issued: the reason code's and the rule's wording copied at issue, so that
+    # a later edit of the catalogue rewrites no statement already given.
+    reason_title = models.CharField(max_length=200, blank=True)
+    reason_explanation = models.TextField(blank=True)
+    reason_what_you_can_do = models.TextField(blank=True)
+    rule_title = models.CharField(max_length=200, blank=True)
 
     # Where it came from when a detection system sent it (the API): the source's own id for
     # it, unique per source, and a fingerprint of the request (a replay must match it).
@@ -758,9 +774,22 @@ class ClientNotice(models.Model):
     contract_reference = models.CharField(max_length=64, blank=True)
     shown_at = models.DateTimeField()
     text = models.TextField()
+    # When Recourse learnt of it, and which source told it (empty: given at issue by staff).
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by_source = models.ForeignKey(
+        IntakeSource, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["shown_at", "id"]
+        constraints = [
+            # The marketplace may send the same notice twice (a retry): one row.
+            models.UniqueConstraint(
+                fields=["action", "client_reference", "shown_at"],
+                condition=~Q(client_reference=""),
+                name="client_notice_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Notice to {self.client_name} on {self.shown_at:%Y-%m-%d}"
@@ -779,9 +808,39 @@ class ClientCorrection(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The outbox event (client_notice.corrected) that carries it to the marketplace.
+    webhook_event = models.OneToOneField(
+        "notifications.WebhookEvent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="client_correction",
+    )
+    # When the marketplace said it showed the correction to the client (the acknowledge call).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"Correction to {self.notice.client_name}"
+
+    def delivery(self) -> dict:
+        """The delivery state for templates: {"state": ..., "at": ...}."""
+        state, at = self.delivery_state()
+        return {"state": state, "at": at}
+
+    def delivery_state(self) -> tuple[str, datetime | None]:
+        """(state, when) as the freelancer is told it; never "delivered" before it was.
+
+        Uses the prefetched deliveries of the webhook event when present (`with_statement`).
+        """
+        if self.acknowledged_at is not None:
+            return "shown", self.acknowledged_at
+        deliveries = list(self.webhook_event.deliveries.all()) if self.webhook_event else []
+        delivered = [d.delivered_at for d in deliveries if d.delivered_at is not None]
+        if delivered:
+            return "delivered", min(delivered)
+        if any(d.attempts and d.last_error for d in deliveries):
+            return "failing", None
+        return "queued", None

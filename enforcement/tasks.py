@@ -5,7 +5,9 @@ from enforcement import services
 
 @shared_task
 def expire_ended_actions() -> int:
-    return services.expire_ended_actions()
+    """Restrictions past their end date end (releasing their funds), and funds whose release
+    date came are released; from beat."""
+    return services.expire_ended_actions() + services.release_scheduled_funds()
 
 
 @shared_task

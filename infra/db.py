@@ -70,3 +70,57 @@ class ForbidChanges(migrations.operations.base.Operation):
         if self.when_old:
             kwargs["when_old"] = self.when_old
         return (self.__class__.__qualname__, [], kwargs)
+
+
+class VendorSQL(migrations.operations.base.Operation):
+    """Raw SQL written once per supported database (PostgreSQL and SQLite), for guards that
+    `ForbidChanges` does not cover: CHECK-like triggers that read other tables, deferred checks.
+    Each statement is executed on its own (SQLite's driver runs one statement per call)."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(
+        self,
+        *,
+        postgresql: list[str],
+        sqlite: list[str],
+        reverse_postgresql: list[str],
+        reverse_sqlite: list[str],
+        description: str = "Vendor SQL",
+    ) -> None:
+        self.postgresql = postgresql
+        self.sqlite = sqlite
+        self.reverse_postgresql = reverse_postgresql
+        self.reverse_sqlite = reverse_sqlite
+        self.description = description
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def _run(self, schema_editor, forwards: bool) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"VendorSQL does not support {vendor}.")
+        prefix = "" if forwards else "reverse_"
+        for statement in getattr(self, prefix + vendor):
+            schema_editor.execute(statement, params=None)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self._run(schema_editor, forwards=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self._run(schema_editor, forwards=False)
+
+    def describe(self) -> str:
+        return self.description
+
+    def deconstruct(self):
+        kwargs = {
+            "postgresql": self.postgresql,
+            "sqlite": self.sqlite,
+            "reverse_postgresql": self.reverse_postgresql,
+            "reverse_sqlite": self.reverse_sqlite,
+            "description": self.description,
+        }
+        return (self.__class__.__qualname__, [], kwargs)

@@ -38,6 +38,8 @@ class Notification(models.Model):
         APPEAL_WITHDRAWN = "appeal_withdrawn", "Appeal withdrawn"
         APPROVAL_WAITING = "approval_waiting", "Second review waiting"
         RULE_CHANGED = "rule_changed", "A rule you were restricted under changed"
+        ACTION_ENDED = "action_ended", "Restriction ended"
+        FUNDS_RELEASED = "funds_released", "Funds released"
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -100,6 +102,8 @@ class Notification(models.Model):
                         "appeal_withdrawn",
                         "approval_waiting",
                         "rule_changed",
+                        "action_ended",
+                        "funds_released",
                     ]
                 ),
                 name="notification_kind_valid",
@@ -153,7 +157,10 @@ class WebhookEvent(models.Model):
         ACTION_MODIFIED = "action.modified", "Action modified"
         ACTION_TOOK_EFFECT = "action.took_effect", "Proposed action took effect"
         ACTION_WITHDRAWN = "action.withdrawn", "Proposed action withdrawn"
+        ACTION_EXPIRED = "action.expired", "Restriction ended on its end date"
+        ACTION_FUNDS_RELEASED = "action.funds_released", "Held funds released on schedule"
         APPEAL_DECIDED = "appeal.decided", "Appeal decided"
+        CLIENT_NOTICE_CORRECTED = "client_notice.corrected", "Client told of a correction"
 
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=32, choices=Kind.choices)

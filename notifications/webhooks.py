@@ -8,15 +8,15 @@ are columns: `next_attempt_at` for the next retry, `claimed_until` for the lease
 sending it. `redrive` (Celery beat) enqueues what is due, and takes back deliveries whose worker
 died mid-send once their lease lapsed, so no event is lost.
 
-The signature (documented in README, "Webhooks"):
-
-    Recourse-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+Requests follow the Standard Webhooks specification (documented in README, "Webhooks"):
+`webhook-id` (the event's idempotency key), `webhook-timestamp` and `webhook-signature`
+(`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the `whsec_` secret), so a receiver
+verifies them with the maintained `standardwebhooks` library in its own language.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import json
 import logging
 import random
@@ -24,6 +24,7 @@ import secrets
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 from django.conf import settings
@@ -31,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from accounts.models import record_audit
 from infra.queueing import enqueue
@@ -41,9 +43,7 @@ logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
 
 SECRET_PREFIX = "whsec_"
-SIGNATURE_HEADER = "Recourse-Signature"
 EVENT_HEADER = "Recourse-Event"
-IDEMPOTENCY_HEADER = "Recourse-Idempotency-Key"
 ATTEMPT_HEADER = "Recourse-Attempt"
 USER_AGENT = "Recourse-Webhooks/1"
 # How much of a failing endpoint's answer is kept in the delivery log.
@@ -73,6 +73,36 @@ def _action_body(action) -> dict:
         "takes_effect_at": _iso(action.takes_effect_at),
         # The detection system's own id for it, when it came through the intake API.
         "external_id": action.external_id or None,
+        "restricted_capabilities": list(action.restricted_capabilities),
+        "funds": {
+            "currency": action.funds_currency or None,
+            "held": _money(action.funds_held_amount),
+            "released": _money(action.funds_released_amount),
+            "still_held": _money(action.funds_held_amount - action.funds_released_amount),
+            "released_at": _iso(action.funds_released_at),
+            "release_on": action.funds_release_on.isoformat() if action.funds_release_on else None,
+        },
+        "corrections": [
+            _correction_body(notice, notice.correction)
+            for notice in action.client_notices.select_related("correction").order_by("id")
+            if getattr(notice, "correction", None) is not None
+        ],
+    }
+
+
+def _money(amount) -> str:
+    return f"{Decimal(amount):.2f}"
+
+
+def _correction_body(notice, correction) -> dict:
+    return {
+        "id": correction.pk,
+        "client_notice_id": notice.pk,
+        "client_reference": notice.client_reference or None,
+        "client_name": notice.client_name,
+        "text": correction.text,
+        "created_at": _iso(correction.created_at),
+        "acknowledged_at": _iso(correction.acknowledged_at),
     }
 
 
@@ -80,6 +110,22 @@ def action_payload(action) -> dict:
     """The body of action.created / action.lifted / action.modified (without the envelope that
     `record_event` adds: kind, idempotency key, occurred_at)."""
     return {"action": _action_body(action)}
+
+
+def correction_payload(action, notice, text: str) -> dict:
+    """The body of client_notice.corrected: one client's correction, word for word, and the
+    action as it stands after the change."""
+    return {
+        "action": _action_body(action),
+        "client_notice": {
+            "id": notice.pk,
+            "client_reference": notice.client_reference or None,
+            "client_name": notice.client_name,
+            "contract_reference": notice.contract_reference or None,
+            "shown_at": _iso(notice.shown_at),
+        },
+        "correction": {"text": text},
+    }
 
 
 def appeal_payload(appeal) -> dict:
@@ -135,7 +181,8 @@ def _enqueue(delivery_ids: list[int]) -> None:
 
 
 def new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def mask_secret(secret: str) -> str:
@@ -143,46 +190,19 @@ def mask_secret(secret: str) -> str:
     return f"{secret[: len(SECRET_PREFIX) + 4]}…" if secret else ""
 
 
-def _mac(secret: str, body: bytes, timestamp: int) -> str:
-    signed = str(timestamp).encode() + b"." + body
-    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+def sign(secret: str, msg_id: str, body: bytes, timestamp: datetime) -> str:
+    """The `webhook-signature` header value for `body` (Standard Webhooks, `v1,<base64>`)."""
+    return Webhook(secret).sign(msg_id, timestamp, body)
 
 
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The value of the Recourse-Signature header for `body` sent at `timestamp` (unix seconds)."""
-    return f"t={timestamp},v1={_mac(secret, body, timestamp)}"
-
-
-def verify(
-    secret: str,
-    body: bytes,
-    header: str,
-    tolerance_seconds: int = 300,
-    *,
-    now: float | None = None,
-) -> bool:
-    """What a receiver does: True if `header` signs exactly `body` with `secret`, and its
-    timestamp is within `tolerance_seconds` of now (an old request replayed fails)."""
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for part in (header or "").split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t":
-            try:
-                timestamp = int(value)
-            except ValueError:
-                return False
-        elif name == "v1":
-            candidates.append(value)
-    if timestamp is None or not candidates:
+def verify(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    """What a receiver does with the `standardwebhooks` library: True if the headers sign
+    exactly `body` with `secret` and the timestamp is within five minutes of now."""
+    try:
+        Webhook(secret).verify(body, headers, json_parse=False)
+    except WebhookVerificationError:
         return False
-    current = time.time() if now is None else now
-    if abs(current - timestamp) > tolerance_seconds:
-        return False
-    expected = _mac(secret, body, timestamp)
-    # Every candidate is compared (constant time each), so timing says nothing about which.
-    matches = [hmac.compare_digest(expected, candidate) for candidate in candidates]
-    return any(matches)
+    return True
 
 
 def encode_body(event: WebhookEvent) -> bytes:
@@ -190,13 +210,18 @@ def encode_body(event: WebhookEvent) -> bytes:
 
 
 def request_headers(event: WebhookEvent, endpoint: WebhookEndpoint, body: bytes, attempt: int):
+    """Standard Webhooks headers: the event's idempotency key is the `webhook-id` (the same on
+    every retry and redelivery), signed with the time of sending."""
+    msg_id = str(event.idempotency_key)
+    sent_at = datetime.now(UTC)
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": sign(endpoint.secret, msg_id, body, sent_at),
         EVENT_HEADER: event.kind,
-        IDEMPOTENCY_HEADER: str(event.idempotency_key),
         ATTEMPT_HEADER: str(attempt),
-        SIGNATURE_HEADER: sign(endpoint.secret, body, int(time.time())),
     }
 
 

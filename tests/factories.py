@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -179,7 +180,9 @@ def action_request(
             services.ClientNoticeInput(
                 client_name=f"Client {i + 1} Ltd",
                 text=f"This freelancer's account is temporarily suspended (notice {i + 1}).",
-                shown_at=now - timedelta(hours=1),
+                # Each client was told on another day (notices are append-only: set at issue).
+                shown_at=now - timedelta(hours=1) - timedelta(days=10 * i),
+                client_reference=f"client-{i + 1}",
             )
             for i in range(client_notices)
         ],
@@ -338,9 +341,35 @@ def bulk_queued_appeals(count: int, *, queue, language: str = "en", template=Non
         for field in EnforcementAction._meta.concrete_fields
         if not field.primary_key and field.name != "puid"
     }
-    actions = EnforcementAction.objects.bulk_create(
-        [EnforcementAction(**copied) for _ in range(count)], batch_size=500
-    )
+    # One transaction: the database checks at commit that every action has its evidence.
+    with transaction.atomic():
+        actions = EnforcementAction.objects.bulk_create(
+            [EnforcementAction(**copied) for _ in range(count)], batch_size=500
+        )
+        # Their evidence and cited versions too: the database refuses an action without them.
+        evidence_fields = [
+            field.attname
+            for field in EvidenceItem._meta.concrete_fields
+            if not field.primary_key and field.name != "action"
+        ]
+        evidence = [
+            {name: getattr(item, name) for name in evidence_fields}
+            for item in template.evidence_items.all()
+        ]
+        EvidenceItem.objects.bulk_create(
+            [EvidenceItem(action=action, **item) for action in actions for item in evidence],
+            batch_size=1000,
+        )
+        cited = EnforcementAction.cited_versions.through
+        versions = list(template.cited_versions.values_list("pk", flat=True))
+        cited.objects.bulk_create(
+            [
+                cited(enforcementaction_id=action.pk, ruleversion_id=version)
+                for action in actions
+                for version in versions
+            ],
+            batch_size=1000,
+        )
     now = timezone.now()
     start = now - timedelta(seconds=count + 60)
     fields = {

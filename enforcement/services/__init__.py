@@ -6,11 +6,18 @@ and writes its audit trail; callers use them as `services.issue_action(...)`.
 - `intake`: detection systems' sources and their idempotent intake
 - `terminations`: confirming, withdrawing and taking effect of proposed terminations
 - `reversal`: lifting and reducing actions, releasing funds, correcting client notices
+- `client_notices`: notices the marketplace records later, and its acknowledgements
 - `expiry`: restrictions that reach their end date
 """
 
 from enforcement.services.catalogue import draft_rule_version, publish_rule_version
-from enforcement.services.expiry import expire_ended_actions
+from enforcement.services.client_notices import (
+    NothingToAcknowledge,
+    NoticeConflict,
+    acknowledge_correction,
+    record_client_notice,
+)
+from enforcement.services.expiry import expire_ended_actions, release_scheduled_funds
 from enforcement.services.intake import (
     IntakeConflict,
     create_intake_source,
@@ -46,6 +53,10 @@ from enforcement.services.terminations import (
 )
 
 __all__ = [
+    "NoticeConflict",
+    "NothingToAcknowledge",
+    "acknowledge_correction",
+    "record_client_notice",
     "PREVIEW_MAX_AGE",
     "SUBMISSION_VERB",
     "ActionNotChanged",
@@ -68,6 +79,7 @@ __all__ = [
     "publish_rule_version",
     "reduce_action",
     "reduction_errors",
+    "release_scheduled_funds",
     "replace_intake_token",
     "revoke_intake_source",
     "submit_from_source",

@@ -1,16 +1,31 @@
-"""Timers of actions: restrictions that reach their end date."""
+"""Timers of actions: restrictions that reach their end date, and funds due for release.
+
+Funds follow the action: a restriction that ends releases what it still holds in the same
+transaction as its status change, with the funds event, the freelancer's notification and the
+webhook. Each sweep locks its rows (SKIP LOCKED) and changes them conditionally, so two sweeps
+at once do each thing exactly once.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from enforcement.models import (
-    ActionEvent,
-    EnforcementAction,
-)
+from enforcement.models import ActionEvent, EnforcementAction
+from enforcement.services.reversal import release_funds
+from notifications.models import Notification, WebhookEvent
+from notifications.services import notify
+from notifications.webhooks import action_payload, record_event
+
+
+def _released_sentence(action: EnforcementAction, released: Decimal) -> str:
+    if released > 0:
+        return f"{released} {action.funds_currency} held from your earnings were released."
+    return ""
 
 
 def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -24,11 +39,68 @@ def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) 
             .order_by("ends_at")[:batch_size]
         )
         for action in due:
-            if action.change_status(
+            if not action.change_status(
                 EnforcementAction.Status.EXPIRED,
                 actor=None,
                 reason="The restriction reached its end date.",
                 kind=ActionEvent.Kind.EXPIRED,
             ):
-                expired += 1
+                continue
+            released = release_funds(action, None, by=None, reason="The restriction ended.")
+            kind = action.get_restriction_type_display().lower()
+            notify(
+                action.account,
+                kind=Notification.Kind.ACTION_ENDED,
+                subject=f"Your {kind} ended"
+                + (f"; {released} {action.funds_currency} released" if released else ""),
+                body=" ".join(
+                    part
+                    for part in (
+                        f"The {kind} reached its end date on "
+                        f"{timezone.localtime(action.ends_at):%d %B %Y, %H:%M %Z} "
+                        "and no longer restricts your account.",
+                        _released_sentence(action, released),
+                    )
+                    if part
+                ),
+                url=action.get_absolute_url(),
+            )
+            record_event(WebhookEvent.Kind.ACTION_EXPIRED, action, action_payload(action))
+            expired += 1
     return expired
+
+
+def release_scheduled_funds(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Release held funds whose release date (`funds_release_on`) has come, whatever the state
+    of the restriction. Safe to run concurrently and repeatedly."""
+    today = timezone.localdate(now or timezone.now())
+    released_count = 0
+    with transaction.atomic():
+        due = list(
+            EnforcementAction.objects.select_for_update(skip_locked=True)
+            .filter(
+                funds_release_on__lte=today,
+                funds_released_amount__lt=F("funds_held_amount"),
+            )
+            .exclude(status=EnforcementAction.Status.PENDING)
+            .order_by("funds_release_on", "id")[:batch_size]
+        )
+        for action in due:
+            released = release_funds(
+                action, None, by=None, reason=f"Release date {action.funds_release_on:%Y-%m-%d}."
+            )
+            if not released:
+                continue
+            notify(
+                action.account,
+                kind=Notification.Kind.FUNDS_RELEASED,
+                subject=f"{released} {action.funds_currency} released",
+                body=(
+                    f"{_released_sentence(action, released)} They were due for release on "
+                    f"{action.funds_release_on:%d %B %Y}."
+                ),
+                url=action.get_absolute_url(),
+            )
+            record_event(WebhookEvent.Kind.ACTION_FUNDS_RELEASED, action, action_payload(action))
+            released_count += 1
+    return released_count

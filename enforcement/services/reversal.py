@@ -16,18 +16,30 @@ from enforcement.models import (
 )
 from infra.dates import format_day
 from notifications.models import WebhookEvent
-from notifications.webhooks import action_payload, record_event
+from notifications.webhooks import action_payload, correction_payload, record_event
 
 
 class ActionNotChanged(Exception):
     """The action is no longer in a state this change applies to (someone else changed it)."""
 
 
-def release_funds(action: EnforcementAction, amount: Decimal, *, by, reason: str) -> None:
+def release_funds(action: EnforcementAction, amount: Decimal | None, *, by, reason: str) -> Decimal:
+    """Release `amount` of the funds still held (None: all of them) and write the funds event.
+
+    Reads the amounts under a row lock, so two releases at once (an expiry sweep and an appeal
+    decision) never release more than was held. Returns the amount released.
+    """
+    held, already = (
+        EnforcementAction.objects.select_for_update()
+        .values_list("funds_held_amount", "funds_released_amount")
+        .get(pk=action.pk)
+    )
+    remaining = held - already
+    amount = remaining if amount is None else min(amount, remaining)
     if amount <= 0:
-        return
+        return Decimal("0")
     now = timezone.now()
-    released = action.funds_released_amount + amount
+    released = already + amount
     EnforcementAction.objects.filter(pk=action.pk).update(
         funds_released_amount=released, funds_released_at=now, updated_at=now
     )
@@ -38,22 +50,77 @@ def release_funds(action: EnforcementAction, amount: Decimal, *, by, reason: str
         actor=by,
         reason=f"{amount} {action.funds_currency} released. {reason}".strip(),
     )
+    return amount
 
 
-def correct_client_notices(action: EnforcementAction, *, text: str, by) -> list[ClientCorrection]:
-    notices = ClientNotice.objects.filter(action=action, correction__isnull=True)
-    corrections = ClientCorrection.objects.bulk_create(
-        ClientCorrection(
-            notice=notice, text=text.format(date=format_day(notice.shown_at, "UTC")), created_by=by
-        )
-        for notice in notices
+def _restrictions_still_in_force(action: EnforcementAction) -> list[EnforcementAction]:
+    return list(
+        EnforcementAction.objects.for_account(action.account_id)
+        .restricting()
+        .exclude(pk=action.pk)
+        .exclude(restriction_type=EnforcementAction.RestrictionType.WARNING)
+        .order_by("starts_at", "id")
     )
+
+
+def correction_text(action: EnforcementAction, *, change: str, shown_at: datetime) -> str:
+    """What a client who was told of `action` is told now: what changed, and what still applies
+    to the freelancer's account (never "in good standing" while another restriction is in force).
+
+    `change` is "lifted", "reduced" or "withdrawn"; `action` is as it stands after the change.
+    """
+    # Clients are not our users: their time zone is unknown, so dates are UTC calendar days.
+    told = format_day(shown_at, "UTC")
+    subject = "restriction"
+    if change == "withdrawn":
+        subject = action.get_restriction_type_display().lower()
+        what = "was withdrawn before it took effect"
+    elif change == "lifted":
+        what = "was reviewed and lifted"
+    else:
+        until = f" until {format_day(action.ends_at, 'UTC')}" if action.ends_at else ""
+        what = (
+            "was reviewed and reduced: it is now a "
+            f"{action.get_restriction_type_display().lower()}{until}"
+        )
+        if action.restricted_capabilities:
+            what += f" (restricted: {', '.join(action.capability_labels()).lower()})"
+    parts = [
+        f"Correction: the {subject} on this freelancer's account that we told you about on "
+        f"{told} {what}."
+    ]
+    others = _restrictions_still_in_force(action)
+    if others:
+        labels = ", ".join(sorted({o.get_restriction_type_display().lower() for o in others}))
+        parts.append(f"Another restriction still applies to their account ({labels}).")
+    elif change != "reduced":
+        parts.append("No other restriction applies to their account.")
+    return " ".join(parts)
+
+
+def _correct(notice: ClientNotice, *, action: EnforcementAction, change: str, by):
+    text = correction_text(action, change=change, shown_at=notice.shown_at)
+    event = record_event(
+        WebhookEvent.Kind.CLIENT_NOTICE_CORRECTED,
+        action,
+        correction_payload(action, notice, text),
+    )
+    return ClientCorrection.objects.create(
+        notice=notice, text=text, created_by=by, webhook_event=event
+    )
+
+
+def correct_client_notices(action: EnforcementAction, *, change: str, by) -> list[ClientCorrection]:
+    """One correction per client told of `action` and not corrected yet, each an outbox event
+    (client_notice.corrected) that the webhook machinery delivers to the marketplace."""
+    notices = ClientNotice.objects.filter(action=action, correction__isnull=True).order_by("id")
+    corrections = [_correct(notice, action=action, change=change, by=by) for notice in notices]
     if corrections:
         ActionEvent.objects.create(
             action=action,
             kind=ActionEvent.Kind.CLIENTS_CORRECTED,
             actor=by,
-            reason=f"{len(corrections)} client(s) sent a correction.",
+            reason=f"{len(corrections)} client correction(s) queued for the marketplace.",
         )
     return corrections
 
@@ -69,15 +136,8 @@ def lift_action(action: EnforcementAction, *, by, reason: str) -> EnforcementAct
         EnforcementAction.Status.LIFTED, actor=by, reason=reason, kind=ActionEvent.Kind.LIFTED
     ):
         raise ActionNotChanged(f"Action #{action.pk} changed meanwhile; nothing was lifted.")
-    release_funds(action, action.funds_still_held(), by=by, reason="The action was lifted.")
-    correct_client_notices(
-        action,
-        text=(
-            "Correction: the restriction on this freelancer's account that we told you about on "
-            "{date} was reviewed and lifted. Their account is in good standing."
-        ),
-        by=by,
-    )
+    release_funds(action, None, by=by, reason="The action was lifted.")
+    correct_client_notices(action, change="lifted", by=by)
     record_event(WebhookEvent.Kind.ACTION_LIFTED, action, action_payload(action))
     return action
 
@@ -184,13 +244,6 @@ def reduce_action(
         restriction_type=new_type, ends_at=new_ends_at
     )
     release_funds(action, release_amount, by=by, reason="Part of the held funds released.")
-    correct_client_notices(
-        action,
-        text=(
-            "Correction: the restriction on this freelancer's account that we told you about on "
-            "{date} was reviewed and reduced."
-        ),
-        by=by,
-    )
+    correct_client_notices(action, change="reduced", by=by)
     record_event(WebhookEvent.Kind.ACTION_MODIFIED, action, action_payload(action))
     return action

@@ -80,15 +80,8 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
             kind=ActionEvent.Kind.WITHDRAWN,
         ):
             raise ConfirmationRefused("This termination is no longer proposed.")
-        release_funds(action, action.funds_still_held(), by=by, reason="The action was withdrawn.")
-        correct_client_notices(
-            action,
-            text=(
-                "Correction: the termination of this freelancer's account that we told you about "
-                "on {date} was withdrawn before it took effect. Their account is in good standing."
-            ),
-            by=by,
-        )
+        release_funds(action, None, by=by, reason="The action was withdrawn.")
+        correct_client_notices(action, change="withdrawn", by=by)
         record_audit(actor=by, verb="action.withdrawn", obj=action, summary=reason)
         notify(
             action.account,

@@ -864,6 +864,8 @@ def test_no_docs_page_is_served_and_the_document_is(client):
         "/api/v1/actions",
         "/api/v1/actions/{action_id}",
         "/api/v1/transparency",
+        "/api/v1/actions/{action_id}/client-notices",
+        "/api/v1/client-notices/{notice_id}/acknowledge",
     }
     assert schema["components"]["securitySchemes"] == {
         "SourceToken": {"type": "http", "scheme": "bearer"}

@@ -12,7 +12,7 @@ from appeals.models import Appeal, AppealEvent
 from appeals.services import AppealRefused
 from enforcement import services as enforcement_services
 from enforcement.choices import AutomatedDecision
-from enforcement.models import ClientCorrection, ClientNotice, EnforcementAction
+from enforcement.models import ClientCorrection, EnforcementAction
 from enforcement.services import reversal as enforcement_reversal
 from notifications import services as notification_services
 from notifications.models import Notification, WebhookEvent
@@ -43,9 +43,9 @@ def second_reviewer(db):
 
 
 def _told_clients_on_different_days(action: EnforcementAction) -> None:
-    now = timezone.now()
-    for days, notice in enumerate(action.client_notices.order_by("id"), start=2):
-        ClientNotice.objects.filter(pk=notice.pk).update(shown_at=now - timedelta(days=days * 10))
+    # The factory tells each client on another day (notices are append-only, fixed at issue).
+    shown = list(action.client_notices.values_list("shown_at", flat=True))
+    assert len(set(shown)) == len(shown)
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_an_overturn_lifts_the_action_releases_all_funds_and_corrects_every_clie
         told_on = f"{notice.shown_at.day} {notice.shown_at:%B %Y}"  # one format: no leading zero
         assert notice.correction.text == (
             "Correction: the restriction on this freelancer's account that we told you about on "
-            f"{told_on} was reviewed and lifted. Their account is in good standing."
+            f"{told_on} was reviewed and lifted. No other restriction applies to their account."
         )
         assert notice.correction.created_by == reviewer
     assert notices[0].correction.text != notices[1].correction.text
@@ -255,7 +255,9 @@ def test_a_modification_turns_a_termination_into_a_suspension_and_releases_part_
     for notice in action.client_notices.all():
         assert notice.correction.text == (
             "Correction: the restriction on this freelancer's account that we told you about on "
-            f"{notice.shown_at.day} {notice.shown_at:%B %Y} was reviewed and reduced."
+            f"{notice.shown_at.day} {notice.shown_at:%B %Y} was reviewed and reduced: it is now a temporary "
+            f"suspension until {action.ends_at.day} {action.ends_at:%B %Y} (restricted: sending proposals, "
+            "messaging clients)."
         )
     decided = Appeal.objects.get(pk=appeal.pk)
     assert (decided.status, decided.outcome, decided.approved_by) == (

@@ -272,7 +272,7 @@ def test_deciding_to_overturn_lifts_the_action_releases_the_funds_and_corrects_t
     assert "Decision recorded and the freelancer notified." in content
     assert "Decision: Overturned" in content
     assert escape(REASONS) in content
-    assert "Correction sent on" in content
+    assert "Correction written on" in content
 
 
 @pytest.mark.parametrize("second", ["holder-again", "another-reviewer"])

@@ -199,7 +199,7 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     expect(decision).to_contain_text(REASONS)
     released = f"{floatformat(suspension.funds_held_amount, '2g')} {suspension.funds_currency}"
     expect(decision).to_contain_text(f"{released} released")
-    expect(decision.get_by_text("Correction sent on")).to_have_count(len(notices))
+    expect(decision.get_by_text("Correction written on")).to_have_count(len(notices))
     for notice in notices:
         expect(decision).to_contain_text(notice.client_name)
     expect(page.locator("#status-panel")).to_contain_text("This action was lifted")

@@ -289,7 +289,12 @@ def test_a_withdrawn_termination_releases_funds_and_tells_the_marketplace(issuer
     assert "the bank's error" in told.body
     assert list(
         WebhookEvent.objects.filter(action=action).order_by("id").values_list("kind", flat=True)
-    ) == [WebhookEvent.Kind.ACTION_CREATED, WebhookEvent.Kind.ACTION_WITHDRAWN]
+    ) == [
+        WebhookEvent.Kind.ACTION_CREATED,
+        # One correction per client told of it, then the withdrawal itself.
+        *[WebhookEvent.Kind.CLIENT_NOTICE_CORRECTED] * action.client_notices.count(),
+        WebhookEvent.Kind.ACTION_WITHDRAWN,
+    ]
     with pytest.raises(services.ConfirmationRefused):
         services.confirm_termination(action, by=second)
     with pytest.raises(services.ConfirmationRefused):

@@ -74,8 +74,8 @@ def test_a_real_worker_delivers_an_event_recorded_in_a_transaction(celery_on_red
         assert _wait_until(_delivered(delivery.pk))
 
     [request] = receiver.requests
-    assert verify(endpoint.secret, request.body, request.header("Recourse-Signature"))
-    assert request.header("Recourse-Idempotency-Key") == str(delivery.event.idempotency_key)
+    assert verify(endpoint.secret, request.body, request.headers)
+    assert request.header("webhook-id") == str(delivery.event.idempotency_key)
     assert request.header("Recourse-Event") == "action.lifted"
     assert json.loads(request.body)["action"]["id"] == action.pk
     row = WebhookDelivery.objects.get(pk=delivery.pk)
@@ -200,11 +200,9 @@ def test_a_worker_killed_mid_delivery_still_delivers_and_no_event_is_lost(
     ]
     # The receiver got it (the first, unanswered, copy too): one event, one idempotency key.
     assert len(receiver.requests) == 2
-    assert {r.header("Recourse-Idempotency-Key") for r in receiver.requests} == {
+    assert {r.header("webhook-id") for r in receiver.requests} == {
         str(delivery.event.idempotency_key)
     }
-    assert all(
-        verify(endpoint.secret, r.body, r.header("Recourse-Signature")) for r in receiver.requests
-    )
+    assert all(verify(endpoint.secret, r.body, r.headers) for r in receiver.requests)
     assert not WebhookDelivery.objects.filter(status__in=[Status.PENDING, Status.SENDING]).exists()
     assert WebhookEvent.objects.filter(pk=delivery.event_id).exists()
