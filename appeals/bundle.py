@@ -147,9 +147,9 @@ def build_bundle(action: EnforcementAction, appeal: Appeal | None) -> dict:
             "facts": action.facts,
             "reason_code": {
                 "code": action.reason_code.code,
-                "title": action.reason_code.title,
-                "explanation": action.reason_code.explanation,
-                "what_you_can_do": action.reason_code.what_you_can_do,
+                "title": action.reason_title,
+                "explanation": action.reason_explanation,
+                "what_you_can_do": action.reason_what_you_can_do,
             },
             "rules": [_version(version) for version in action.cited_versions.all()],
             "evidence": [

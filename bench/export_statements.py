@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from django.core.management import call_command
+from django.db import transaction
 
-from enforcement.models import EnforcementAction, new_puid
+from enforcement.models import EnforcementAction, EvidenceItem, new_puid
 
 count = int(os.environ.get("BENCH_ACTIONS", "10000"))
 call_command("seed_demo", verbosity=0)
@@ -23,12 +24,34 @@ for _ in range(max(0, count - existing)):
     clone = EnforcementAction.objects.get(pk=template.pk)
     clone.pk, clone.puid, clone.intake_source, clone.external_id = None, new_puid(), None, ""
     clones.append(clone)
-created = EnforcementAction.objects.bulk_create(clones, batch_size=1000)
-through = EnforcementAction.cited_versions.through
-through.objects.bulk_create(
-    [through(enforcementaction_id=a.pk, ruleversion_id=v.pk) for a in created for v in versions],
-    batch_size=5000,
-)
+# One transaction: the database refuses an action without evidence or a cited version.
+with transaction.atomic():
+    created = EnforcementAction.objects.bulk_create(clones, batch_size=1000)
+    through = EnforcementAction.cited_versions.through
+    through.objects.bulk_create(
+        [
+            through(enforcementaction_id=a.pk, ruleversion_id=v.pk)
+            for a in created
+            for v in versions
+        ],
+        batch_size=5000,
+    )
+    evidence = list(template.evidence_items.all())
+    EvidenceItem.objects.bulk_create(
+        [
+            EvidenceItem(
+                **{
+                    f.attname: getattr(item, f.attname)
+                    for f in EvidenceItem._meta.concrete_fields
+                    if f.attname not in {"id", "action_id"}
+                },
+                action_id=a.pk,
+            )
+            for a in created
+            for item in evidence
+        ],
+        batch_size=5000,
+    )
 del clones, created
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 with tempfile.TemporaryDirectory() as out, open(os.devnull, "w") as quiet:

@@ -73,10 +73,10 @@ def statement(action: EnforcementAction) -> dict:
         data["incompatible_content_ground"] = action.incompatible_content_ground or (
             f"{version.rule.key} {version.rule.title}, version {version.number}"[:500]
             if version
-            else action.reason_code.title[:500]
+            else action.reason_title[:500]
         )
         data["incompatible_content_explanation"] = (
-            action.incompatible_content_explanation or action.reason_code.explanation
+            action.incompatible_content_explanation or action.reason_explanation
         )[:2000]
     return {key: value for key, value in data.items() if value is not None}
 

@@ -338,6 +338,12 @@ def action_row(
         decision_account=req.decision_account,
         incompatible_content_ground=f"{version.rule.key} {version.rule.title}"[:500],
         incompatible_content_explanation=req.reason_code.explanation[:2000],
+        # The statement is a snapshot: the reason as the freelancer reads it, fixed at issue
+        # (editing the catalogue later changes no issued statement).
+        reason_title=req.reason_code.title,
+        reason_explanation=req.reason_code.explanation,
+        reason_what_you_can_do=req.reason_code.what_you_can_do,
+        rule_title=version.rule.title,
         category=req.reason_code.category,
         content_type=list(req.content_type),
         content_type_other=req.content_type_other if ContentType.OTHER in req.content_type else "",

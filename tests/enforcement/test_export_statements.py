@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from enforcement import export
 from enforcement.choices import DecisionMonetary
-from enforcement.models import EnforcementAction
+from enforcement.models import EnforcementAction, EvidenceItem
 from tests.factories import make_action
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,14 @@ def test_factory_statements_of_every_kind_export_valid(tmp_path, freelancer):
         assert item["decision_ground_reference_url"].startswith("http")
 
 
+def _fields(item: EvidenceItem) -> dict:
+    return {
+        f.attname: getattr(item, f.attname)
+        for f in EvidenceItem._meta.concrete_fields
+        if f.attname not in {"id", "action_id"}
+    }
+
+
 def test_batches_hold_at_most_100_statements_and_each_puid_once(tmp_path, freelancer):
     action = make_action(freelancer)
     clones = []
@@ -63,7 +71,20 @@ def test_batches_hold_at_most_100_statements_and_each_puid_once(tmp_path, freela
         clone.pk = None
         clone.puid = EnforcementAction._meta.get_field("puid").default()
         clones.append(clone)
-    EnforcementAction.objects.bulk_create(clones)
+    created = EnforcementAction.objects.bulk_create(clones)
+    # Every action has its evidence and cited version (the database refuses one without).
+    evidence = list(action.evidence_items.all())
+    EvidenceItem.objects.bulk_create(
+        EvidenceItem(**{**_fields(item), "action_id": clone.pk})
+        for clone in created
+        for item in evidence
+    )
+    through = EnforcementAction.cited_versions.through
+    through.objects.bulk_create(
+        through(enforcementaction_id=clone.pk, ruleversion_id=version.pk)
+        for clone in created
+        for version in action.cited_versions.all()
+    )
     files = _export(tmp_path)
     assert [len(body["statements"]) for body in files] == [100, 100, 31]
     puids = [item["puid"] for body in files for item in body["statements"]]
