@@ -326,6 +326,46 @@ def make_reviewer(
     return user
 
 
+def copy_actions(template: EnforcementAction, rows: list[dict]) -> list[EnforcementAction]:
+    """Copies of `template` (an action issued through the service, so complete and valid), one
+    per dict in `rows` (fields that differ), written with `bulk_create` with their evidence and
+    cited versions in one transaction: the database refuses, at commit, an action without them.
+    """
+    copied = {
+        field.attname: getattr(template, field.attname)
+        for field in EnforcementAction._meta.concrete_fields
+        if not field.primary_key and field.name != "puid"
+    }
+    evidence_fields = [
+        field.attname
+        for field in EvidenceItem._meta.concrete_fields
+        if not field.primary_key and field.name != "action"
+    ]
+    evidence = [
+        {name: getattr(item, name) for name in evidence_fields}
+        for item in template.evidence_items.all()
+    ]
+    versions = list(template.cited_versions.values_list("pk", flat=True))
+    cited = EnforcementAction.cited_versions.through
+    with transaction.atomic():
+        actions = EnforcementAction.objects.bulk_create(
+            [EnforcementAction(**(copied | row)) for row in rows], batch_size=500
+        )
+        EvidenceItem.objects.bulk_create(
+            [EvidenceItem(action=action, **item) for action in actions for item in evidence],
+            batch_size=1000,
+        )
+        cited.objects.bulk_create(
+            [
+                cited(enforcementaction_id=action.pk, ruleversion_id=version)
+                for action in actions
+                for version in versions
+            ],
+            batch_size=1000,
+        )
+    return actions
+
+
 def bulk_queued_appeals(count: int, *, queue, language: str = "en", template=None, **appeal_fields):
     """`count` appeals already routed to `queue` and unassigned, written with `bulk_create`.
 
@@ -336,40 +376,7 @@ def bulk_queued_appeals(count: int, *, queue, language: str = "en", template=Non
     from appeals.models import Appeal
 
     template = template or make_action()
-    copied = {
-        field.attname: getattr(template, field.attname)
-        for field in EnforcementAction._meta.concrete_fields
-        if not field.primary_key and field.name != "puid"
-    }
-    # One transaction: the database checks at commit that every action has its evidence.
-    with transaction.atomic():
-        actions = EnforcementAction.objects.bulk_create(
-            [EnforcementAction(**copied) for _ in range(count)], batch_size=500
-        )
-        # Their evidence and cited versions too: the database refuses an action without them.
-        evidence_fields = [
-            field.attname
-            for field in EvidenceItem._meta.concrete_fields
-            if not field.primary_key and field.name != "action"
-        ]
-        evidence = [
-            {name: getattr(item, name) for name in evidence_fields}
-            for item in template.evidence_items.all()
-        ]
-        EvidenceItem.objects.bulk_create(
-            [EvidenceItem(action=action, **item) for action in actions for item in evidence],
-            batch_size=1000,
-        )
-        cited = EnforcementAction.cited_versions.through
-        versions = list(template.cited_versions.values_list("pk", flat=True))
-        cited.objects.bulk_create(
-            [
-                cited(enforcementaction_id=action.pk, ruleversion_id=version)
-                for action in actions
-                for version in versions
-            ],
-            batch_size=1000,
-        )
+    actions = copy_actions(template, [{} for _ in range(count)])
     now = timezone.now()
     start = now - timedelta(seconds=count + 60)
     fields = {

@@ -20,6 +20,7 @@ from notifications.services import send_email
 from tests.factories import (
     AdminFactory,
     ReasonCodeFactory,
+    copy_actions,
     make_action,
     published_version,
 )
@@ -80,20 +81,7 @@ def _actions_for_many(template: EnforcementAction, count: int) -> None:
     users = User.objects.bulk_create(
         User(email=f"f{i}@example.test", display_name=f"F {i}") for i in range(count)
     )
-    copied = {
-        f.attname: getattr(template, f.attname)
-        for f in EnforcementAction._meta.concrete_fields
-        if not f.primary_key and f.name not in ("puid", "account")
-    }
-    actions = EnforcementAction.objects.bulk_create(
-        EnforcementAction(**copied, account=user) for user in users
-    )
-    through = EnforcementAction.cited_versions.through
-    through.objects.bulk_create(
-        through(enforcementaction_id=a.pk, ruleversion_id=v.pk)
-        for a in actions
-        for v in template.cited_versions.all()
-    )
+    copy_actions(template, [{"account_id": user.pk} for user in users])
 
 
 @pytest.mark.parametrize("narrows", [False, True])

@@ -11,6 +11,7 @@ from tests.factories import (
     ReasonCodeFactory,
     ReviewerFactory,
     RuleFactory,
+    copy_actions,
     make_action,
     make_queue,
     published_version,
@@ -28,19 +29,14 @@ def source(name: str) -> IntakeSource:
 
 
 def copies(template: EnforcementAction, count: int, *, sent_by=None, **fields):
-    copied = {
-        f.attname: getattr(template, f.attname)
-        for f in EnforcementAction._meta.concrete_fields
-        if not f.primary_key and f.name != "puid"
-    }
     rows = []
     for _ in range(count):
-        row = EnforcementAction(**(copied | fields))
+        row = dict(fields)
         if sent_by is not None:
             sent_by.sent = getattr(sent_by, "sent", 0) + 1
-            row.intake_source_id, row.external_id = sent_by.pk, f"{sent_by.name}-{sent_by.sent}"
+            row |= {"intake_source_id": sent_by.pk, "external_id": f"{sent_by.name}-{sent_by.sent}"}
         rows.append(row)
-    return EnforcementAction.objects.bulk_create(rows)
+    return copy_actions(template, rows)
 
 
 def appeals_for(actions, *, submitted_at, decider=None, outcomes=(), queue=None, **fields):
