@@ -5,6 +5,7 @@ from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from enforcement.models import RuleVersion
+from infra.dates import format_when
 
 FEED_SIZE = 50
 
@@ -28,7 +29,7 @@ class RuleChangesFeed(Feed):
 
     def item_description(self, item: RuleVersion) -> str:
         summary = item.change_summary or ("First version." if item.number == 1 else "")
-        applies = f"In force from {item.effective_from:%d %B %Y, %H:%M %Z}."
+        applies = f"In force from {format_when(item.effective_from, 'UTC')}."
         narrows = " This change narrows the rule." if item.narrows else ""
         return f"{summary}{narrows} {applies}\n\n{item.text}"
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from enforcement.models import ActionEvent, EnforcementAction
 from enforcement.services.reversal import release_funds
+from infra.dates import format_day, format_when
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
@@ -36,6 +37,7 @@ def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) 
         due = list(
             EnforcementAction.objects.select_for_update(skip_locked=True)
             .filter(status__in=EnforcementAction.RESTRICTING_STATUSES, ends_at__lte=now)
+            .select_related("account")
             .order_by("ends_at")[:batch_size]
         )
         for action in due:
@@ -57,7 +59,7 @@ def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) 
                     part
                     for part in (
                         f"The {kind} reached its end date on "
-                        f"{timezone.localtime(action.ends_at):%d %B %Y, %H:%M %Z} "
+                        f"{format_when(action.ends_at, action.account.time_zone)} "
                         "and no longer restricts your account.",
                         _released_sentence(action, released),
                     )
@@ -83,6 +85,7 @@ def release_scheduled_funds(*, now: datetime | None = None, batch_size: int = 50
                 funds_released_amount__lt=F("funds_held_amount"),
             )
             .exclude(status=EnforcementAction.Status.PENDING)
+            .select_related("account")
             .order_by("funds_release_on", "id")[:batch_size]
         )
         for action in due:
@@ -97,7 +100,7 @@ def release_scheduled_funds(*, now: datetime | None = None, batch_size: int = 50
                 subject=f"{released} {action.funds_currency} released",
                 body=(
                     f"{_released_sentence(action, released)} They were due for release on "
-                    f"{action.funds_release_on:%d %B %Y}."
+                    f"{format_day(action.funds_release_on)}."
                 ),
                 url=action.get_absolute_url(),
             )

@@ -439,7 +439,7 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
         ),
         body=(
             "Read the full statement of reasons: the rule, the facts, the evidence and how to "
-            f"appeal (until {format_day(action.appeal_deadline)})."
+            f"appeal (until {format_day(action.appeal_deadline, action.account.time_zone)})."
         ),
         url=action.get_absolute_url(),
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from enforcement.diff import Segment, word_diff
 from enforcement.models import ActionEvent, EnforcementAction, RuleVersion
+from infra.dates import format_day, format_when
 from notifications.models import Notification
 from notifications.services import notify_many
 
@@ -53,7 +54,7 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
         )
         .exclude(cited_versions=version)
         .distinct()
-        .values_list("pk", "account_id", "appeal_deadline", "appeal__id")
+        .values_list("pk", "account_id", "appeal_deadline", "appeal__id", "account__time_zone")
     )
     if not affected:
         return 0
@@ -66,7 +67,7 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
         )
         # Only actions without an appeal: an open appeal is already being reviewed, and an
         # action has exactly one appeal.
-        offered = {pk for pk, _account, _deadline, appeal in affected if appeal is None}
+        offered = {pk for pk, _account, _deadline, appeal, _zone in affected if appeal is None}
         EnforcementAction.objects.filter(pk__in=offered).filter(
             Q(fresh_review_until__isnull=True) | Q(fresh_review_until__lt=review_until)
         ).update(fresh_review_until=review_until, fresh_review_version=version, updated_at=now)
@@ -81,19 +82,21 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
             reason=f"{version} published"
             + (f"; fresh review open until {review_until:%Y-%m-%d}" if pk in offered else ""),
         )
-        for pk, _account, _deadline, _appeal in affected
+        for pk, _account, _deadline, _appeal, _zone in affected
     )
 
     by_account: dict[int, list[int]] = defaultdict(list)
-    for pk, account, _deadline, _appeal in affected:
+    zones: dict[int, str] = {}
+    for pk, account, _deadline, _appeal, zone in affected:
         by_account[account].append(pk)
+        zones[account] = zone
     diff = diff_as_text(word_diff(previous.text, version.text))
     notifications = [
         Notification(
             recipient_id=account,
             kind=Notification.Kind.RULE_CHANGED,
             subject=f"Rule {version.rule.key} changed: version {version.number}",
-            body=_body(version, previous, diff, sorted(pks), offered, review_until),
+            body=_body(version, previous, diff, sorted(pks), offered, review_until, zones[account]),
             url=_url(version, pks, offered),
         )
         for account, pks in by_account.items()
@@ -109,12 +112,15 @@ def _url(version: RuleVersion, pks: list[int], offered: set[int]) -> str:
     return version.get_absolute_url()
 
 
-def _body(version, previous, diff: str, pks: list[int], offered: set[int], review_until) -> str:
+def _body(
+    version, previous, diff: str, pks: list[int], offered: set[int], review_until, zone: str
+) -> str:
+    """The notice, with dates in the freelancer's own time zone (as on their pages)."""
     actions = ", ".join(f"#{pk}" for pk in pks)
     lines = [
         f"The rule {version.rule.key} “{version.rule.title}”, which your decision {actions} "
         f"relies on, has a new version: version {version.number}, in force from "
-        f"{timezone.localtime(version.effective_from):%d %B %Y, %H:%M %Z}. Your decision keeps "
+        f"{format_when(version.effective_from, zone)}. Your decision keeps "
         f"citing version {previous.number}, the text that applied when it was taken.",
         "",
         f"What changed: {version.change_summary}",
@@ -128,7 +134,7 @@ def _body(version, previous, diff: str, pks: list[int], offered: set[int], revie
             "",
             "This change narrows the rule. You may ask for a fresh review of "
             + ", ".join(f"#{pk}" for pk in mine_offered)
-            + f" until {timezone.localtime(review_until):%d %B %Y}, even if your time to appeal "
+            + f" until {format_day(review_until, zone)}, even if your time to appeal "
             "has ended: open the decision and file an appeal. A person who did not take the "
             "decision will review it, like any other appeal.",
         ]

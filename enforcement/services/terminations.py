@@ -111,7 +111,7 @@ def _take_effect(action: EnforcementAction) -> bool:
         subject="Your account termination has taken effect",
         body=(
             "The termination we proposed has now taken effect. You can still appeal it until "
-            f"{format_day(action.appeal_deadline)}."
+            f"{format_day(action.appeal_deadline, action.account.time_zone)}."
         ),
         url=action.get_absolute_url(),
     )

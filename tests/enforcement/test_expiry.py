@@ -142,3 +142,18 @@ def test_a_real_worker_on_redis_consumes_the_expiry_task(celery_on_redis):
         assert _wait_for_status(action, Status.EXPIRED) == Status.EXPIRED
     assert action.events.filter(kind=ActionEvent.Kind.EXPIRED).count() == 1
     assert celery_on_redis.connection_for_write().transport_cls == "redis"
+
+
+@pytest.mark.django_db
+def test_the_ended_notice_gives_the_end_in_the_freelancers_own_time_zone():
+    from infra.dates import format_when
+    from notifications.models import Notification
+
+    action = _ended_action()
+    action.account.time_zone = "Asia/Tokyo"
+    action.account.save(update_fields=["time_zone"])
+    assert services.expire_ended_actions() == 1
+
+    notice = Notification.objects.get(kind=Notification.Kind.ACTION_ENDED)
+    assert format_when(action.ends_at, "Asia/Tokyo") in notice.body
+    assert "JST" in notice.body
