@@ -256,27 +256,41 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
         events are there because the dates a list shows (when it took effect, when it was
         lifted) are read from them, never typed twice."""
         return self.select_related("reason_code__rule", "appeal").prefetch_related(
-            Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule")),
-            Prefetch(
-                "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
-            ),
+            *summary_prefetches()
         )
 
     def with_statement(self) -> EnforcementActionQuerySet:
         """Everything the statement of reasons shows, in a fixed number of queries."""
-        return self.with_summary().prefetch_related(
-            Prefetch("evidence_items", queryset=EvidenceItem.objects.order_by("position", "id")),
-            Prefetch(
-                "client_notices",
-                queryset=ClientNotice.objects.select_related("correction").order_by(
-                    "shown_at", "id"
-                ),
+        return self.with_summary().prefetch_related(*statement_prefetches()[2:])
+
+
+def summary_prefetches() -> list[Prefetch]:
+    """The prefetches of `with_summary` (for an action already loaded, e.g. by select_related
+    from its appeal: `prefetch_related_objects([action], *summary_prefetches())`)."""
+    return [
+        Prefetch("cited_versions", queryset=RuleVersion.objects.select_related("rule")),
+        Prefetch(
+            "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
+        ),
+    ]
+
+
+def statement_prefetches() -> list[Prefetch]:
+    """The prefetches of `with_statement`: the summary's, then evidence and client notices."""
+    return [
+        *summary_prefetches(),
+        Prefetch("evidence_items", queryset=EvidenceItem.objects.order_by("position", "id")),
+        Prefetch(
+            "client_notices",
+            queryset=ClientNotice.objects.select_related("correction__webhook_event").order_by(
+                "shown_at", "id"
             ),
-            Prefetch(
-                "client_notices__correction__webhook_event__deliveries",
-                queryset=WebhookDelivery.objects.order_by("id"),
-            ),
-        )
+        ),
+        Prefetch(
+            "client_notices__correction__webhook_event__deliveries",
+            queryset=WebhookDelivery.objects.order_by("id"),
+        ),
+    ]
 
 
 class EnforcementAction(models.Model):

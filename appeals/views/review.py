@@ -27,20 +27,13 @@ from enforcement.services import ActionNotChanged
 
 
 def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
-    return get_object_or_404(
-        Appeal.objects.for_reviewer(request.user)
-        .with_thread(internal=True)
-        .select_related("action__account", "freelancer", "assigned_to", "queue"),
-        pk=pk,
-    )
+    appeal = get_object_or_404(Appeal.objects.for_reviewer(request.user).for_case_page(), pk=pk)
+    appeal.load_case_page()
+    return appeal
 
 
 def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict:
-    action = (
-        EnforcementAction.objects.with_statement()
-        .select_related("decided_by")
-        .get(pk=appeal.action_id)
-    )
+    action = appeal.action  # with its statement: `Appeal.load_case_page`
     other_actions = list(
         EnforcementAction.objects.for_account(appeal.freelancer)
         .exclude(pk=action.pk)

@@ -549,9 +549,38 @@ def test_the_case_view_runs_the_same_queries_for_1_or_30_messages_events_and_act
     large = _busy_appeal(30, **common)
     assert large.events.count() >= 60 and large.messages.count() == 90
 
-    assert _queries(as_reviewer, _url("appeals:review-detail", small)) == _queries(
-        as_reviewer, _url("appeals:review-detail", large)
-    )
+    small_count = _queries(as_reviewer, _url("appeals:review-detail", small))
+    assert small_count == _queries(as_reviewer, _url("appeals:review-detail", large))
+    # Issue #13's budget for the case page: session, user, permissions and roles (one query),
+    # the appeal with its action and clocks, thread, files, events, the statement's four
+    # prefetches, other actions, the inbox badge, and the two pickers of the open appeal.
+    assert small_count <= 15
+
+
+def test_a_decided_case_runs_the_same_queries_for_1_or_30_and_stays_within_15(
+    as_reviewer, reviewer, original_decider
+):
+    version = published_version()
+    common = {
+        "reviewer": reviewer,
+        "decider": original_decider,
+        "version": version,
+        "reason_code": ReasonCodeFactory(rule=version.rule),
+    }
+    counts = []
+    for size in (1, 30):
+        appeal = _busy_appeal(size, **common)
+        services.decide_appeal(
+            appeal,
+            outcome=Appeal.Outcome.OVERTURNED,
+            reasons="The evidence does not show a breach.",
+            versions=[version],
+            decided_by=reviewer,
+        )
+        response = as_reviewer.get(_url("appeals:review-detail", appeal))
+        assert version.rule.title in response.content.decode()
+        counts.append(_queries(as_reviewer, _url("appeals:review-detail", appeal)))
+    assert counts[0] == counts[1] <= 15
 
 
 def test_the_appeal_list_runs_the_same_queries_for_1_or_30_appeals(as_reviewer, original_decider):
