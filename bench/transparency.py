@@ -26,6 +26,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -200,6 +201,29 @@ def time_page(client: Client, name: str, url: str, repeat: int) -> None:
         median_ms=round(statistics.median(times), 2),
         p95_ms=round(percentile(times, 0.95), 2),
         n=repeat,
+        load_average=round(os.getloadavg()[0], 2),
+    )
+
+
+def time_first_request(client: Client, name: str, url: str, repeat: int) -> None:
+    """The first request after the daily figures were rebuilt: the period's sums are not cached
+    yet (a new `figures_version`, as every rebuild sets), so it reads the daily rows."""
+    times, query_counts = [], []
+    for _ in range(repeat):
+        AggregationState.objects.update(figures_version=uuid.uuid4())
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            assert client.get(url).status_code == 200
+            times.append((time.perf_counter() - started) * 1000)
+        query_counts.append(len(queries))
+    emit(
+        name=name,
+        url=url,
+        queries=max(query_counts),
+        median_ms=round(statistics.median(times), 2),
+        p95_ms=round(percentile(times, 0.95), 2),
+        n=repeat,
+        load_average=round(os.getloadavg()[0], 2),
     )
 
 
@@ -250,6 +274,12 @@ def main() -> None:
     ):
         client = Client()
         quarter = f"{yesterday.year}-Q{(yesterday.month - 1) // 3 + 1}"
+        time_first_request(
+            client,
+            "report page (last 12 months), first request after a rebuild",
+            "/transparency/",
+            min(args.repeat, 10),
+        )
         time_page(client, "report page (last 12 months)", "/transparency/", args.repeat)
         time_page(
             client, f"report page ({quarter})", f"/transparency/?period={quarter}", args.repeat

@@ -15,6 +15,7 @@ response time on the day its clock stopped.
 from __future__ import annotations
 
 import math
+import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -231,6 +232,9 @@ def recompute_days(first: date, last: date) -> int:
         for (day, metric, key), (count, within, hours) in figures.items()
     ]
     DailyFigure.objects.bulk_create(rows, batch_size=2000)
+    AggregationState.objects.update_or_create(
+        singleton=True, defaults={"figures_version": uuid.uuid4()}
+    )
     return len(rows)
 
 
@@ -293,6 +297,7 @@ def refresh_figures(now: datetime | None = None) -> list[date]:
         days: list[date] = []
         for first_day, last_day in runs:
             recompute_days(first_day, last_day)
+            state.figures_version = uuid.uuid4()  # as recompute_days wrote; save() keeps it
             days.extend(
                 first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)
             )

@@ -47,6 +47,10 @@ class AggregationState(models.Model):
     singleton = models.BooleanField(default=True, unique=True)
     changes_until = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # A new random value whenever any day's figures are rebuilt: the report's cache key, so a
+    # cached period is never served after its figures changed (and tests, whose databases roll
+    # back but share the cache, never meet each other's entries).
+    figures_version = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -2,7 +2,8 @@
 
 One `Report` feeds the page, its charts, the CSV and JSON downloads and the public API, so all
 of them show the same numbers. Whatever the number of actions and appeals, building a report
-costs five queries over at most a year of daily rows.
+costs three queries: the figures' version, and the rule and reason titles; the sums over at
+most a year of daily rows (three more queries) are cached until the daily figures next change.
 
 Small-number protection: a count of fewer than `settings.TRANSPARENCY_MIN_COUNT` (default 10)
 cases is shown as "< 10" and is `null` in downloads, and so is every share, rate or time
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
@@ -26,10 +28,12 @@ from django.utils import timezone
 from appeals.models import Appeal
 from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction, ReasonCode, Rule
-from transparency.models import DailyFigure
+from transparency.models import AggregationState, DailyFigure
 
 Z_95 = 1.959963984540054
 LAST_12_MONTHS = "last-12-months"
+# A period's summed figures stay cached this long at most (a rebuild changes the key anyway).
+FIGURES_CACHE_SECONDS = 24 * 3600
 PERIOD_PATTERN = re.compile(
     r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$"
 )
@@ -170,6 +174,7 @@ class Report:
     minimum: int
     tables: list[Table]
     figures_until: date | None
+    figures_from: date | None = None
 
     def table(self, table_id: str) -> Table:
         return next(t for t in self.tables if t.id == table_id)
@@ -228,15 +233,60 @@ class _Counts:
         return n / total if total else None
 
 
+@dataclass
+class PeriodFigures:
+    """A period's daily figures summed, with the first and last day that has figures: all a
+    report reads from `DailyFigure`, and what the cache holds."""
+
+    counts: dict[tuple[str, str], tuple[int, int]]
+    hours: dict[tuple[str, str], Counter]
+    first_day: date | None
+    last_day: date | None
+
+
+def _read_figures(period: Period) -> PeriodFigures:
+    in_period = DailyFigure.objects.filter(day__gte=period.first, day__lte=period.last)
+    counts = {
+        (row["metric"], row["key"]): (row["n"], row["w"])
+        for row in in_period.values("metric", "key").annotate(
+            n=Sum("count"), w=Sum("within_target")
+        )
+    }
+    hours: dict[tuple[str, str], Counter] = {}
+    for metric, key, bucket, n in _merged_histograms(period):
+        hours.setdefault((metric, key), Counter())[bucket] += n
+    span = DailyFigure.objects.aggregate(first=Min("day"), last=Max("day"))
+    return PeriodFigures(counts, hours, span["first"], span["last"])
+
+
+def period_figures(period: Period) -> PeriodFigures:
+    """The period's figures, from the cache when the daily figures have not been rebuilt since
+    they were summed (the key carries `AggregationState.figures_version`, a new random value
+    at every rebuild), else summed from the daily rows and cached."""
+    version = AggregationState.objects.values_list("figures_version", flat=True).first()
+    if version is None:
+        return _read_figures(period)
+    key = f"transparency:figures:{version}:{period.first.isoformat()}:{period.last.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _read_figures(period)
+        cache.set(key, figures, timeout=FIGURES_CACHE_SECONDS)
+    return figures
+
+
+def warm_cache(today: date | None = None) -> None:
+    """Sum and cache the default period (the last 12 months), as the page's first request
+    would: run by the beat task right after a refresh that rebuilt days."""
+    period_figures(parse_period(LAST_12_MONTHS, today))
+
+
 def build_report(period: Period, *, minimum: int | None = None) -> Report:
     minimum = settings.TRANSPARENCY_MIN_COUNT if minimum is None else minimum
     c = _Counts(minimum)
-    in_period = DailyFigure.objects.filter(day__gte=period.first, day__lte=period.last)
-    for row in in_period.values("metric", "key").annotate(n=Sum("count"), w=Sum("within_target")):
-        c.counts[(row["metric"], row["key"])] = (row["n"], row["w"])
-    for metric, key, hours, n in _merged_histograms(period):
-        c.hours.setdefault((metric, key), Counter())[hours] += n
-    until = DailyFigure.objects.aggregate(last=Max("day"))["last"]
+    figures = period_figures(period)
+    c.counts = figures.counts
+    c.hours = figures.hours
+    until = figures.last_day
     rule_titles = dict(Rule.objects.values_list("key", "title"))
     reason_titles = dict(ReasonCode.objects.values_list("code", "title"))
 
@@ -261,7 +311,13 @@ def build_report(period: Period, *, minimum: int | None = None) -> Report:
         _response_times(c),
         _terminations(c),
     ]
-    return Report(period=period, minimum=minimum, tables=tables, figures_until=until)
+    return Report(
+        period=period,
+        minimum=minimum,
+        tables=tables,
+        figures_until=until,
+        figures_from=figures.first_day,
+    )
 
 
 def _merged_histograms(period: Period) -> list[tuple[str, str, str, int]]:

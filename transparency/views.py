@@ -11,7 +11,6 @@ from transparency.report import (
     LAST_12_MONTHS,
     PeriodError,
     build_report,
-    first_figure_day,
     parse_period,
     period_choices,
 )
@@ -38,7 +37,7 @@ def report(request: HttpRequest) -> HttpResponse:
         {
             "report": result,
             "sections": sections,
-            "choices": period_choices(first_figure_day(), today),
+            "choices": period_choices(result.figures_from, today),
             "asked": slug,
             "error": error,
         },

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from appeals.models import Appeal
 from enforcement.models import EnforcementAction
+from tests.factories import make_action
 from tests.transparency.dataset import D2, build_history
 from transparency.aggregation import recompute_days, refresh_figures
 from transparency.models import DailyFigure
@@ -235,3 +236,64 @@ def test_the_lead_dashboard_links_to_the_same_figures(client, lead):
 def test_the_public_navigation_has_a_transparency_link(client):
     html = client.get(reverse("enforcement:rule-list")).content.decode()
     assert f'<a href="{reverse("transparency:report")}"' in html
+
+
+def _report_queries(period) -> tuple[dict, int]:
+    with CaptureQueriesContext(connection) as queries:
+        data = build_report(period).as_json()
+    return data, len(queries)
+
+
+def test_a_period_is_summed_once_then_read_from_the_cache_until_a_day_is_rebuilt(history):
+    first, summed = _report_queries(MARCH)
+    again, cached = _report_queries(MARCH)
+    assert again == first
+    # The figures' version, the rule titles and the reason titles: the sums are not re-read.
+    assert cached == 3 < summed
+
+    unappealed = EnforcementAction.objects.filter(
+        restriction_type="payout_hold", appeal__isnull=True, starts_at=D2
+    ).first()
+    Appeal.objects.create(
+        action=unappealed,
+        freelancer_id=unappealed.account_id,
+        statement="Please look again.",
+        requested_outcome="lift",
+        submitted_at=D2,
+    )
+    # Before the day is rebuilt the report says what the daily figures say (still cached)...
+    assert _report_queries(MARCH)[0] == first
+    recompute_days(D2.date(), D2.date())
+    # ...and after, the new appeal is counted: the rebuild changed the cache key.
+    after, queries = _report_queries(MARCH)
+    assert queries == summed
+    assert _filed(after) == _filed(first) + 1
+
+
+def _filed(data: dict) -> int:
+    (table,) = [t for t in data["tables"] if t["id"] == "appeals"]
+    return {row["key"]: row for row in table["rows"]}["filed"]["appeals"]
+
+
+def test_the_beat_task_warms_the_default_period_after_a_refresh(history):
+    from transparency.tasks import refresh_transparency_figures
+
+    assert refresh_transparency_figures() > 0
+    _, queries = _report_queries(parse_period("last-12-months"))
+    assert queries == 3
+
+
+def test_the_page_from_the_cache_costs_the_same_queries_for_a_small_and_a_large_history(client):
+    def count() -> int:
+        client.get(reverse("transparency:report"), {"period": "2026"})  # sums and caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("transparency:report"), {"period": "2026"}).status_code == 200
+        return len(queries)
+
+    recompute_days(date(2026, 1, 1), date(2026, 1, 1))
+    small = count()
+    for i in range(1, 40):
+        make_action(starts_at=datetime(2026, 1, 1, 9, tzinfo=UTC) + timedelta(days=i))
+    recompute_days(date(2026, 1, 1), date(2026, 2, 15))
+    assert DailyFigure.objects.filter(metric="actions").count() >= 39
+    assert count() == small <= 4
