@@ -4,8 +4,9 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     Count,
     Exists,
@@ -17,16 +18,18 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User, time_zone_choices
 from accounts.roles import REVIEW_APPEALS
 from appeals import business_time
 from enforcement.choices import AutomatedDecision
-from enforcement.models import EnforcementAction, RuleVersion
+from enforcement.models import EnforcementAction, RuleVersion, statement_prefetches
 
 APPEAL_STATUSES = [
     "submitted",
@@ -206,6 +209,52 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
             # With their pauses: the case views show how long each clock waited.
             Prefetch("clocks", queryset=AppealClock.objects.prefetch_related("pauses")),
         )
+
+    def for_case_page(self) -> AppealQuerySet:
+        """The reviewer's case page, first query: the appeal with the people on it, its action
+        with the statement's reason code and rule, and its SLA clocks with their pauses as one
+        JSON column (`clock_rows`). `Appeal.load_case_page()` fetches the rest."""
+        pauses = (
+            ClockPause.objects.filter(clock=OuterRef("pk"))
+            .order_by()
+            .values("clock")
+            .annotate(
+                rows=JSONBAgg(
+                    JSONObject(id="id", started_at="started_at", ended_at="ended_at"),
+                    order_by=("started_at", "id"),
+                )
+            )
+            .values("rows")
+        )
+        clocks = (
+            AppealClock.objects.filter(appeal=OuterRef("pk"))
+            .order_by()
+            .values("appeal")
+            .annotate(
+                rows=JSONBAgg(
+                    JSONObject(
+                        **{name: name for name in _CLOCK_JSON_FIELDS},
+                        pauses=Subquery(pauses),
+                    ),
+                    order_by=("kind",),
+                )
+            )
+            .values("rows")
+        )
+        loaded = self.select_related(
+            "decided_by",
+            "approved_by",
+            "proposed_by",
+            "freelancer",
+            "assigned_to",
+            "queue",
+            "action__account",
+            "action__reason_code__rule",
+            "action__decided_by",
+        )
+        if connection.vendor != "postgresql":  # SQLite (`make run`): the clocks by prefetch
+            return loaded
+        return loaded.annotate(clock_rows=Subquery(clocks))
 
 
 class Appeal(models.Model):
@@ -433,6 +482,64 @@ class Appeal(models.Model):
 
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
+
+    def load_case_page(self) -> None:
+        """The rest of the reviewer's case page, after `AppealQuerySet.for_case_page()`, in a
+        number of queries that does not depend on the number of messages, events or pauses:
+        messages, events, every attachment (one query, sorted here between the statement and the
+        messages), the rule versions of a proposed or recorded decision (none before), and the
+        action's cited versions, events, evidence and client notices."""
+        lookups = [
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("author").order_by("created_at", "id"),
+            ),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="_files"),
+            Prefetch("events", queryset=AppealEvent.objects.select_related("actor")),
+        ]
+        if self.outcome:
+            lookups.append(
+                Prefetch("decided_versions", queryset=RuleVersion.objects.select_related("rule"))
+            )
+        else:
+            _set_prefetched(self, "decided_versions", [])
+        if hasattr(self, "clock_rows"):
+            _set_prefetched(self, "clocks", self._clocks_from_rows(self.clock_rows or []))
+        else:
+            lookups.append(
+                Prefetch("clocks", queryset=AppealClock.objects.prefetch_related("pauses"))
+            )
+        prefetch_related_objects([self], *lookups)
+        by_message: dict[int, list[Attachment]] = {}
+        for attachment in self._files:
+            by_message.setdefault(attachment.message_id, []).append(attachment)
+        self.statement_attachments = by_message.pop(None, [])
+        for message in self.messages.all():
+            _set_prefetched(message, "attachments", by_message.get(message.pk, []))
+        prefetch_related_objects([self.action], *statement_prefetches())
+
+    def _clocks_from_rows(self, rows: list[dict]) -> list[AppealClock]:
+        clocks = []
+        for row in rows:
+            values = {
+                name: parse_datetime(row[name]) if row[name] and name in _CLOCK_TIMES else row[name]
+                for name in _CLOCK_JSON_FIELDS
+            }
+            clock = AppealClock(appeal=self, **values)
+            clock._state.db = self._state.db
+            pauses = [
+                ClockPause(
+                    id=pause["id"],
+                    clock=clock,
+                    started_at=parse_datetime(pause["started_at"]),
+                    ended_at=pause["ended_at"] and parse_datetime(pause["ended_at"]),
+                )
+                for pause in row["pauses"] or []
+            ]
+            clock._state.adding = False
+            _set_prefetched(clock, "pauses", pauses)
+            clocks.append(clock)
+        return clocks
 
     def clock(self, kind: str) -> AppealClock | None:
         """The SLA clock of that kind (uses the `clocks` prefetch when present)."""
@@ -848,6 +955,39 @@ class Holiday(models.Model):
         return f"{self.name} ({self.date})"
 
 
+class QueueSlaSummary(models.Model):
+    """A queue's deadline figures for the lead dashboard, as of `computed_at`: open breaches and
+    decisions in time over the last 7 and 30 days.
+
+    Derived data, rebuilt for every queue at once by a beat task (`sla.refresh_queue_summaries`,
+    every `QUEUE_SLA_SUMMARY_SECONDS`) from the same two queries the dashboard ran per request:
+    at a million appeals they read ~100k clocks of open appeals and ~25k decision clocks (about
+    half a second), which a dashboard view must not pay. The dashboard shows the time they are
+    from, and computes them itself when they are missing or stale (the task stopped).
+    """
+
+    queue = models.OneToOneField(
+        "Queue", on_delete=models.CASCADE, primary_key=True, related_name="sla_summary"
+    )
+    open_breaches = models.PositiveIntegerField(default=0)
+    decided_7 = models.PositiveIntegerField(default=0)
+    in_time_7 = models.PositiveIntegerField(default=0)
+    decided_30 = models.PositiveIntegerField(default=0)
+    in_time_30 = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(in_time_7__lte=F("decided_7")) & Q(in_time_30__lte=F("decided_30")),
+                name="queue_sla_summary_in_time_le_decided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}: {self.open_breaches} open breaches at {self.computed_at}"
+
+
 class SlaPolicy(models.Model):
     """Targets for one queue (and optionally one priority): first response and decision."""
 
@@ -1095,3 +1235,28 @@ class ClockPause(models.Model):
 
     def __str__(self) -> str:
         return f"Pause from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+_CLOCK_JSON_FIELDS = (
+    "id",
+    "kind",
+    "policy_id",
+    "started_at",
+    "stopped_at",
+    "paused_since",
+    "due_at",
+    "warn_at",
+    "warned_at",
+    "breached_at",
+)
+_CLOCK_TIMES = frozenset(
+    ("started_at", "stopped_at", "paused_since", "due_at", "warn_at", "warned_at", "breached_at")
+)
+
+
+def _set_prefetched(instance: models.Model, name: str, rows: list) -> None:
+    """Store rows loaded another way as `instance.<name>.all()`, as prefetch_related does."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset

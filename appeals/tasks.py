@@ -34,6 +34,12 @@ def sweep_sla_clocks() -> tuple[int, int]:
     return sla.sweep()
 
 
+@shared_task
+def refresh_queue_sla_summaries() -> int:
+    """The lead dashboard's deadline figures per queue; runs every minute from beat."""
+    return sla.refresh_queue_summaries()
+
+
 @shared_task(acks_late=True)
 def recompute_escalated_clocks(appeal_ids: list[int]) -> int:
     return sla.recompute_escalated(appeal_ids)

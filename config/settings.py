@@ -127,7 +127,7 @@ else:
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.RoleBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -268,6 +268,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# The lead dashboard's per-queue deadline figures are rebuilt this often by beat, and used while
+# younger than three times this (older: the dashboard computes them itself).
+QUEUE_SLA_SUMMARY_SECONDS = env_int("QUEUE_SLA_SUMMARY_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "expire-ended-actions": {
         "task": "enforcement.tasks.expire_ended_actions",
@@ -284,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-sla-clocks": {
         "task": "appeals.tasks.sweep_sla_clocks",
         "schedule": timedelta(seconds=env_int("SLA_SWEEP_SECONDS", 10, minimum=1)),
+    },
+    "refresh-queue-sla-summaries": {
+        "task": "appeals.tasks.refresh_queue_sla_summaries",
+        "schedule": timedelta(seconds=QUEUE_SLA_SUMMARY_SECONDS),
     },
     "expire-appeal-leases": {
         "task": "appeals.tasks.expire_appeal_leases",

@@ -27,6 +27,7 @@ from appeals.models import (
     Calendar,
     ClockPause,
     Queue,
+    QueueSlaSummary,
     SlaPolicy,
 )
 from infra.queueing import enqueue
@@ -490,3 +491,54 @@ def _enqueue_recompute(appeal_ids: list[int]) -> None:
 
 def clocks_prefetch() -> Prefetch:
     return Prefetch("clocks", queryset=AppealClock.objects.order_by("kind"))
+
+
+# --- The lead dashboard's deadline figures ------------------------------------------------------
+
+SLA_WINDOWS = {"7": timedelta(days=7), "30": timedelta(days=30)}
+
+
+def queue_sla_figures(now: datetime) -> dict[int, dict]:
+    """Per queue id: `breaches` (open appeals' clocks breached now) and, per window of
+    `SLA_WINDOWS`, `decided_<w>` and `in_time_<w>`. Two grouped queries over the clocks of open
+    appeals and the decision clocks stopped in the last 30 days (see `AppealClockQuerySet`)."""
+    rows: dict[int, dict] = {}
+    for row in AppealClock.objects.open_breaches_by_queue(now):
+        rows.setdefault(row["appeal__queue_id"], {}).update(row)
+    for row in AppealClock.objects.decisions_by_queue(now, SLA_WINDOWS):
+        rows.setdefault(row["appeal__queue_id"], {}).update(row)
+    return rows
+
+
+def refresh_queue_summaries(now: datetime | None = None) -> int:
+    """Rebuild every queue's `QueueSlaSummary` as of `now` (run by beat). Returns the number of
+    queues. One transaction: the dashboard never reads half of one refresh and half of another."""
+    now = now or timezone.now()
+    figures = queue_sla_figures(now)
+    summaries = [
+        QueueSlaSummary(
+            queue_id=queue_id,
+            open_breaches=figures.get(queue_id, {}).get("breaches", 0),
+            decided_7=figures.get(queue_id, {}).get("decided_7", 0),
+            in_time_7=figures.get(queue_id, {}).get("in_time_7", 0),
+            decided_30=figures.get(queue_id, {}).get("decided_30", 0),
+            in_time_30=figures.get(queue_id, {}).get("in_time_30", 0),
+            computed_at=now,
+        )
+        for queue_id in Queue.objects.values_list("pk", flat=True)
+    ]
+    with transaction.atomic():
+        QueueSlaSummary.objects.bulk_create(
+            summaries,
+            update_conflicts=True,
+            unique_fields=["queue"],
+            update_fields=[
+                "open_breaches",
+                "decided_7",
+                "in_time_7",
+                "decided_30",
+                "in_time_30",
+                "computed_at",
+            ],
+        )
+    return len(summaries)

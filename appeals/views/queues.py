@@ -28,7 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.decorators import staff_required
 from accounts.models import ReviewerProfile, User
 from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
-from appeals.models import Appeal, AppealClock, Queue, claimed_count
+from appeals.models import Appeal, Queue, QueueSlaSummary, claimed_count
 from appeals.operations import claims, sla
 from appeals.queue_forms import AvailabilityForm, QueueFilterForm, ReassignForm, Sort
 
@@ -396,18 +396,31 @@ class QueueSla:
     last_30_days: Share
 
 
-SLA_WINDOWS = {"7": timedelta(days=7), "30": timedelta(days=30)}
-
-
-def _queue_sla(queues: list[Queue], now: datetime) -> list[QueueSla]:
-    """Per queue, open breaches and the share of decisions in time over each window, in two
-    grouped aggregate queries: one over the clocks of open appeals, one over the decision clocks
-    stopped in the longest window (see `AppealClockQuerySet`), never over all clocks."""
-    rows: dict[int, dict] = {}
-    for row in AppealClock.objects.open_breaches_by_queue(now):
-        rows.setdefault(row["appeal__queue_id"], {}).update(row)
-    for row in AppealClock.objects.decisions_by_queue(now, SLA_WINDOWS):
-        rows.setdefault(row["appeal__queue_id"], {}).update(row)
+def _queue_sla(queues: list[Queue], now: datetime) -> tuple[list[QueueSla], datetime | None]:
+    """Per queue, open breaches and the share of decisions in time over each window, and the
+    time they are from: the summaries beat rebuilds every minute when every queue has a fresh
+    one (a read of one row per queue), else computed now (`sla.queue_sla_figures`: two grouped
+    queries over the clocks of open appeals and recent decisions; about half a second at a
+    million appeals), with `None` as their time."""
+    fresh_after = now - timedelta(seconds=3 * settings.QUEUE_SLA_SUMMARY_SECONDS)
+    summaries = {
+        s.queue_id: s for s in QueueSlaSummary.objects.filter(computed_at__gte=fresh_after)
+    }
+    as_of = None
+    if queues and all(queue.pk in summaries for queue in queues):
+        rows = {
+            pk: {
+                "breaches": s.open_breaches,
+                "decided_7": s.decided_7,
+                "in_time_7": s.in_time_7,
+                "decided_30": s.decided_30,
+                "in_time_30": s.in_time_30,
+            }
+            for pk, s in summaries.items()
+        }
+        as_of = min(summaries[queue.pk].computed_at for queue in queues)
+    else:
+        rows = sla.queue_sla_figures(now)
     overview = []
     for queue in queues:
         row = rows.get(queue.pk, {})
@@ -419,7 +432,7 @@ def _queue_sla(queues: list[Queue], now: datetime) -> list[QueueSla]:
                 last_30_days=Share(row.get("in_time_30", 0), row.get("decided_30", 0)),
             )
         )
-    return overview
+    return overview, as_of
 
 
 def _reviewer_loads(reviewers: list[User]) -> list[ReviewerLoad]:
@@ -486,11 +499,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("proposed_by", "original_decider", "action__confirmed_by")
         .order_by("submitted_at", "id")[:DASHBOARD_LIST_LIMIT]
     )
+    queue_sla, queue_sla_as_of = _queue_sla(queues, now)
     context = {
         "without_approver": without_approver,
         "now": now,
         "queues": queues,
-        "queue_sla": _queue_sla(queues, now),
+        "queue_sla": queue_sla,
+        "queue_sla_as_of": queue_sla_as_of,
         "loads": _reviewer_loads(reviewers),
         "reviewers": reviewers,
         "reviewer_filter": reviewer_filter,

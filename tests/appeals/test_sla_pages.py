@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appeals import services
-from appeals.models import Appeal, AppealClock, Queue
-from appeals.operations import claims
+from appeals.models import Appeal, AppealClock, Queue, QueueSlaSummary
+from appeals.operations import claims, sla
 from appeals.templatetags.sla import duration_text
 from appeals.views.queues import Cursor, DeadlineCursor, Share
 from tests.factories import (
@@ -529,8 +529,9 @@ def _decided(queue, template, decider, *, days_ago: float, **clock_fields) -> Ap
     return appeal
 
 
+@pytest.mark.parametrize("summarised", [False, True], ids=["computed", "from-summaries"])
 def test_the_dashboard_counts_open_breaches_per_queue(
-    as_lead, worker, queue, template_action, original_decider
+    as_lead, worker, queue, template_action, original_decider, summarised
 ):
     now = timezone.now()
     overdue, recorded, late_reply, on_track, paused = _queued(5, queue, template_action)
@@ -550,14 +551,16 @@ def test_the_dashboard_counts_open_breaches_per_queue(
     other = make_queue("Identity")
     _running(_queued(1, other, template_action)[0], -timedelta(minutes=1))
     make_queue("Quiet")
+    _summarise_if(summarised, as_lead)
 
     assert _dashboard_row(as_lead, "Payments")[0] == "3 breached"
     assert _dashboard_row(as_lead, "Identity")[0] == "1 breached"
     assert _dashboard_row(as_lead, "Quiet")[0] == "0"
 
 
+@pytest.mark.parametrize("summarised", [False, True], ids=["computed", "from-summaries"])
 def test_the_dashboard_shows_the_share_decided_in_time_for_7_and_30_days(
-    as_lead, worker, queue, template_action
+    as_lead, worker, queue, template_action, summarised
 ):
     now = timezone.now()
     make_queue("Quiet")
@@ -582,12 +585,57 @@ def test_the_dashboard_shows_the_share_decided_in_time_for_7_and_30_days(
     _clock(withdrawn, stopped_at=now - timedelta(days=1), due_at=now)  # not a decision
     [open_appeal] = _queued(1, queue, template_action)
     _running(open_appeal, timedelta(days=1))
+    _summarise_if(summarised, as_lead)
 
     _breaches, last_7, last_30 = _dashboard_row(as_lead, "Payments")
 
     assert last_7 == "2 of 4 (50%)"
     assert last_30 == "4 of 7 (57%)"
     assert _dashboard_row(as_lead, "Quiet")[1:] == ["—", "—"]
+
+
+def _summarise_if(summarised: bool, client) -> None:
+    """With `summarised`, beat's summaries are rebuilt first and the page must say it reads
+    them; without, there are none and the page computes the figures (and gives no time)."""
+    if summarised:
+        assert sla.refresh_queue_summaries() == Queue.objects.count()
+    html = client.get(_url("appeals:dashboard")).content.decode()
+    assert ("Figures as of" in html) is summarised
+
+
+def test_stale_summaries_are_not_shown_the_dashboard_computes_the_figures(
+    as_lead, queue, template_action, settings
+):
+    [overdue] = _queued(1, queue, template_action)
+    _running(overdue, -timedelta(hours=1))
+    sla.refresh_queue_summaries(now=timezone.now() - timedelta(minutes=4))
+    QueueSlaSummary.objects.update(open_breaches=7)  # what a stopped beat left behind
+    settings.QUEUE_SLA_SUMMARY_SECONDS = 60  # fresh for 3 minutes
+
+    html = as_lead.get(_url("appeals:dashboard")).content.decode()
+
+    assert "Figures as of" not in html
+    assert _dashboard_row(as_lead, "Payments")[0] == "1 breached"
+    # A queue created since the last refresh has no summary: computed too.
+    sla.refresh_queue_summaries()
+    make_queue("New")
+    assert "Figures as of" not in as_lead.get(_url("appeals:dashboard")).content.decode()
+    sla.refresh_queue_summaries()
+    assert "Figures as of" in as_lead.get(_url("appeals:dashboard")).content.decode()
+
+
+def test_the_beat_task_rebuilds_the_summaries_of_every_queue(queue, template_action):
+    from appeals.tasks import refresh_queue_sla_summaries
+
+    [overdue] = _queued(1, queue, template_action)
+    _running(overdue, -timedelta(hours=1))
+    make_queue("Quiet")
+    queues = Queue.objects.count()  # with the fallback queue
+    assert refresh_queue_sla_summaries() == queues
+    assert refresh_queue_sla_summaries() == queues  # rebuilt in place, one row per queue
+    assert QueueSlaSummary.objects.count() == queues
+    summaries = dict(QueueSlaSummary.objects.values_list("queue__name", "open_breaches"))
+    assert (summaries["Payments"], summaries["Quiet"]) == (1, 0)
 
 
 @pytest.mark.parametrize(
@@ -659,3 +707,8 @@ def test_the_dashboard_runs_the_same_queries_for_1_and_for_30_appeals(
     thirty = _queries(as_lead, _url("appeals:dashboard"))
 
     assert one == thirty
+    sla.refresh_queue_summaries()
+    summarised = _queries(as_lead, _url("appeals:dashboard"))
+    # The live path reads the (missing) summaries, then runs the two grouped clock queries;
+    # with fresh summaries only their read is left.
+    assert summarised == thirty - 2
