@@ -58,7 +58,12 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from appeals.models import Appeal, Queue  # noqa: E402
-from enforcement.models import EnforcementAction, IntakeSource, ReasonCode  # noqa: E402
+from enforcement.models import (  # noqa: E402
+    EnforcementAction,
+    EvidenceItem,
+    IntakeSource,
+    ReasonCode,
+)
 from transparency.aggregation import recompute_days, refresh_figures  # noqa: E402
 from transparency.models import AggregationState  # noqa: E402
 
@@ -116,11 +121,33 @@ def ensure_appeals(count: int) -> float:
             params += [sources, len(sources)]
     table = connection.ops.quote_name(EnforcementAction._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
+        first_new = EnforcementAction.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1
+        # As seed_scale.py (and pg_restore): the bulk load skips the triggers, whose per-row
+        # checks at commit (an action needs evidence and a cited version) the copies below
+        # satisfy by construction.
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) "
             f"SELECT {', '.join(values)} FROM {table} t, generate_series(1, %s) g WHERE t.id = %s",
             [*params, missing, template.pk],
         )
+        # Each copy gets the template's evidence and cited versions, as issue_action wrote them.
+        for model, link in (
+            (EvidenceItem, "action_id"),
+            (EnforcementAction.cited_versions.through, "enforcementaction_id"),
+        ):
+            copied = [
+                f.column
+                for f in model._meta.concrete_fields
+                if not f.primary_key and f.column != link
+            ]
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} ({link}, {', '.join(copied)}) "  # noqa: S608
+                f"SELECT a.id, {', '.join('e.' + c for c in copied)} "
+                f"FROM {table} a JOIN {model._meta.db_table} e ON e.{link} = %s "
+                "WHERE a.id >= %s AND a.puid LIKE %s",
+                [template.pk, first_new, PUID_PREFIX + "%"],
+            )
         # Reversal odds by source: (action id % 100) against a per-source threshold.
         cursor.execute(
             """
