@@ -1,11 +1,14 @@
-"""EXPLAIN ANALYZE of the lead dashboard's heaviest queries on a `seed_scale.py` database.
+"""EXPLAIN ANALYZE of the lead dashboard's heaviest queries (and the queue page's per-queue counts)
+on a `seed_scale.py` database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/recourse_scale \
         python3 -m uv run python bench/dashboard_queries.py
 
 The two grouped clock queries the dashboard ran per request before the per-queue SLA summaries
 (and that beat's refresh still runs once a minute), the read of the summaries that replaced them,
-and the "second review without an eligible approver" list. Five EXPLAIN ANALYZE runs each with
+the "second review without an eligible approver" list, and the queue page's per-queue counts of
+the bench reviewers `one@` (1 queue) and `all@` (20 queues), which decide whether maintained
+per-queue counters are needed. Five EXPLAIN ANALYZE runs each with
 JIT off (PostgreSQL's own execution time, no Python); one JSON line per query with the median,
 the minimum (the closest to an idle machine) and the load average.
 """
@@ -27,7 +30,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from appeals.models import Appeal, AppealClock, QueueSlaSummary  # noqa: E402
+from accounts.models import User  # noqa: E402
+from appeals.models import Appeal, AppealClock, Queue, QueueSlaSummary  # noqa: E402
 from appeals.operations.sla import SLA_WINDOWS  # noqa: E402
 
 
@@ -41,6 +45,11 @@ def main() -> None:
         .select_related("proposed_by", "original_decider", "action__confirmed_by")
         .order_by("submitted_at", "id")[:50],
     }
+    for persona in ("one", "all"):
+        member = User.objects.get(email=f"{persona}@scale.bench.recourse.test")
+        queries[f"queue_counts_{persona}"] = (
+            Queue.objects.for_member(member).with_counts(member).order_by("-priority", "name")
+        )
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
         for name, queryset in queries.items():
