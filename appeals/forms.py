@@ -113,9 +113,15 @@ class MacroApplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, macro: Macro | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.auto_id = "apply_%s"
+        self.macro = macro
+
+    @property
+    def chosen_macro(self) -> Macro | None:
+        """The macro being applied: the one posted (when valid) or the one previewed."""
+        return getattr(self, "cleaned_data", {}).get("macro") or self.macro
 
 
 class MacroForm(forms.ModelForm):

@@ -42,8 +42,14 @@ PLACEHOLDERS = {
 }
 
 
+class _SandboxEngine(Engine):
+    # Engine adds Django's default tags and filters (include, load, url, debug, safe, …) to
+    # every engine; this one has only what `register` above offers.
+    default_builtins: list[str] = []
+
+
 def _engine(string_if_invalid: str = "") -> Engine:
-    return Engine(
+    return _SandboxEngine(
         builtins=["appeals.macros"],
         libraries={},
         autoescape=False,  # plain text: the page escapes it when it shows the message

@@ -406,7 +406,8 @@ def macro_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_review(request, appeal, status=422, macro_form=picked)
     macro = picked.cleaned_data["macro"]
     apply_form = MacroApplyForm(
-        initial={"macro": macro.pk, "body": render_macro(macro, appeal, reviewer=request.user)}
+        initial={"macro": macro.pk, "body": render_macro(macro, appeal, reviewer=request.user)},
+        macro=macro,
     )
     return _render_macro(request, appeal, picked, apply_form, macro, is_fragment=is_fragment)
 
@@ -416,8 +417,7 @@ def _render_macro(request, appeal, picked, apply_form, macro, *, is_fragment, st
     if is_fragment:
         template += "#macro-preview"
     context = reviewer_case_context(request, appeal, macro_form=picked) | {
-        "macro_apply_form": apply_form,
-        "macro": macro,
+        "macro_apply_form": apply_form
     }
     return render(request, template, context, status=status)
 
