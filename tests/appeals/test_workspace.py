@@ -23,7 +23,6 @@ from tests.appeals.hostile_files import pdf_bytes, png_bytes
 from tests.factories import (
     LeadFactory,
     ReviewerFactory,
-    claim,
     make_action,
     make_appeal,
     make_queue,

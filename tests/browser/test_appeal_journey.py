@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfWriter
 
 from accounts.models import User
-from appeals.models import Appeal, Macro
+from appeals.models import Appeal
 from appeals.services import file_appeal
 from demo.data import DEMO_ENFORCER, DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
