@@ -455,10 +455,10 @@ MACRO_DONE = {
 def review_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The live case's poll: 204 while nothing changed (one query, and the presence lease
     renewed in the cache); otherwise the changed parts, swapped out of band."""
-    others = presence.touch(pk, request.user)
     marker = live.case_marker(Appeal.objects.for_reviewer(request.user), pk)
     if marker is None:
         raise Http404
+    others = presence.touch(pk, request.user)
     if live.marker_with_presence(marker, others) == request.GET.get("marker"):
         return HttpResponse(status=204)
     appeal = _get_appeal_for_reviewer(request, pk)

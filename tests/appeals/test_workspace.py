@@ -21,6 +21,7 @@ from demo.data import MACROS
 from notifications.models import Notification
 from tests.appeals.hostile_files import pdf_bytes, png_bytes
 from tests.factories import (
+    FreelancerFactory,
     LeadFactory,
     ReviewerFactory,
     make_action,
@@ -510,3 +511,59 @@ def test_reviewers_cannot_manage_macros(as_reviewer):
     assert as_reviewer.post(_url("appeals:macro-create"), {}).status_code == 403
     assert as_reviewer.post(_url("appeals:macro-set-active", macro.pk), {}).status_code == 403
     assert Macro.objects.get(pk=macro.pk).is_active
+
+
+# --- Constant queries ---------------------------------------------------------------------------
+
+
+def _grown_case(size: int, *, reviewer) -> Appeal:
+    """An appeal whose thread, previews and account history grow with `size`: messages with
+    PDF and PNG attachments, notes, and other actions with appeals on the same account."""
+    freelancer = FreelancerFactory()
+    decider = ReviewerFactory()
+    for index in range(size):
+        other = make_action(freelancer, decided_by=decider)
+        if index % 2 == 0:
+            make_appeal(other)
+    appeal = make_appeal(
+        make_action(freelancer, decided_by=decider),
+        uploads=[_upload("permit.pdf", pdf_bytes()), _upload("photo.png", png_bytes())],
+        claimed_by=reviewer,
+    )
+    for index in range(size):
+        services.post_message(
+            appeal,
+            author=freelancer,
+            body=f"File {index}.",
+            uploads=[_upload(f"bill-{index}.pdf", pdf_bytes()), _upload("p.png", png_bytes())],
+        )
+        services.post_message(appeal, author=reviewer, body=f"Note {index}.", internal=True)
+    _macro(title=f"Macro for {size}")
+    return appeal
+
+
+def _count(client, url: str, status: int = 200) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == status
+    return len(queries)
+
+
+def test_the_workspace_and_its_live_update_run_the_same_queries_as_the_case_grows(
+    as_reviewer, reviewer
+):
+    small, large = _grown_case(1, reviewer=reviewer), _grown_case(15, reviewer=reviewer)
+    assert large.attachments.count() == 32 and large.messages.count() == 30
+
+    def costs(appeal: Appeal) -> tuple[int, int, int]:
+        page_url = _url("appeals:review-detail", appeal.pk)
+        page = as_reviewer.get(page_url).content.decode()
+        assert page.count("<img ") == 2 * appeal.messages.exclude(kind="internal_note").count() + 2
+        live_url = _url("appeals:review-live", appeal.pk)
+        return (
+            _count(as_reviewer, page_url),
+            _count(as_reviewer, f"{live_url}?marker=stale"),
+            _count(as_reviewer, f"{live_url}?marker={_marker(page)}", status=204),
+        )
+
+    assert costs(small) == costs(large)
