@@ -459,10 +459,13 @@ def review_live(request: HttpRequest, pk: int) -> HttpResponse:
     if marker is None:
         raise Http404
     others = presence.touch(pk, request.user)
-    if live.marker_with_presence(marker, others) == request.GET.get("marker"):
+    seen = request.GET.get("marker", "")
+    if live.marker_with_presence(marker, others) == seen:
         return HttpResponse(status=204)
     appeal = _get_appeal_for_reviewer(request, pk)
-    context = reviewer_case_context(request, appeal) | {"live_update": True}
+    # Say "the case changed" only when it did, not when someone merely opened or left it.
+    changed = seen.split("|", 1)[0] != marker
+    context = reviewer_case_context(request, appeal) | {"live_update": changed}
     return render(request, "appeals/review_live.html", context)
 
 

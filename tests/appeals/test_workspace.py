@@ -303,6 +303,7 @@ def test_a_new_message_status_or_claim_change_reaches_the_open_page(as_reviewer,
     assert response.status_code == 200
     assert '<section id="thread" aria-labelledby="thread-heading" hx-swap-oob="true">' in content
     assert "Here is my bill." in content
+    assert "The case changed while you had it open" in content
     assert 'id="live-poll" hidden hx-swap-oob="true"' in content
     new_url = _url("appeals:review-live", appeal.pk) + "?marker=" + _marker(content)
     assert as_reviewer.get(new_url).status_code == 204
@@ -334,6 +335,8 @@ def test_a_second_reviewer_sees_the_presence_banner_and_the_first_learns_it_at_t
     poll = as_reviewer.get(_url("appeals:review-live", appeal.pk) + "?marker=" + _marker(page))
     assert poll.status_code == 200
     assert "Also open now by Quinn Other." in poll.content.decode()
+    # Only the people changed, not the case: the page must not claim it did.
+    assert "The case changed while you had it open" not in poll.content.decode()
 
 
 def test_the_live_poll_is_404_for_an_unknown_appeal_and_403_for_a_freelancer(client, appeal):
