@@ -119,7 +119,9 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
 
     page.locator("#claim").get_by_role("button", name="Claim this appeal").click()
     expect(page.get_by_text("You hold this appeal now.")).to_be_visible()
-    page.get_by_role("combobox", name=re.compile("^Canned reply")).select_option(label="Acknowledge")
+    page.get_by_role("combobox", name=re.compile("^Canned reply")).select_option(
+        label="Acknowledge"
+    )
     preview = page.get_by_label(re.compile("Text, filled in for this appeal"))
     expect(preview).to_have_value(re.compile(rf"^Dear Amara, I am reviewing appeal {first.pk} "))
     assert "{{" not in preview.input_value()
@@ -131,7 +133,9 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
 
     # --- Appeal 3: the note macro and the note composer, without a claim --------------------------
     page.goto(f"/staff/appeals/{third.pk}/")
-    page.get_by_role("combobox", name=re.compile("^Canned reply")).select_option(label="Note: documents checked")
+    page.get_by_role("combobox", name=re.compile("^Canned reply")).select_option(
+        label="Note: documents checked"
+    )
     expect(page.get_by_label(re.compile("Text, filled in"))).to_have_value(
         "Documents checked by Riley."
     )
@@ -154,7 +158,9 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     page.goto(f"/staff/appeals/{second.pk}/")
     page.locator("#claim").get_by_role("button", name="Claim this appeal").click()
     expect(page.get_by_text("You hold this appeal now.")).to_be_visible()
-    page.get_by_role("combobox", name=re.compile("^Canned reply")).select_option(label="Ask for proof of address")
+    page.get_by_role("combobox", name=re.compile("^Canned reply")).select_option(
+        label="Ask for proof of address"
+    )
     expect(page.get_by_label(re.compile("Text, filled in"))).to_have_value(
         re.compile("^Dear Jonas, under ")
     )
