@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from appeals.macros import check_macro_body
 from appeals.models import Appeal, Macro
 from appeals.uploads import MAX_FILES, CleanUpload, UploadRejected, validate_uploads
 from enforcement.models import EnforcementAction, RuleVersion
@@ -65,26 +67,88 @@ class WithdrawForm(forms.Form):
 
 
 class ReviewerMessageForm(forms.Form):
+    """The reply to the freelancer: they read it (internal notes have their own form)."""
+
     body = forms.CharField(
-        label="Message", max_length=10_000, widget=forms.Textarea(attrs={"rows": 6})
-    )
-    internal = forms.BooleanField(
-        label="Internal note (never shown to the freelancer)", required=False
+        label="Message to the freelancer",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6, "aria-keyshortcuts": "r"}),
     )
     attachments = AttachmentsField(label="Attach files (optional)")
 
 
-class MacroPickForm(forms.Form):
-    macro = forms.ModelChoiceField(
-        label="Insert a canned reply", queryset=Macro.objects.filter(is_active=True)
+class ReviewerNoteForm(forms.Form):
+    """An internal note: reviewers only, never shown to the freelancer."""
+
+    body = forms.CharField(
+        label="Internal note (only reviewers see it)",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4, "aria-keyshortcuts": "n"}),
     )
+    attachments = AttachmentsField(label="Attach files to the note (optional)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Distinct ids: the reply form on the same page has fields of the same names.
+        self.auto_id = "note_%s"
+
+
+class MacroPickForm(forms.Form):
+    macro = forms.ModelChoiceField(label="Canned reply", queryset=Macro.objects.none())
+
+    def __init__(self, *args, macros=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.auto_id = "macro_%s"
+        if macros is not None:
+            self.fields["macro"].queryset = macros
+
+
+class MacroApplyForm(forms.Form):
+    """The previewed text of a macro, as the reviewer may have edited it, and which macro."""
+
+    macro = forms.ModelChoiceField(queryset=Macro.objects.active(), widget=forms.HiddenInput)
+    body = forms.CharField(
+        label="Text, filled in for this appeal (you can edit it)",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(self, *args, macro: Macro | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.auto_id = "apply_%s"
+        self.macro = macro
+
+    @property
+    def chosen_macro(self) -> Macro | None:
+        """The macro being applied: the one posted (when valid) or the one previewed."""
+        return getattr(self, "cleaned_data", {}).get("macro") or self.macro
+
+
+class MacroForm(forms.ModelForm):
+    """A lead's macro: title, text with placeholders (checked in the sandbox), effect, scope."""
+
+    class Meta:
+        model = Macro
+        fields = ["title", "body", "effect", "queue", "language"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8}), "effect": forms.RadioSelect}
+        labels = {"body": "Text", "queue": "Queue", "language": "Language"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].empty_label = "Every queue"
+        self.fields["language"].choices = [("", "Every language"), *settings.LANGUAGES]
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        check_macro_body(body)
+        return body
 
 
 class RequestInfoForm(forms.Form):
     question = forms.CharField(
         label="What do you need from the freelancer?",
         max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "aria-keyshortcuts": "i"}),
     )
 
 
@@ -119,6 +183,12 @@ class DecisionForm(forms.Form):
         min_value=0,
         max_digits=12,
         decimal_places=2,
+    )
+    # Works without JavaScript: a decision is final (or, for an upheld termination, proposed)
+    # and the freelancer is told at once, so the reviewer ticks this before it is recorded.
+    confirm = forms.BooleanField(
+        label="I have read the case and these reasons; record this decision. It cannot be undone.",
+        error_messages={"required": "Tick this to confirm the decision: it cannot be undone."},
     )
 
     def __init__(self, *args, action: EnforcementAction, **kwargs):

@@ -749,17 +749,61 @@ class Attachment(models.Model):
         return reverse("appeals:attachment-download", args=[self.pk])
 
 
+class MacroQuerySet(models.QuerySet["Macro"]):
+    def active(self) -> MacroQuerySet:
+        return self.filter(is_active=True)
+
+    def for_appeal(self, appeal: Appeal) -> MacroQuerySet:
+        """Active macros for the appeal's queue and language (an empty queue or language: any)."""
+        return self.active().filter(
+            Q(queue__isnull=True) | Q(queue_id=appeal.queue_id),
+            Q(language="") | Q(language=appeal.language),
+        )
+
+
 class Macro(models.Model):
-    """A canned reply that reviewers insert and edit before sending; leads manage them."""
+    """A canned reply with placeholders and an effect; leads manage them on /staff/macros/.
+
+    The body is a Django template rendered by `appeals.macros` in a sandbox (a few tags and
+    filters, a context of plain strings), so a macro can name only what it is given.
+    """
+
+    class Effect(models.TextChoices):
+        MESSAGE = "message", "Send as a message to the freelancer"
+        INFO_REQUEST = "info_request", "Ask for information (pauses the decision clock)"
+        INTERNAL_NOTE = "internal_note", "Add as an internal note"
 
     title = models.CharField(max_length=120, unique=True)
-    body = models.TextField()
+    body = models.TextField(validators=[MaxLengthValidator(10_000)])
+    effect = models.CharField(max_length=16, choices=Effect.choices, default=Effect.MESSAGE)
+    queue = models.ForeignKey(
+        "Queue",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="macros",
+        help_text="Offered only on appeals of this queue (empty: every queue).",
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="Offered only on appeals in this language (empty: every language).",
+    )
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MacroQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
         permissions = [("use_macro", "Can insert canned replies")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effect__in=["message", "info_request", "internal_note"]),
+                name="macro_effect_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals.views import case, queues, review
+from appeals.views import case, macros, queues, review
 
 app_name = "appeals"
 
@@ -26,7 +26,21 @@ urlpatterns = [
     path("staff/appeals/<int:pk>/release/", review.review_release, name="review-release"),
     path("staff/appeals/<int:pk>/approve/", review.review_approve, name="review-approve"),
     path("staff/appeals/<int:pk>/return/", review.review_return, name="review-return"),
-    path("staff/appeals/<int:pk>/macro/", review.macro_insert, name="macro-insert"),
+    path("staff/appeals/<int:pk>/note/", review.review_note, name="review-note"),
+    path("staff/appeals/<int:pk>/reassign/", review.review_reassign, name="review-reassign"),
+    path("staff/appeals/<int:pk>/live/", review.review_live, name="review-live"),
+    path("staff/appeals/<int:pk>/macro/", review.macro_preview, name="macro-preview"),
+    path("staff/appeals/<int:pk>/macro/apply/", review.macro_apply, name="macro-apply"),
+    path(
+        "staff/appeals/attachments/<int:pk>/preview.png",
+        review.attachment_preview,
+        name="attachment-preview",
+    ),
+    # Leads manage canned replies (appeals/views/macros.py).
+    path("staff/macros/", macros.macro_list, name="macro-list"),
+    path("staff/macros/new/", macros.macro_create, name="macro-create"),
+    path("staff/macros/<int:pk>/", macros.macro_edit, name="macro-edit"),
+    path("staff/macros/<int:pk>/active/", macros.macro_set_active, name="macro-set-active"),
     path("staff/appeals/<int:pk>/bundle.<slug:fmt>", review.review_bundle, name="review-bundle"),
     # Reviewer queues and the lead dashboard (appeals/views/queues.py).
     path("staff/queue/", queues.queue_page, name="queue"),

@@ -1691,36 +1691,50 @@ HOMES = (
 
 # (title, body): reviewers insert one into the message box and edit it before sending, so each is
 # a starting point in plain words, never a final answer.
-MACROS: tuple[tuple[str, str], ...] = (
+# (title, body, effect): the body's placeholders are filled in for each appeal (appeals/macros.py).
+MACROS: tuple[tuple[str, str, str], ...] = (
     (
         "Acknowledge the appeal",
-        "Thank you for your appeal. I am the reviewer looking at it, and I did not take the "
-        "original decision. I have read your statement and the documents you attached, and I will "
-        "come back to you with a decision and the reasons for it.",
+        "Dear {{ freelancer.first_name }}, thank you for your appeal. I am the reviewer looking at "
+        "it, and I did not take the original decision. I have read your statement and the "
+        "documents you attached, and I will come back to you with a decision and the reasons for "
+        "it by {{ deadline }}.",
+        "message",
     ),
     (
         "Ask for proof of address",
-        "To check the location on your profile, could you send us a document that shows where "
-        "you live and is less than three months old, such as a utility bill, a bank statement or "
-        "a tax letter? You may black out everything except your name, your address and the date.",
+        "Dear {{ freelancer.first_name }}, to check the location on your profile under "
+        "{{ action.rule }}, could you send us a document that shows where you live and is less "
+        "than three months old, such as a utility bill, a bank statement or a tax letter? You may "
+        "black out everything except your name, your address and the date.",
+        "info_request",
     ),
     (
         "Ask for the payment record",
         "Could you send us the invoice or the payment confirmation for this contract, showing "
         "that the client paid through the marketplace? A screenshot or a PDF from your payout "
         "history is enough.",
+        "info_request",
     ),
     (
         "Ask to verify the payout holder",
         "The name on your new payout method does not match your verified identity. If the "
         "account belongs to your business, please send its registration document; otherwise, "
         "remove that payout method in Settings and add one in your own name.",
+        "info_request",
     ),
     (
         "Explain that VPN use is not a violation",
         "Using a VPN or travelling is not a violation in itself, and network location was not "
         "relied on for this decision. What matters is that the location on your profile is where "
         "you live and work.",
+        "message",
+    ),
+    (
+        "Note: identity documents checked",
+        "Identity documents checked against {{ action.rule }} by {{ reviewer.first_name }}: "
+        "name and address match the profile.",
+        "internal_note",
     ),
 )
 

@@ -559,8 +559,10 @@ def seed_macros() -> int:
     from appeals.models import Macro
 
     created = 0
-    for title, body in demo_data.MACROS:
-        _, was_created = Macro.objects.get_or_create(title=title, defaults={"body": body})
+    for title, body, effect in demo_data.MACROS:
+        _, was_created = Macro.objects.get_or_create(
+            title=title, defaults={"body": body, "effect": effect}
+        )
         created += was_created
     return created
 

@@ -270,7 +270,7 @@ def test_lost_text_a_non_holders_message_is_refused_beside_the_form_with_the_tex
     )
     html = response.content.decode()
     assert response.status_code == 422
-    form = html[html.index('<div id="message-form">') :]
+    form = html[html.index('class="review-form composer composer-reply"') :]
     form = form[: form.index("</form>")]
     assert "Not recorded: Another reviewer holds this appeal" in form
     assert text in form  # the textarea still holds what they typed

@@ -3,6 +3,7 @@
 - `filing`: filing the one appeal of an action, withdrawing it
 - `conversation`: messages, internal notes, requests for information
 - `decisions`: deciding with reasons, the second review of an upheld termination
+- `macros`: applying a canned reply's effect to a case; leads managing them (audited)
 - `shared`: the refusal they raise, who may act, attachments, telling the freelancer
 
 Each is one transaction with its events; side effects (emails, webhooks, routing) are queued
@@ -12,10 +13,12 @@ after commit. They call the operations below them (`appeals.operations`) and enf
 from appeals.services.conversation import post_message, request_information
 from appeals.services.decisions import approve_decision, decide_appeal, return_decision
 from appeals.services.filing import file_appeal, withdraw_appeal
+from appeals.services.macros import apply_macro, save_macro, set_macro_active
 from appeals.services.shared import AppealRefused, eligible_approvers
 
 __all__ = [
     "AppealRefused",
+    "apply_macro",
     "approve_decision",
     "decide_appeal",
     "eligible_approvers",
@@ -23,5 +26,7 @@ __all__ = [
     "post_message",
     "request_information",
     "return_decision",
+    "save_macro",
+    "set_macro_active",
     "withdraw_appeal",
 ]

@@ -1,6 +1,7 @@
 """The reviewer's case page and what they do there: reply, note, ask, decide, claim, approve."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,18 +10,24 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import staff_required
-from accounts.roles import REVIEW_APPEALS
-from appeals import bundle, services
+from accounts.models import User
+from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
+from appeals import bundle, live, presence, services
 from appeals.forms import (
     DecisionForm,
+    MacroApplyForm,
     MacroPickForm,
     RequestInfoForm,
     ReturnDecisionForm,
     ReviewerMessageForm,
+    ReviewerNoteForm,
     add_refusal_errors,
 )
-from appeals.models import Appeal
+from appeals.macros import render_macro
+from appeals.models import Appeal, Attachment, Macro
 from appeals.operations import claims
+from appeals.previews import first_page_png
+from appeals.queue_forms import ReassignForm
 from appeals.views.case import BUNDLE_TYPES, bundle_response
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
@@ -40,15 +47,29 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
         .select_related("reason_code__rule", "appeal")
     )
     is_original_decider = appeal.took_part_in_decision(request.user.pk)
+    appeal.action = action  # the macros' placeholders read the rule from the statement
+    others_here = presence.touch(appeal.pk, request.user)
     context = {
         "appeal": appeal,
         "action": action,
         "other_actions": other_actions,
         "is_original_decider": is_original_decider,
-        "macro_form": MacroPickForm(),
+        "others_here": others_here,
+        "live_marker": live.marker_with_presence(live.appeal_marker(appeal), others_here),
+        "poll_seconds": presence.POLL_SECONDS,
+        "note_form": forms.get("note_form") or ReviewerNoteForm(),
     }
     if appeal.is_open():
+        macros = Macro.objects.for_appeal(appeal)
+        context["macro_form"] = forms.get("macro_form") or MacroPickForm(macros=macros)
+        context["macro_apply_form"] = forms.get("macro_apply_form")
         context["message_form"] = forms.get("message_form") or ReviewerMessageForm()
+        if request.user.has_perm(MANAGE_QUEUES):
+            context["reassign_form"] = forms.get("reassign_form") or ReassignForm(
+                reviewers=User.objects.active()
+                .with_role_permission(REVIEW_APPEALS)
+                .exclude(pk=appeal.assigned_to_id or 0)
+            )
         context["request_info_form"] = forms.get("request_info_form") or RequestInfoForm()
         if appeal.status == Appeal.Status.SECOND_REVIEW:
             context["return_form"] = forms.get("return_form") or ReturnDecisionForm()
@@ -144,6 +165,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required(REVIEW_APPEALS)
 def review_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reply to the freelancer (only the claim holder may send it)."""
     appeal = _get_appeal_for_reviewer(request, pk)
     form = ReviewerMessageForm(request.POST, request.FILES)
     if form.is_valid():
@@ -153,15 +175,36 @@ def review_message(request: HttpRequest, pk: int) -> HttpResponse:
                 author=request.user,
                 body=form.cleaned_data["body"],
                 uploads=form.cleaned_data["attachments"],
-                internal=form.cleaned_data["internal"],
             )
         except services.AppealRefused as exc:
             return _refused(request, pk, exc, form_name="message_form", form=form)
         else:
-            note = form.cleaned_data["internal"]
-            messages.success(request, "Internal note added." if note else "Message sent.")
+            messages.success(request, "Message sent to the freelancer.")
             return _after_review_post(request, appeal)
     return _render_review(request, appeal, status=422, message_form=form)
+
+
+@require_POST
+@staff_required(REVIEW_APPEALS)
+def review_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """An internal note: any reviewer may add one; the freelancer never sees it."""
+    appeal = _get_appeal_for_reviewer(request, pk)
+    form = ReviewerNoteForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.post_message(
+                appeal,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                uploads=form.cleaned_data["attachments"],
+                internal=True,
+            )
+        except services.AppealRefused as exc:
+            return _refused(request, pk, exc, form_name="note_form", form=form)
+        else:
+            messages.success(request, "Internal note added.")
+            return _after_review_post(request, appeal)
+    return _render_review(request, appeal, status=422, note_form=form)
 
 
 @require_POST
@@ -227,16 +270,86 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_review_post(request, appeal)
 
 
+def _confirm_step(
+    request: HttpRequest,
+    appeal: Appeal,
+    *,
+    title: str,
+    explanation: str,
+    url: str,
+    confirm_label: str,
+    **fields,
+) -> HttpResponse:
+    """The page that asks before an irreversible step: works without JavaScript, and its
+    "Cancel" is a link back to the case."""
+    context = {
+        "appeal": appeal,
+        "title": title,
+        "explanation": explanation,
+        "confirm_url": url,
+        "confirm_label": confirm_label,
+        "fields": fields,
+    }
+    return render(request, "appeals/review_confirm.html", context)
+
+
 @require_POST
 @staff_required(REVIEW_APPEALS)
 def review_release(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
+    if request.POST.get("confirm") != "yes":
+        return _confirm_step(
+            request,
+            appeal,
+            title=f"Release appeal #{appeal.pk} to its queue?",
+            explanation=(
+                "You stop holding it: anyone in its queue can claim it, and routing may give it "
+                "to someone else at once. Your messages and notes stay."
+            ),
+            url=reverse("appeals:review-release", args=[appeal.pk]),
+            confirm_label="Release it to the queue",
+        )
     try:
         claims.release_appeal(appeal, by=request.user, reason="Released by the holder.")
     except claims.ClaimRefused as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, "You released this appeal; it is back in its queue.")
+    return _after_review_post(request, appeal)
+
+
+@require_POST
+@staff_required(MANAGE_QUEUES)
+def review_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead moves the case to another reviewer, after a confirm step."""
+    appeal = _get_appeal_for_reviewer(request, pk)
+    reviewers = User.objects.active().with_role_permission(REVIEW_APPEALS)
+    form = ReassignForm(request.POST, reviewers=reviewers)
+    if not form.is_valid():
+        return _render_review(request, appeal, status=422, reassign_form=form)
+    to = form.cleaned_data["to"]
+    if request.POST.get("confirm") != "yes":
+        holder = f"from {appeal.assigned_to} " if appeal.assigned_to_id else ""
+        return _confirm_step(
+            request,
+            appeal,
+            title=f"Reassign appeal #{appeal.pk} to {to}?",
+            explanation=(
+                f"It moves {holder}to {to}, who then holds it and is told. "
+                "Whatever the current holder is writing and has not sent is lost."
+            ),
+            url=reverse("appeals:review-reassign", args=[appeal.pk]),
+            confirm_label=f"Reassign it to {to}",
+            to=to.pk,
+        )
+    try:
+        claims.reassign_appeal(
+            appeal, to=to, by=request.user, reason=f"Reassigned by {request.user}."
+        )
+    except claims.ClaimRefused as exc:
+        messages.error(request, f"Not reassigned: {' '.join(exc.messages)}")
+    else:
+        messages.success(request, f"Appeal #{appeal.pk} is now assigned to {to}.")
     return _after_review_post(request, appeal)
 
 
@@ -273,23 +386,80 @@ def review_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @staff_required(REVIEW_APPEALS)
-def macro_insert(request: HttpRequest, pk: int) -> HttpResponse:
-    """htmx: the message box pre-filled with a canned reply, for the reviewer to edit."""
+def macro_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picked canned reply filled in for this appeal, to read, edit and apply (htmx: only
+    the preview; without JavaScript: the whole case with it)."""
     appeal = _get_appeal_for_reviewer(request, pk)
-    picked = MacroPickForm(request.GET)
+    picked = MacroPickForm(request.GET, macros=Macro.objects.for_appeal(appeal))
     is_fragment = request.htmx and not request.htmx.boosted
     if not picked.is_valid():
         if is_fragment:
-            # The empty choice of the picker: keep the message box as the reviewer left it.
+            # The picker's empty choice: leave the preview as it is.
             return HttpResponse(status=204)
-        context = reviewer_case_context(request, appeal) | {"macro_form": picked}
-        return render(request, "appeals/review_detail.html", context, status=422)
-    form = ReviewerMessageForm(initial={"body": picked.cleaned_data["macro"].body})
-    context = reviewer_case_context(request, appeal, message_form=form) | {"macro_form": picked}
+        return _render_review(request, appeal, status=422, macro_form=picked)
+    macro = picked.cleaned_data["macro"]
+    apply_form = MacroApplyForm(
+        initial={"macro": macro.pk, "body": render_macro(macro, appeal, reviewer=request.user)},
+        macro=macro,
+    )
+    return _render_macro(request, appeal, picked, apply_form, macro, is_fragment=is_fragment)
+
+
+def _render_macro(request, appeal, picked, apply_form, macro, *, is_fragment, status=200):
     template = "appeals/review_detail.html"
     if is_fragment:
-        template += "#message-form"
-    return render(request, template, context)
+        template += "#macro-preview"
+    context = reviewer_case_context(request, appeal, macro_form=picked) | {
+        "macro_apply_form": apply_form
+    }
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@staff_required(REVIEW_APPEALS)
+def macro_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Do the macro's effect with the previewed text: send, ask (the clock pauses) or note."""
+    appeal = _get_appeal_for_reviewer(request, pk)
+    form = MacroApplyForm(request.POST)
+    macro = None
+    if form.is_valid():
+        macro = form.cleaned_data["macro"]
+        try:
+            services.apply_macro(
+                appeal, macro, reviewer=request.user, body=form.cleaned_data["body"]
+            )
+        except services.AppealRefused as exc:
+            return _refused(request, pk, exc, form_name="macro_apply_form", form=form)
+        else:
+            messages.success(request, MACRO_DONE[macro.effect])
+            return _after_review_post(request, appeal)
+    return _render_review(request, appeal, status=422, macro_apply_form=form)
+
+
+MACRO_DONE = {
+    Macro.Effect.MESSAGE: "Message sent to the freelancer.",
+    Macro.Effect.INFO_REQUEST: "Question sent. The clock pauses until they answer.",
+    Macro.Effect.INTERNAL_NOTE: "Internal note added.",
+}
+
+
+@require_GET
+@staff_required(REVIEW_APPEALS)
+def review_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live case's poll: 204 while nothing changed (one query, and the presence lease
+    renewed in the cache); otherwise the changed parts, swapped out of band."""
+    marker = live.case_marker(Appeal.objects.for_reviewer(request.user), pk)
+    if marker is None:
+        raise Http404
+    others = presence.touch(pk, request.user)
+    seen = request.GET.get("marker", "")
+    if live.marker_with_presence(marker, others) == seen:
+        return HttpResponse(status=204)
+    appeal = _get_appeal_for_reviewer(request, pk)
+    # Say "the case changed" only when it did, not when someone merely opened or left it.
+    changed = seen.split("|", 1)[0] != marker
+    context = reviewer_case_context(request, appeal) | {"live_update": changed}
+    return render(request, "appeals/review_live.html", context)
 
 
 @staff_required(REVIEW_APPEALS)
@@ -301,3 +471,32 @@ def review_bundle(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     appeal = get_object_or_404(Appeal.objects.for_reviewer(request.user), pk=pk)
     action, appeal = bundle.load_case(appeal.action_id)
     return bundle_response(action, appeal, fmt)
+
+
+PREVIEW_WIDTH_PX = 640
+
+
+@require_GET
+@staff_required(REVIEW_APPEALS)
+def attachment_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """A PDF attachment's first page as a PNG, drawn on the server (no PDF viewer, no script in
+    the page) and cached by the file's hash: attachments never change."""
+    attachment = get_object_or_404(
+        Attachment.objects.filter(
+            appeal__in=Appeal.objects.for_reviewer(request.user),
+            content_type="application/pdf",
+        ),
+        pk=pk,
+    )
+    key = f"pdf-first-page:{attachment.sha256}:{PREVIEW_WIDTH_PX}"
+    png = cache.get(key)
+    if png is None:
+        with attachment.file.open("rb") as stored:
+            png = first_page_png(stored.read(), width=PREVIEW_WIDTH_PX)
+        if png is None:
+            raise Http404
+        cache.set(key, png, timeout=7 * 24 * 3600)
+    response = HttpResponse(png, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

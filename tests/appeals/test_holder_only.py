@@ -360,7 +360,7 @@ def test_claiming_from_the_page_makes_the_reviewer_the_holder(client, reviewer, 
     box = _claim_box(content)
     assert "You hold this appeal." in box
     assert f'<form method="post" action="{_release_url(appeal)}">' in box
-    assert "Release to the queue</button>" in box
+    assert "Release to the queue…</button>" in box
     assert _claim_url(appeal) not in box
 
 
@@ -393,7 +393,7 @@ def test_releasing_from_the_page_returns_the_appeal_to_the_queue(client, reviewe
     claim(appeal, reviewer)
     client.force_login(reviewer)
 
-    response = client.post(_release_url(appeal), follow=True)
+    response = client.post(_release_url(appeal), {"confirm": "yes"}, follow=True)
 
     assert response.status_code == 200
     fresh = Appeal.objects.get(pk=appeal.pk)
@@ -426,7 +426,7 @@ def test_a_reviewer_cannot_claim_or_release_an_appeal_another_reviewer_holds(
     client.force_login(reviewer)
 
     claimed = client.post(_claim_url(appeal), follow=True).content.decode()
-    released = client.post(_release_url(appeal), follow=True).content.decode()
+    released = client.post(_release_url(appeal), {"confirm": "yes"}, follow=True).content.decode()
 
     assert "Another reviewer holds this appeal." in claimed
     assert "Only the holder or a lead can release this appeal." in released
@@ -447,6 +447,7 @@ def test_a_non_holders_decision_from_the_page_is_refused_and_records_nothing(
             "outcome": Appeal.Outcome.OVERTURNED,
             "reasons": REASONS,
             "versions": [v.pk for v in appeal.action.cited_versions.all()],
+            "confirm": "on",
         },
     )
 

@@ -92,6 +92,7 @@ def _decision(action: EnforcementAction, outcome: str = Appeal.Outcome.OVERTURNE
         "outcome": outcome,
         "reasons": REASONS,
         "versions": [version.pk for version in action.cited_versions.all()],
+        "confirm": "on",
     }
 
 
@@ -103,9 +104,16 @@ def _page(client, appeal: Appeal) -> str:
 
 # --- Who may use each view ------------------------------------------------------------------
 
-GET_VIEWS = ["appeals:review-list", "appeals:review-detail", "appeals:macro-insert"]
+GET_VIEWS = [
+    "appeals:review-list",
+    "appeals:review-detail",
+    "appeals:macro-preview",
+    "appeals:review-live",
+]
 POST_VIEWS = [
     "appeals:review-message",
+    "appeals:review-note",
+    "appeals:macro-apply",
     "appeals:review-request-info",
     "appeals:review-decide",
     "appeals:review-approve",
@@ -118,7 +126,7 @@ POST_VIEWS = [
 def _view_url(name: str, appeal: Appeal, macro: Macro) -> str:
     if name == "appeals:review-list":
         return _url(name)
-    if name == "appeals:macro-insert":
+    if name == "appeals:macro-preview":
         return f"{_url(name, appeal)}?macro={macro.pk}"
     return _url(name, appeal)
 
@@ -242,7 +250,8 @@ def test_an_htmx_request_gets_only_the_review_panel(as_reviewer, appeal):
     assert response.status_code == 200
     assert content.lstrip().startswith('<div id="review-panel"')
     assert "<html" not in content
-    assert "The action under appeal" not in content
+    assert "<h1>" not in content  # the workspace (both panes), not the page around it
+    assert "The action under appeal" in content
 
 
 # --- Deciding ---------------------------------------------------------------------------------
@@ -414,9 +423,7 @@ def test_the_second_reviewer_returns_a_proposal_with_a_reason(
 
 
 def test_a_reviewer_writes_an_internal_note_from_the_page(as_reviewer, appeal):
-    response = as_reviewer.post(
-        _url("appeals:review-message", appeal), {"body": INTERNAL_NOTE, "internal": "on"}
-    )
+    response = as_reviewer.post(_url("appeals:review-note", appeal), {"body": INTERNAL_NOTE})
 
     assert response.status_code == 302
     [note] = appeal.messages.all()
@@ -460,22 +467,22 @@ def test_a_message_to_a_decided_appeal_is_refused_with_a_clear_message(
     assert not appeal.messages.exists()
 
 
-def test_inserting_a_macro_over_htmx_returns_the_message_box_filled_in(as_reviewer, appeal, macro):
+def test_previewing_a_macro_over_htmx_returns_the_text_filled_in(as_reviewer, appeal, macro):
     response = as_reviewer.get(
-        _url("appeals:macro-insert", appeal), {"macro": macro.pk}, HTTP_HX_REQUEST="true"
+        _url("appeals:macro-preview", appeal), {"macro": macro.pk}, HTTP_HX_REQUEST="true"
     )
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.lstrip().startswith('<div id="message-form"')
+    assert content.lstrip().startswith('<div id="macro-preview"')
     assert f"{escape(MACRO_BODY)}</textarea>" in content
     assert "<html" not in content
 
 
-def test_inserting_a_macro_without_javascript_renders_the_whole_page_filled_in(
+def test_previewing_a_macro_without_javascript_renders_the_whole_page_filled_in(
     as_reviewer, appeal, macro
 ):
-    response = as_reviewer.get(_url("appeals:macro-insert", appeal), {"macro": macro.pk})
+    response = as_reviewer.get(_url("appeals:macro-preview", appeal), {"macro": macro.pk})
 
     content = response.content.decode()
     assert response.status_code == 200
@@ -487,17 +494,17 @@ def test_inserting_a_macro_without_javascript_renders_the_whole_page_filled_in(
 def test_an_empty_or_unknown_macro_choice_changes_nothing(as_reviewer, appeal, macro):
     for choice in ("", "not-a-number", str(macro.pk + 99)):
         fragment = as_reviewer.get(
-            _url("appeals:macro-insert", appeal), {"macro": choice}, HTTP_HX_REQUEST="true"
+            _url("appeals:macro-preview", appeal), {"macro": choice}, HTTP_HX_REQUEST="true"
         )
-        page = as_reviewer.get(_url("appeals:macro-insert", appeal), {"macro": choice})
+        page = as_reviewer.get(_url("appeals:macro-preview", appeal), {"macro": choice})
         assert fragment.status_code == 204
         assert page.status_code == 422
         assert MACRO_BODY not in page.content.decode()
 
 
-def test_an_inactive_macro_cannot_be_inserted(as_reviewer, appeal, macro):
+def test_an_inactive_macro_cannot_be_previewed(as_reviewer, appeal, macro):
     Macro.objects.filter(pk=macro.pk).update(is_active=False)
-    response = as_reviewer.get(_url("appeals:macro-insert", appeal), {"macro": macro.pk})
+    response = as_reviewer.get(_url("appeals:macro-preview", appeal), {"macro": macro.pk})
     assert response.status_code == 422
 
 
@@ -636,7 +643,7 @@ def test_the_list_shows_open_appeals_oldest_first_and_filters_by_status(
 
 def test_the_demo_seed_adds_its_canned_replies_once_and_keeps_a_leads_edits(db):
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())
-    first_title, _body = MACROS[0]
+    first_title, *_ = MACROS[0]
     Macro.objects.filter(title=first_title).update(body="Edited by a lead.")
 
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())

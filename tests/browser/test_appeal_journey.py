@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfWriter
 
 from accounts.models import User
-from appeals.models import Appeal, Macro
+from appeals.models import Appeal
 from appeals.services import file_appeal
 from demo.data import DEMO_ENFORCER, DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
@@ -137,14 +137,9 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     expect(reviewer.get_by_text("You took the original decision")).to_have_count(0)
     assert_no_axe_violations(reviewer)
 
-    # A canned reply, edited, kept as an internal note.
-    macro = Macro.objects.get(title="Ask for proof of address")
-    reviewer.get_by_label(re.compile("Insert a canned reply")).select_option(label=macro.title)
-    message_box = reviewer.get_by_label(re.compile(r"^Message"))
-    expect(message_box).to_have_value(macro.body)
-    message_box.fill(INTERNAL_NOTE)
-    reviewer.get_by_role("checkbox", name="Internal note (never shown to the freelancer)").check()
-    reviewer.get_by_role("button", name="Send", exact=True).click()
+    # An internal note, from its own composer (no claim needed).
+    reviewer.get_by_label("Internal note (only reviewers see it)").fill(INTERNAL_NOTE)
+    reviewer.get_by_role("button", name="Add the internal note").click()
     expect(reviewer.get_by_text("Internal note added.")).to_be_visible()
     expect(reviewer.get_by_text("Internal note — never shown to the freelancer")).to_be_visible()
 
@@ -154,7 +149,7 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     claim_box.get_by_role("button", name="Claim this appeal").click()
     expect(reviewer.get_by_text("You hold this appeal now.")).to_be_visible()
     expect(claim_box).to_contain_text("You hold this appeal.")
-    expect(claim_box.get_by_role("button", name="Release to the queue")).to_be_visible()
+    expect(claim_box.get_by_role("button", name="Release to the queue…")).to_be_visible()
     assert Appeal.objects.get(pk=appeal.pk).assigned_to == second_reviewer
     assert_no_axe_violations(reviewer)
 
@@ -185,6 +180,7 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     reviewer.get_by_label(re.compile("Reasons, written for the freelancer")).fill(REASONS)
     cited = suspension.primary_version()
     expect(reviewer.get_by_role("checkbox", name=str(cited), exact=True)).to_be_checked()
+    reviewer.get_by_role("checkbox", name=re.compile("record this decision")).check()
     reviewer.get_by_role("button", name="Record the decision").click()
     expect(reviewer.get_by_text("Decision recorded and the freelancer notified.")).to_be_visible()
     expect(
