@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appeals", "0007_i14_report_indexes"),
+        ("appeals", "0008_i13p_queue_sla_summary"),
     ]
 
     operations = [
