@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from appeals.models import Appeal, Macro
 from appeals.uploads import MAX_FILES, CleanUpload, UploadRejected, validate_uploads
+from enforcement.forms import confirmation_field
 from enforcement.models import EnforcementAction, RuleVersion
 
 
@@ -62,6 +63,9 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Why are you withdrawing? (optional)", required=False, max_length=2000
     )
+    confirm = confirmation_field(
+        "I understand that I cannot appeal this action again inside Recourse afterwards."
+    )
 
 
 class ReviewerMessageForm(forms.Form):
@@ -119,6 +123,11 @@ class DecisionForm(forms.Form):
         min_value=0,
         max_digits=12,
         decimal_places=2,
+    )
+    confirm = confirmation_field(
+        "I have checked the outcome, the reasons and any reduction. Once recorded, a final "
+        "decision cannot be changed, and lifting or reducing the action releases funds and "
+        "tells clients at once."
     )
 
     def __init__(self, *args, action: EnforcementAction, **kwargs):

@@ -22,6 +22,7 @@ from appeals.forms import (
 from appeals.models import Appeal
 from appeals.operations import claims
 from appeals.views.case import BUNDLE_TYPES, bundle_response
+from enforcement.forms import ConfirmForm
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
 
@@ -59,12 +60,21 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
         context["request_info_form"] = forms.get("request_info_form") or RequestInfoForm()
         if appeal.status == Appeal.Status.SECOND_REVIEW:
             context["return_form"] = forms.get("return_form") or ReturnDecisionForm()
+            context["approve_form"] = forms.get("approve_form") or approve_form()
             context["can_approve"] = not is_original_decider and (
                 appeal.proposed_by_id != request.user.pk
             )
         elif not is_original_decider:
             context["decision_form"] = forms.get("decision_form") or DecisionForm(action=action)
     return context
+
+
+def approve_form(data=None) -> ConfirmForm:
+    return ConfirmForm(
+        data,
+        prefix="approve",
+        label="I have read the proposed decision and approve it. It becomes final at once.",
+    )
 
 
 def _render_review(
@@ -251,6 +261,9 @@ def review_release(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(REVIEW_APPEALS)
 def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
+    form = approve_form(request.POST)
+    if not form.is_valid():
+        return _render_review(request, appeal, status=422, approve_form=form)
     try:
         services.approve_decision(appeal, approver=request.user)
     except services.AppealRefused as exc:

@@ -454,7 +454,7 @@ def test_the_freelancer_withdraws_the_appeal(signed_in, appeal, htmx):
 
     response = signed_in.post(
         _withdraw_url(appeal),
-        {"reason": "Sorted out with the client."},
+        {"reason": "Sorted out with the client.", "confirm": "on"},
         headers=HTMX if htmx else {},
     )
     appeal.refresh_from_db()
@@ -468,8 +468,8 @@ def test_the_freelancer_withdraws_the_appeal(signed_in, appeal, htmx):
 
 
 def test_withdrawing_twice_says_why_instead_of_failing(signed_in, appeal):
-    signed_in.post(_withdraw_url(appeal), {})
-    response = signed_in.post(_withdraw_url(appeal), {}, follow=True)
+    signed_in.post(_withdraw_url(appeal), {"confirm": "on"})
+    response = signed_in.post(_withdraw_url(appeal), {"confirm": "on"}, follow=True)
     assert response.status_code == 200
     assert "cannot become withdrawn" in response.content.decode()
 

@@ -447,6 +447,7 @@ def test_a_non_holders_decision_from_the_page_is_refused_and_records_nothing(
             "outcome": Appeal.Outcome.OVERTURNED,
             "reasons": REASONS,
             "versions": [v.pk for v in appeal.action.cited_versions.all()],
+            "confirm": "on",
         },
     )
 

@@ -185,6 +185,12 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     reviewer.get_by_label(re.compile("Reasons, written for the freelancer")).fill(REASONS)
     cited = suspension.primary_version()
     expect(reviewer.get_by_role("checkbox", name=str(cited), exact=True)).to_be_checked()
+    # Irreversible: the browser refuses to send the decision until the box is ticked.
+    reviewer.get_by_role("button", name="Record the decision").click()
+    confirm = reviewer.get_by_role("checkbox", name=re.compile("^I have checked the outcome"))
+    assert confirm.evaluate("box => box.validity.valueMissing") is True
+    assert Appeal.objects.get(pk=appeal.pk).is_open()
+    confirm.check()
     reviewer.get_by_role("button", name="Record the decision").click()
     expect(reviewer.get_by_text("Decision recorded and the freelancer notified.")).to_be_visible()
     expect(
