@@ -44,10 +44,12 @@ class AppealForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Explain in your own words. Up to 10,000 characters.",
     )
-    requested_outcome = forms.ChoiceField(
+    requested_outcomes = forms.MultipleChoiceField(
         label="What do you ask for?",
         choices=Appeal.RequestedOutcome.choices,
-        widget=forms.RadioSelect,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose everything you ask for; you can choose more than one.",
+        error_messages={"required": "Choose what you ask for: one or more of the options."},
     )
     attachments = AttachmentsField(label="Supporting documents (optional)")
 

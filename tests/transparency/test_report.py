@@ -141,7 +141,7 @@ def test_a_decision_recorded_late_moves_the_day_it_was_decided_on(history):
         action=unappealed,
         freelancer_id=unappealed.account_id,
         statement="Please look again.",
-        requested_outcome="lift",
+        requested_outcomes=["lift"],
         submitted_at=D2,
     )
     refresh_figures()
