@@ -132,8 +132,10 @@ class DecisionForm(forms.Form):
         "tells clients at once."
     )
 
-    def __init__(self, *args, action: EnforcementAction, **kwargs):
+    def __init__(self, *args, action: EnforcementAction, preview: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Previewing records nothing, so it needs no confirmation.
+        self.fields["confirm"].required = not preview
         self.fields["versions"].initial = [v.pk for v in action.cited_versions.all()]
         # Only what a modification may do: never offer a heavier type that is then refused.
         self.fields["restriction_type"].choices = [
