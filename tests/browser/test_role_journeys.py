@@ -171,11 +171,16 @@ def test_the_freelancer_journey_on_a_390_px_phone(browser: Browser, base_url, li
     expect(phone).to_have_url(re.compile(r"/standing/$"))
     card = phone.locator(f"#action-{action.pk}-heading")
     expect(card).to_be_visible()
+    expect(phone.locator("main")).to_contain_text(f"{action.strike_count}, counting until")
     no_horizontal_scroll()
     assert_no_axe_violations(phone)
 
     phone.goto(action.get_absolute_url())
     no_horizontal_scroll()
+    # The deadline and the strikes on the page are the database's.
+    deadline = phone.locator("strong time").first
+    expect(deadline.locator("xpath=ancestor::p[1]")).to_contain_text("You can appeal until")
+    assert _time(deadline) == action.appeal_deadline
     ends = phone.locator("time").filter(has_text=re.compile("WET|WEST")).first
     expect(ends).to_be_visible()
     assert_no_axe_violations(phone)
@@ -191,6 +196,11 @@ def test_the_freelancer_journey_on_a_390_px_phone(browser: Browser, base_url, li
     expect(phone.get_by_text("We received your appeal.")).to_be_visible()
     appeal = Appeal.objects.get(action=action)
     assert appeal.requested_outcomes == ["lift", "correct_record"]
+    # Not routed yet (no worker here): no deadline is promised before it is final.
+    assert appeal.routed_at is None
+    facts = phone.locator("#appeal-facts")
+    expect(facts).to_contain_text("Being set: we are assigning your appeal to a reviewer.")
+    assert facts.locator("dt:text-is('We will reply by') + dd time").count() == 0
     no_horizontal_scroll()
     assert_no_axe_violations(phone)
 
