@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm
 from django import forms
 
 from accounts.models import User
@@ -8,3 +9,12 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "preferred_language", "time_zone"]
         labels = {"time_zone": "Time zone (dates are shown in it)"}
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form with our labels ("Remember me", sentence case like every label)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Remember me on this device"

@@ -180,7 +180,7 @@ def build_bundle(action: EnforcementAction, appeal: Appeal | None) -> dict:
         else {
             "submitted_at": _when(appeal.submitted_at),
             "status": appeal.get_status_display(),
-            "requested_outcome": appeal.get_requested_outcome_display(),
+            "requested_outcomes": appeal.requested_outcome_labels(),
             "statement": appeal.statement,
             "attachments": [item.pk for item in appeal.statement_attachments],
         },

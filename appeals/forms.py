@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from appeals.macros import check_macro_body
 from appeals.models import Appeal, Macro
 from appeals.uploads import MAX_FILES, CleanUpload, UploadRejected, validate_uploads
+from enforcement.forms import confirmation_field
 from enforcement.models import EnforcementAction, RuleVersion
 
 
@@ -45,10 +46,12 @@ class AppealForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Explain in your own words. Up to 10,000 characters.",
     )
-    requested_outcome = forms.ChoiceField(
+    requested_outcomes = forms.MultipleChoiceField(
         label="What do you ask for?",
         choices=Appeal.RequestedOutcome.choices,
-        widget=forms.RadioSelect,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose everything you ask for; you can choose more than one.",
+        error_messages={"required": "Choose what you ask for: one or more of the options."},
     )
     attachments = AttachmentsField(label="Supporting documents (optional)")
 
@@ -63,6 +66,9 @@ class MessageForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Why are you withdrawing? (optional)", required=False, max_length=2000
+    )
+    confirm = confirmation_field(
+        "I understand that I cannot appeal this action again inside Recourse afterwards."
     )
 
 
@@ -184,15 +190,16 @@ class DecisionForm(forms.Form):
         max_digits=12,
         decimal_places=2,
     )
-    # Works without JavaScript: a decision is final (or, for an upheld termination, proposed)
-    # and the freelancer is told at once, so the reviewer ticks this before it is recorded.
-    confirm = forms.BooleanField(
-        label="I have read the case and these reasons; record this decision. It cannot be undone.",
-        error_messages={"required": "Tick this to confirm the decision: it cannot be undone."},
+    confirm = confirmation_field(
+        "I have checked the outcome, the reasons and any reduction. Once recorded, a final "
+        "decision cannot be changed, and lifting or reducing the action releases funds and "
+        "tells clients at once."
     )
 
-    def __init__(self, *args, action: EnforcementAction, **kwargs):
+    def __init__(self, *args, action: EnforcementAction, preview: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Previewing records nothing, so it needs no confirmation.
+        self.fields["confirm"].required = not preview
         self.fields["versions"].initial = [v.pk for v in action.cited_versions.all()]
         # Only what a modification may do: never offer a heavier type that is then refused.
         self.fields["restriction_type"].choices = [

@@ -325,7 +325,9 @@ class Appeal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     statement = models.TextField(validators=[MaxLengthValidator(10_000)])
-    requested_outcome = models.CharField(max_length=32, choices=RequestedOutcome.choices)
+    # What the freelancer asks for: one or more RequestedOutcome values, a set stored as a list in
+    # the order of the choices (`file_appeal` normalises it; the database refuses an empty one).
+    requested_outcomes = models.JSONField(default=list)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.SUBMITTED)
     submitted_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -432,6 +434,9 @@ class Appeal(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
+                condition=~Q(requested_outcomes=[]), name="appeal_requests_an_outcome"
+            ),
+            models.CheckConstraint(
                 condition=Q(assigned_to__isnull=True)
                 | Q(original_decider__isnull=True)
                 | ~Q(assigned_to=F("original_decider")),
@@ -479,6 +484,16 @@ class Appeal(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("appeals:case-detail", args=[self.action_id]) + "#appeal"
+
+    @classmethod
+    def normalise_outcomes(cls, values) -> list[str]:
+        """The requested outcomes as a set in the order of the choices (unknown values dropped)."""
+        chosen = set(values)
+        return [value for value in cls.RequestedOutcome.values if value in chosen]
+
+    def requested_outcome_labels(self) -> list[str]:
+        labels = dict(self.RequestedOutcome.choices)
+        return [labels[value] for value in self.requested_outcomes if value in labels]
 
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES

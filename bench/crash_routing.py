@@ -125,7 +125,7 @@ def prepare(run: str, count: int) -> tuple[list[int], list[User]]:
             appeal, _ = file_appeal(
                 action,
                 statement="The client paid through the marketplace.",
-                requested_outcome=Appeal.RequestedOutcome.LIFT,
+                requested_outcomes=[Appeal.RequestedOutcome.LIFT],
                 uploads=[],
                 filed_by=freelancer,
             )

@@ -293,11 +293,11 @@ def add_appeals(after_action: int, *, open_: bool, days_back: tuple[int, int]) -
     return sql(
         f"""
         INSERT INTO appeals_appeal (action_id, freelancer_id, original_decider_id, statement,
-            requested_outcome, status, submitted_at, updated_at, outcome, decision_reasons,
+            requested_outcomes, status, submitted_at, updated_at, outcome, decision_reasons,
             decided_by_id, decided_at, proposed_by_id, language, region, queue_id, priority,
             routed_at, assigned_to_id, claimed_at, lease_expires_at)
         SELECT a.id, a.account_id, a.decided_by_id,
-            'The client paid through the marketplace; the messages show it.', 'lift',
+            'The client paid through the marketplace; the messages show it.', '["lift"]',
             {status}, s.at, s.at, {outcome}, {reasons}, {decided_by}, {decided_at},
             {proposed_by}, 'en', 'DE', w.queue_id,
             CASE WHEN a.id % 10 = 0 THEN 1 ELSE 0 END,

@@ -142,10 +142,10 @@ def ensure_clocks(queue: Queue, clocks: int) -> float:
         cursor.execute(
             """
             INSERT INTO appeals_appeal (action_id, freelancer_id, original_decider_id, statement,
-                requested_outcome, status, submitted_at, updated_at, outcome, decision_reasons,
+                requested_outcomes, status, submitted_at, updated_at, outcome, decision_reasons,
                 language, region, queue_id, priority, routed_at)
             SELECT a.id, a.account_id, a.decided_by_id, 'The client paid through the marketplace.',
-                'lift', 'in_review', now() - interval '1 day', now(), '', '', 'en', '', %s, 0,
+                '["lift"]', 'in_review', now() - interval '1 day', now(), '', '', 'en', '', %s, 0,
                 now() - interval '1 day'
             FROM enforcement_enforcementaction a
             WHERE a.puid LIKE %s

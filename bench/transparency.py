@@ -152,9 +152,9 @@ def ensure_appeals(count: int) -> float:
         cursor.execute(
             """
             INSERT INTO appeals_appeal (action_id, freelancer_id, original_decider_id, statement,
-                requested_outcome, status, submitted_at, updated_at, outcome, decision_reasons,
+                requested_outcomes, status, submitted_at, updated_at, outcome, decision_reasons,
                 decided_by_id, decided_at, language, region, queue_id, priority, routed_at)
-            SELECT a.id, a.account_id, a.decided_by_id, 'Please look again.', 'lift',
+            SELECT a.id, a.account_id, a.decided_by_id, 'Please look again.', '["lift"]',
                 CASE WHEN a.id %% 15 = 0 THEN 'in_review' ELSE 'decided' END,
                 a.notified_at + interval '1 day', now(),
                 CASE WHEN a.id %% 15 = 0 THEN ''

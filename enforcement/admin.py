@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 
 from enforcement import services
+from enforcement.diff import has_changes, word_diff
+from enforcement.forms import ConfirmForm
 from enforcement.models import (
     ActionEvent,
     ClientNotice,
@@ -115,9 +118,35 @@ class RuleVersionAdmin(admin.ModelAdmin):
             return
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Publish selected drafts (they become immutable)")
+    @admin.action(description="Preview and publish selected drafts (they become immutable)")
     def publish(self, request, queryset):
-        for version in queryset.filter(published_at__isnull=True):
+        """First a preview of each draft with the public word diff against the version it
+        replaces; publishing happens only when that page is posted back with its box ticked."""
+        drafts = list(
+            queryset.filter(published_at__isnull=True).select_related("rule").order_by("pk")
+        )
+        form = ConfirmForm(
+            request.POST if request.POST.get("post") == "yes" else None,
+            label="I have checked what the public catalogue will show. Publish: the versions "
+            "can never be changed afterwards.",
+        )
+        if drafts and form.is_valid():
+            self._publish(request, drafts)
+            return None  # back to the list, with one message per version
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Preview and publish rule versions",
+            "opts": self.model._meta,
+            "previews": [publish_preview(version) for version in drafts],
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/enforcement/ruleversion/publish_preview.html", context
+        )
+
+    def _publish(self, request, drafts: list[RuleVersion]) -> None:
+        for version in drafts:
             try:
                 published = services.publish_rule_version(version, published_by=request.user)
             except ValidationError as exc:
@@ -129,6 +158,29 @@ class RuleVersionAdmin(admin.ModelAdmin):
                     "action in force under this rule are being told.",
                     messages.SUCCESS,
                 )
+
+
+def publish_preview(version: RuleVersion) -> dict:
+    """What the public catalogue will show for a draft once published: its number and the word
+    diff (the public page's `word_diff`) against the latest published version of its rule."""
+    previous = (
+        RuleVersion.objects.published().filter(rule_id=version.rule_id).order_by("-number").first()
+    )
+    preview = {
+        "version": version,
+        "previous": previous,
+        "number": (previous.number + 1) if previous else 1,
+    }
+    if previous is not None:
+        text_diff = word_diff(previous.text, version.text)
+        examples_diff = word_diff(previous.examples, version.examples)
+        preview |= {
+            "text_diff": text_diff,
+            "text_changed": has_changes(text_diff),
+            "examples_diff": examples_diff,
+            "examples_changed": has_changes(examples_diff),
+        }
+    return preview
 
 
 @admin.register(ReasonCode)

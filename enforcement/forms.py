@@ -591,10 +591,38 @@ class IssueActionForms:
         self.form.add_error(key if key in self.form.fields else None, messages)
 
 
+def confirmation_field(label: str) -> forms.BooleanField:
+    """A required tick box in front of a step that cannot be undone.
+
+    It works without JavaScript: the browser will not submit the form while the box is unticked
+    (`required`), and the view refuses the step again when the box was not sent, re-rendering the
+    form with this error beside the box and everything else the person typed.
+    """
+    return forms.BooleanField(
+        label=label,
+        required=True,
+        error_messages={"required": "Tick this box to confirm: this step cannot be undone."},
+    )
+
+
+class ConfirmForm(forms.Form):
+    """Only the confirmation of an irreversible step (approve a decision, confirm a termination)."""
+
+    confirm = confirmation_field("I confirm. I understand this cannot be undone.")
+
+    def __init__(self, *args, label: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["confirm"].label = label
+
+
 class WithdrawTerminationForm(forms.Form):
     reason = forms.CharField(
         label="Why withdraw it?",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Recorded on the action's timeline, which the freelancer reads.",
+    )
+    confirm = confirmation_field(
+        "I confirm the withdrawal. The termination can then never take effect."
     )

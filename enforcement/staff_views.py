@@ -28,7 +28,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import staff_required
 from accounts.roles import ISSUE_ACTIONS, USE_STAFF_PAGES
 from enforcement import services
-from enforcement.forms import DECISION_DEFAULTS, IssueActionForms, WithdrawTerminationForm
+from enforcement.forms import (
+    DECISION_DEFAULTS,
+    ConfirmForm,
+    IssueActionForms,
+    WithdrawTerminationForm,
+)
 from enforcement.models import EnforcementAction
 from infra.dates import format_when
 
@@ -264,13 +269,14 @@ def _pending_terminations():
 
 
 def _render_pending(request: HttpRequest, *, status: int = 200, failed=None) -> HttpResponse:
-    """The list; `failed` is (action pk, bound withdraw form) to show that form's errors."""
+    """The list; `failed` is (action pk, "withdraw_form" or "confirm_form", the bound form) to
+    show that form's errors beside it."""
     terminations = list(_pending_terminations())
     for action in terminations:
+        action.withdraw_form = WithdrawTerminationForm(auto_id=f"id_withdraw_{action.pk}_%s")
+        action.confirm_form = _confirm_form(action)
         if failed is not None and failed[0] == action.pk:
-            action.withdraw_form = failed[1]
-        else:
-            action.withdraw_form = WithdrawTerminationForm(auto_id=f"id_withdraw_{action.pk}_%s")
+            setattr(action, failed[1], failed[2])
         action.proposed_by_me = action.decided_by_id == request.user.pk
     return render(
         request,
@@ -284,6 +290,14 @@ def _render_pending(request: HttpRequest, *, status: int = 200, failed=None) -> 
 @require_safe
 def pending_terminations(request: HttpRequest) -> HttpResponse:
     return _render_pending(request)
+
+
+def _confirm_form(action: EnforcementAction, data=None) -> ConfirmForm:
+    return ConfirmForm(
+        data,
+        auto_id=f"id_confirm_{action.pk}_%s",
+        label=f"I have read the statement of reasons and confirm termination #{action.pk}.",
+    )
 
 
 def _get_termination(pk: int) -> EnforcementAction:
@@ -303,6 +317,9 @@ def _back_to_list(action: EnforcementAction | None = None) -> HttpResponse:
 @require_POST
 def confirm_termination(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_termination(pk)
+    form = _confirm_form(action, request.POST)
+    if not form.is_valid():
+        return _render_pending(request, status=422, failed=(action.pk, "confirm_form", form))
     try:
         services.confirm_termination(action, by=request.user)
     except services.ConfirmationRefused as exc:
@@ -327,7 +344,7 @@ def withdraw_termination(request: HttpRequest, pk: int) -> HttpResponse:
     action = _get_termination(pk)
     form = WithdrawTerminationForm(request.POST, auto_id=f"id_withdraw_{action.pk}_%s")
     if not form.is_valid():
-        return _render_pending(request, status=422, failed=(action.pk, form))
+        return _render_pending(request, status=422, failed=(action.pk, "withdraw_form", form))
     try:
         services.withdraw_termination(action, by=request.user, reason=form.cleaned_data["reason"])
     except services.ConfirmationRefused as exc:

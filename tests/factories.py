@@ -240,7 +240,7 @@ def make_appeal(
 ):
     """File an appeal through `appeals.services.file_appeal`, the one path that creates them.
 
-    `statement`, `requested_outcome` and `uploads` (a list of CleanUpload) go to the service;
+    `statement`, `requested_outcomes` and `uploads` (a list of CleanUpload) go to the service;
     `claimed_by` (a reviewer) then claims it (see `claim`); any other keyword issues the action
     with `make_action` when no action is given.
     """
@@ -251,7 +251,7 @@ def make_appeal(
         "statement": kwargs.pop(
             "statement", "The client paid through the marketplace; see the invoice."
         ),
-        "requested_outcome": kwargs.pop("requested_outcome", Appeal.RequestedOutcome.LIFT),
+        "requested_outcomes": kwargs.pop("requested_outcomes", [Appeal.RequestedOutcome.LIFT]),
         "uploads": kwargs.pop("uploads", []),
     }
     action = action or make_action(**kwargs)
@@ -383,7 +383,7 @@ def bulk_queued_appeals(count: int, *, queue, language: str = "en", template=Non
         "freelancer_id": template.account_id,
         "original_decider_id": template.decided_by_id,
         "statement": "The client paid through the marketplace; see the invoice.",
-        "requested_outcome": Appeal.RequestedOutcome.LIFT,
+        "requested_outcomes": [Appeal.RequestedOutcome.LIFT],
         "language": language,
         "queue": queue,
         "priority": queue.priority if queue is not None else 0,

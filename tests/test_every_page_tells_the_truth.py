@@ -283,7 +283,7 @@ def test_lost_text_a_second_appeal_from_a_stale_tab_keeps_the_new_statement(clie
     later = "I also found the bank statement that shows the payment went through."
     response = client.post(
         reverse("appeals:appeal-create", args=[action.pk]),
-        {"statement": later, "requested_outcome": Appeal.RequestedOutcome.LIFT},
+        {"statement": later, "requested_outcomes": [Appeal.RequestedOutcome.LIFT]},
     )
     html = response.content.decode()
     assert response.status_code == 200

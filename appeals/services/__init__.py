@@ -11,7 +11,12 @@ after commit. They call the operations below them (`appeals.operations`) and enf
 """
 
 from appeals.services.conversation import post_message, request_information
-from appeals.services.decisions import approve_decision, decide_appeal, return_decision
+from appeals.services.decisions import (
+    approve_decision,
+    corrections_if_decided,
+    decide_appeal,
+    return_decision,
+)
 from appeals.services.filing import file_appeal, withdraw_appeal
 from appeals.services.macros import apply_macro, save_macro, set_macro_active
 from appeals.services.shared import AppealRefused, eligible_approvers
@@ -20,6 +25,7 @@ __all__ = [
     "AppealRefused",
     "apply_macro",
     "approve_decision",
+    "corrections_if_decided",
     "decide_appeal",
     "eligible_approvers",
     "file_appeal",

@@ -30,6 +30,25 @@ from notifications.models import Notification, WebhookEvent
 from notifications.webhooks import appeal_payload, record_event
 
 
+def corrections_if_decided(
+    appeal: Appeal,
+    *,
+    outcome: str,
+    restriction_type: str | None = None,
+    ends_at: datetime | None = None,
+) -> list[tuple]:
+    """The corrections each client told of the action would receive if the appeal were decided
+    this way now (the decision preview): (client notice, exact text) pairs; none for an upheld
+    action, which changes nothing clients were told. Nothing is written."""
+    change = {Appeal.Outcome.OVERTURNED: "lifted", Appeal.Outcome.MODIFIED: "reduced"}.get(outcome)
+    if change is None:
+        return []
+    action = EnforcementAction.objects.get(pk=appeal.action_id)
+    return enforcement_services.correction_preview(
+        action, change=change, restriction_type=restriction_type, ends_at=ends_at
+    )
+
+
 @transaction.atomic(durable=True)
 def decide_appeal(
     appeal: Appeal,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
@@ -32,7 +33,7 @@ def file_appeal(
     action: EnforcementAction,
     *,
     statement: str,
-    requested_outcome: str,
+    requested_outcomes: Iterable[str],
     uploads: list[CleanUpload],
     filed_by,
 ) -> tuple[Appeal, bool]:
@@ -55,8 +56,12 @@ def file_appeal(
         raise AppealRefused({"statement": "Tell us why the decision is wrong."})
     if len(statement) > 10_000:
         raise AppealRefused({"statement": "Your statement is limited to 10,000 characters."})
-    if requested_outcome not in Appeal.RequestedOutcome.values:
-        raise AppealRefused({"requested_outcome": "Choose the outcome you ask for."})
+    requested_outcomes = list(requested_outcomes)
+    outcomes = Appeal.normalise_outcomes(requested_outcomes)
+    if not outcomes or len(outcomes) != len(set(requested_outcomes)):
+        raise AppealRefused(
+            {"requested_outcomes": "Choose what you ask for: one or more of the options."}
+        )
 
     stored: list[Attachment] = []
     try:
@@ -66,7 +71,7 @@ def file_appeal(
                 freelancer=filed_by,
                 original_decider_id=action.decided_by_id,
                 statement=statement,
-                requested_outcome=requested_outcome,
+                requested_outcomes=outcomes,
                 language=filed_by.preferred_language,
                 region=filed_by.country,
             )

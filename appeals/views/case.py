@@ -100,7 +100,7 @@ def appeal_create(request: HttpRequest, action_pk: int) -> HttpResponse:
         appeal, created = services.file_appeal(
             action,
             statement=form.cleaned_data["statement"],
-            requested_outcome=form.cleaned_data["requested_outcome"],
+            requested_outcomes=form.cleaned_data["requested_outcomes"],
             uploads=form.cleaned_data["attachments"],
             filed_by=request.user,
         )

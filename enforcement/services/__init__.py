@@ -41,6 +41,7 @@ from enforcement.services.issuing import (
 )
 from enforcement.services.reversal import (
     ActionNotChanged,
+    correction_preview,
     lift_action,
     reduce_action,
     reduction_errors,
@@ -69,6 +70,7 @@ __all__ = [
     "action_row",
     "client_notice_rows",
     "confirm_termination",
+    "correction_preview",
     "create_intake_source",
     "draft_rule_version",
     "evidence_rows",

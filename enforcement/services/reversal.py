@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from decimal import Decimal
 
@@ -96,6 +97,39 @@ def correction_text(action: EnforcementAction, *, change: str, shown_at: datetim
     elif change != "reduced":
         parts.append("No other restriction applies to their account.")
     return " ".join(parts)
+
+
+def reduced_shape(
+    action: EnforcementAction, *, restriction_type: str | None, ends_at: datetime | None
+) -> tuple[str, datetime | None]:
+    """The restriction type and end an action has after a reduction (`reduce_action`)."""
+    new_type = restriction_type or action.restriction_type
+    new_ends_at = ends_at if ends_at is not None else action.ends_at
+    if new_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION:
+        new_ends_at = None
+    return new_type, new_ends_at
+
+
+def correction_preview(
+    action: EnforcementAction,
+    *,
+    change: str,
+    restriction_type: str | None = None,
+    ends_at: datetime | None = None,
+) -> list[tuple[ClientNotice, str]]:
+    """What each client told of `action` (and not corrected yet) would be sent if the action were
+    lifted or reduced now: `correction_text` itself, on an unsaved copy of the action as it would
+    stand afterwards. Nothing is written."""
+    after = copy.copy(action)
+    if change == "reduced":
+        after.restriction_type, after.ends_at = reduced_shape(
+            action, restriction_type=restriction_type, ends_at=ends_at
+        )
+    notices = ClientNotice.objects.filter(action=action, correction__isnull=True).order_by("id")
+    return [
+        (notice, correction_text(after, change=change, shown_at=notice.shown_at))
+        for notice in notices
+    ]
 
 
 def _correct(notice: ClientNotice, *, action: EnforcementAction, change: str, by):
@@ -220,15 +254,14 @@ def reduce_action(
     if errors:
         raise ValidationError(errors)
     types = EnforcementAction.RestrictionType
-    new_type = restriction_type or action.restriction_type
 
     def describe(kind: str, end: datetime | None) -> str:
         label = types(kind).label
         return f"{label} until {end:%Y-%m-%d}" if end else label
 
-    new_ends_at = ends_at if ends_at is not None else action.ends_at
-    if new_type == types.PERMANENT_TERMINATION:
-        new_ends_at = None
+    new_type, new_ends_at = reduced_shape(
+        action, restriction_type=restriction_type, ends_at=ends_at
+    )
     change = (
         f"{describe(action.restriction_type, action.ends_at)} → {describe(new_type, new_ends_at)}"
     )

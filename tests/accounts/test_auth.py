@@ -124,3 +124,36 @@ def test_signing_out_ends_the_session(client, freelancer):
     response = client.get(reverse("enforcement:standing"))
     assert response.status_code == 302
     assert response.url.startswith(LOGIN_URL)
+
+
+def test_stock_pages_sign_in_labels_remember_me_in_sentence_case(client):
+    content = client.get(reverse("account_login")).content.decode()
+    assert "Remember me on this device" in content
+    assert "Remember Me" not in content
+
+
+def test_stock_pages_the_sign_up_email_is_ours_not_hello_from_the_host(client):
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "greeting@example.test",
+            "password1": "a-long-unusual-passphrase-42",
+            "password2": "a-long-unusual-passphrase-42",
+        },
+        HTTP_HOST="127.0.0.1:8200",
+    )
+    (message,) = mail.outbox
+    assert message.subject == "[Recourse] Confirm your email address"
+    assert "Hello from" not in message.body
+    assert "127.0.0.1:8200!" not in message.body
+    assert message.body.startswith("Hello,")
+    assert "Recourse — account enforcement and appeals" in message.body
+    # The confirmation link is still built from the address the request came to.
+    assert "http://127.0.0.1:8200/accounts/confirm-email/" in message.body
+
+
+def test_stock_pages_the_password_reset_email_is_ours(client, freelancer):
+    client.post(reverse("account_reset_password"), {"email": freelancer.email})
+    (message,) = mail.outbox
+    assert message.subject == "[Recourse] Reset your password"
+    assert "Hello from" not in message.body

@@ -71,7 +71,7 @@ def test_the_database_refuses_a_second_appeal_row_for_the_same_action(freelancer
             action=appeal.action,
             freelancer=freelancer,
             statement="A second appeal written straight to the database.",
-            requested_outcome=Appeal.RequestedOutcome.LIFT,
+            requested_outcomes=[Appeal.RequestedOutcome.LIFT],
         )
     assert Appeal.objects.filter(action=appeal.action).count() == 1
 
@@ -82,14 +82,14 @@ def test_filing_again_returns_the_same_appeal_and_writes_nothing_new(freelancer)
     first, first_created = file_appeal(
         action,
         statement=STATEMENT,
-        requested_outcome=Appeal.RequestedOutcome.LIFT,
+        requested_outcomes=[Appeal.RequestedOutcome.LIFT],
         uploads=[],
         filed_by=freelancer,
     )
     again, again_created = file_appeal(
         action,
         statement="Submitted from a second tab with other words.",
-        requested_outcome=Appeal.RequestedOutcome.REDUCE,
+        requested_outcomes=[Appeal.RequestedOutcome.REDUCE],
         uploads=[_clean("invoice.pdf", pdf_bytes())],
         filed_by=freelancer,
     )
@@ -97,7 +97,7 @@ def test_filing_again_returns_the_same_appeal_and_writes_nothing_new(freelancer)
     assert (first_created, again_created) == (True, False)
     assert again.pk == first.pk
     again.refresh_from_db()
-    assert (again.statement, again.requested_outcome) == (STATEMENT, "lift")
+    assert (again.statement, again.requested_outcomes) == (STATEMENT, ["lift"])
     assert Appeal.objects.count() == 1
     assert AppealEvent.objects.count() == 1
     assert not Attachment.objects.exists()
@@ -125,7 +125,7 @@ def test_eight_concurrent_filings_for_one_action_make_exactly_one_appeal(
             appeal, created = file_appeal(
                 own_action,
                 statement=STATEMENT,
-                requested_outcome=Appeal.RequestedOutcome.LIFT,
+                requested_outcomes=[Appeal.RequestedOutcome.LIFT],
                 uploads=[upload],
                 filed_by=freelancer,
             )
@@ -198,7 +198,7 @@ def test_a_freelancer_cannot_appeal_another_freelancers_action(freelancer, other
         file_appeal(
             action,
             statement=STATEMENT,
-            requested_outcome=Appeal.RequestedOutcome.LIFT,
+            requested_outcomes=[Appeal.RequestedOutcome.LIFT],
             uploads=[],
             filed_by=freelancer,
         )
@@ -216,26 +216,27 @@ def test_a_repeat_by_another_freelancer_does_not_reveal_the_existing_appeal(
         file_appeal(
             action,
             statement=STATEMENT,
-            requested_outcome=Appeal.RequestedOutcome.LIFT,
+            requested_outcomes=[Appeal.RequestedOutcome.LIFT],
             uploads=[],
             filed_by=other_freelancer,
         )
 
 
 @pytest.mark.parametrize(
-    ("field", "statement", "requested_outcome"),
+    ("field", "statement", "requested_outcomes"),
     [
-        ("statement", "", Appeal.RequestedOutcome.LIFT),
-        ("statement", " \n\t ", Appeal.RequestedOutcome.LIFT),
-        ("statement", "x" * 10_001, Appeal.RequestedOutcome.LIFT),
-        ("requested_outcome", STATEMENT, "delete_the_marketplace"),
-        ("requested_outcome", STATEMENT, ""),
+        ("statement", "", [Appeal.RequestedOutcome.LIFT]),
+        ("statement", " \n\t ", [Appeal.RequestedOutcome.LIFT]),
+        ("statement", "x" * 10_001, [Appeal.RequestedOutcome.LIFT]),
+        ("requested_outcomes", STATEMENT, ["delete_the_marketplace"]),
+        ("requested_outcomes", STATEMENT, [Appeal.RequestedOutcome.LIFT, "delete_it"]),
+        ("requested_outcomes", STATEMENT, []),
     ],
-    ids=["empty", "only-whitespace", "10001-chars", "unknown-outcome", "no-outcome"],
+    ids=["empty", "only-whitespace", "10001-chars", "unknown-outcome", "one-unknown", "none"],
 )
 @pytest.mark.django_db
 def test_an_invalid_appeal_is_refused_and_nothing_is_written(
-    freelancer, private_media, field, statement, requested_outcome
+    freelancer, private_media, field, statement, requested_outcomes
 ):
     action = make_action(freelancer)
 
@@ -243,7 +244,7 @@ def test_an_invalid_appeal_is_refused_and_nothing_is_written(
         file_appeal(
             action,
             statement=statement,
-            requested_outcome=requested_outcome,
+            requested_outcomes=requested_outcomes,
             uploads=[_clean("invoice.pdf", pdf_bytes())],
             filed_by=freelancer,
         )

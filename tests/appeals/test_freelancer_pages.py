@@ -95,7 +95,7 @@ def _text(name: str = "note.txt", text: str = "The client confirmed delivery.") 
 
 
 def _filing(**overrides) -> dict:
-    data = {"statement": STATEMENT, "requested_outcome": Appeal.RequestedOutcome.LIFT}
+    data = {"statement": STATEMENT, "requested_outcomes": [Appeal.RequestedOutcome.LIFT]}
     data.update(overrides)
     return data
 
@@ -141,7 +141,7 @@ def test_the_case_page_has_a_form_that_works_with_and_without_htmx(signed_in, ac
     assert "csrfmiddlewaretoken" in panel
     assert 'name="statement"' in panel
     for value, label in Appeal.RequestedOutcome.choices:
-        assert f'type="radio" name="requested_outcome" value="{value}"' in panel
+        assert f'type="checkbox" name="requested_outcomes" value="{value}"' in panel
         assert escape(label) in panel
     assert re.search(r'<input type="file" name="attachments"[^>]*multiple', panel)
 
@@ -285,9 +285,9 @@ INVALID_FILINGS = {
         "is not a PDF, PNG, JPEG or plain-text file",
     ),
     "no outcome chosen": (
-        lambda: _filing(requested_outcome=""),
-        "requested_outcome",
-        "This field is required.",
+        lambda: _filing(requested_outcomes=[]),
+        "requested_outcomes",
+        "Choose what you ask for: one or more of the options.",
     ),
 }
 
@@ -307,12 +307,12 @@ def test_an_invalid_appeal_is_shown_again_with_its_errors_and_nothing_is_written
     assert "Your appeal was not sent yet." in panel
     assert f'id="id_{field}_error"' in panel
     assert escape(error) in panel or error in panel
-    assert 'aria-invalid="true"' in panel or field == "requested_outcome"
+    assert 'aria-invalid="true"' in panel or field == "requested_outcomes"
     assert _nothing_written(private_media)
 
 
 def test_an_invalid_form_keeps_what_was_typed(signed_in, action):
-    data = _filing(requested_outcome="", statement="I kept the receipts.")
+    data = _filing(requested_outcomes=[], statement="I kept the receipts.")
     content = signed_in.post(_create_url(action), data).content.decode()
     assert "I kept the receipts.</textarea>" in content
 
@@ -454,7 +454,7 @@ def test_the_freelancer_withdraws_the_appeal(signed_in, appeal, htmx):
 
     response = signed_in.post(
         _withdraw_url(appeal),
-        {"reason": "Sorted out with the client."},
+        {"reason": "Sorted out with the client.", "confirm": "on"},
         headers=HTMX if htmx else {},
     )
     appeal.refresh_from_db()
@@ -468,8 +468,8 @@ def test_the_freelancer_withdraws_the_appeal(signed_in, appeal, htmx):
 
 
 def test_withdrawing_twice_says_why_instead_of_failing(signed_in, appeal):
-    signed_in.post(_withdraw_url(appeal), {})
-    response = signed_in.post(_withdraw_url(appeal), {}, follow=True)
+    signed_in.post(_withdraw_url(appeal), {"confirm": "on"})
+    response = signed_in.post(_withdraw_url(appeal), {"confirm": "on"}, follow=True)
     assert response.status_code == 200
     assert "cannot become withdrawn" in response.content.decode()
 

@@ -30,6 +30,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 Status = Appeal.Status
+APPROVE = {"approve-confirm": "on"}
 REASONS = "The invoice you sent shows the client paid through the marketplace. We were wrong."
 INTERNAL_NOTE = "INTERNAL: same device as an account closed in March; do not tell them."
 ALREADY_DECIDED = "This appeal was already decided, so nothing was recorded."
@@ -372,7 +373,7 @@ def test_upholding_a_termination_needs_another_reviewers_approval(
     assert "You proposed this decision, so you cannot approve it yourself" in content
     assert _url("appeals:review-approve", appeal) not in content
 
-    response = client.post(_url("appeals:review-approve", appeal), follow=True)
+    response = client.post(_url("appeals:review-approve", appeal), APPROVE, follow=True)
 
     assert "A second review needs a different reviewer from the first one." in (
         response.content.decode()
@@ -381,7 +382,7 @@ def test_upholding_a_termination_needs_another_reviewers_approval(
 
     client.force_login(second_reviewer)
     assert _url("appeals:review-approve", appeal) in _page(client, appeal)
-    response = client.post(_url("appeals:review-approve", appeal))
+    response = client.post(_url("appeals:review-approve", appeal), APPROVE)
 
     assert response.status_code == 302
     appeal.refresh_from_db()

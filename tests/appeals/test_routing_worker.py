@@ -66,7 +66,7 @@ def test_an_appeal_submitted_through_the_web_form_is_routed_and_assigned_by_the_
     with _worker():
         response = client.post(
             reverse("appeals:appeal-create", args=[action.pk]),
-            {"statement": "I was paid through the marketplace.", "requested_outcome": "lift"},
+            {"statement": "I was paid through the marketplace.", "requested_outcomes": ["lift"]},
         )
         assert response.status_code == 302
         appeal = Appeal.objects.get(action=action)

@@ -359,7 +359,7 @@ def test_a_decision_without_the_confirm_tick_is_refused_and_records_nothing(as_r
 
     content = response.content.decode()
     assert response.status_code == 422
-    assert "Tick this to confirm the decision" in content
+    assert "Tick this box to confirm: this step cannot be undone." in content
     assert escape(data["reasons"]) in content  # what the reviewer typed stays
     assert Appeal.objects.get(pk=appeal.pk).status == Status.SUBMITTED
 

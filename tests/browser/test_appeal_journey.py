@@ -112,6 +112,7 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
 
     appeal_panel.get_by_label(re.compile("Why is this decision wrong")).fill(STATEMENT)
     appeal_panel.get_by_label("Lift the action completely").check()
+    appeal_panel.get_by_label("Release my held funds").check()
     appeal_panel.get_by_label(re.compile("Supporting documents")).set_input_files(proof_pdf)
     appeal_panel.get_by_role("button", name="Send my appeal").click()
 
@@ -119,6 +120,10 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     expect(page.locator("#appeal").get_by_text("residence-permit.pdf")).to_be_visible()
     appeal = Appeal.objects.get(action=suspension)
     assert appeal.attachments.get().content_type == "application/pdf"
+    assert appeal.requested_outcomes == ["lift", "release_funds"]
+    expect(page.locator("#appeal .requested-outcomes li")).to_have_text(
+        ["Lift the action completely", "Release my held funds"]
+    )
     assert_no_axe_violations(page)
 
     # --- A reviewer who did not take the original decision opens it from the list ----------------
@@ -132,6 +137,9 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     reviewer.get_by_role("link", name=f"Appeal #{appeal.pk}").click()
     expect(reviewer.get_by_role("heading", level=1)).to_contain_text(f"Appeal #{appeal.pk}")
     expect(reviewer.get_by_text(STATEMENT)).to_be_visible()
+    expect(reviewer.locator(".requested-outcomes li")).to_have_text(
+        ["Lift the action completely", "Release my held funds"]
+    )
     expect(reviewer.get_by_role("link", name="residence-permit.pdf")).to_be_visible()
     expect(reviewer.get_by_text("Internal — never shown to the freelancer").first).to_be_visible()
     expect(reviewer.get_by_text("You took the original decision")).to_have_count(0)
@@ -180,7 +188,12 @@ def test_an_appeal_from_filing_to_a_complete_reversal(
     reviewer.get_by_label(re.compile("Reasons, written for the freelancer")).fill(REASONS)
     cited = suspension.primary_version()
     expect(reviewer.get_by_role("checkbox", name=str(cited), exact=True)).to_be_checked()
-    reviewer.get_by_role("checkbox", name=re.compile("record this decision")).check()
+    # Irreversible: the browser refuses to send the decision until the box is ticked.
+    reviewer.get_by_role("button", name="Record the decision").click()
+    confirm = reviewer.get_by_role("checkbox", name=re.compile("^I have checked the outcome"))
+    assert confirm.evaluate("box => box.validity.valueMissing") is True
+    assert Appeal.objects.get(pk=appeal.pk).is_open()
+    confirm.check()
     reviewer.get_by_role("button", name="Record the decision").click()
     expect(reviewer.get_by_text("Decision recorded and the freelancer notified.")).to_be_visible()
     expect(
@@ -221,7 +234,7 @@ def test_the_original_decider_reads_the_appeal_but_cannot_decide_it(
     appeal, _created = file_appeal(
         suspension,
         statement=STATEMENT,
-        requested_outcome=Appeal.RequestedOutcome.LIFT,
+        requested_outcomes=[Appeal.RequestedOutcome.LIFT],
         uploads=[],
         filed_by=suspension.account,
     )

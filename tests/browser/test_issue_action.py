@@ -229,6 +229,10 @@ def test_a_second_enforcer_confirms_a_proposed_termination_that_the_freelancer_s
     expect(card).to_contain_text("Not confirmed yet")
     assert_no_axe_violations(page)
 
+    card.get_by_role(
+        "checkbox",
+        name=f"I have read the statement of reasons and confirm termination #{action.pk}.",
+    ).check()
     card.get_by_role("button", name=f"Confirm termination #{action.pk}").click()
     expect(page.get_by_text(f"Termination #{action.pk} confirmed.")).to_be_visible()
     expect(page.locator(f"#termination-{action.pk}")).to_contain_text("Confirmed by Kim Second")

@@ -109,7 +109,7 @@ def test_a_narrowing_change_offers_a_fresh_review_that_files_a_routable_appeal(r
         file_appeal(
             action,
             statement="I use a VPN for security.",
-            requested_outcome="lift",
+            requested_outcomes=["lift"],
             uploads=[],
             filed_by=action.account,
         )
@@ -126,7 +126,7 @@ def test_a_narrowing_change_offers_a_fresh_review_that_files_a_routable_appeal(r
     appeal, created = file_appeal(
         action,
         statement="The rule no longer covers a VPN.",
-        requested_outcome="lift",
+        requested_outcomes=["lift"],
         uploads=[],
         filed_by=action.account,
     )

@@ -1,5 +1,6 @@
 """A published rule version is immutable at every layer: model, queryset, SQL and admin."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -293,12 +294,15 @@ def test_admin_can_edit_a_draft(client, admin_user):
     assert _text_in_database(draft) == "Edited in the admin."
 
 
+PUBLISH = {"action": "publish", "post": "yes", "confirm": "on"}
+
+
 def test_admin_publish_action_publishes_a_draft(client, admin_user):
     draft = _draft(RuleFactory())
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:enforcement_ruleversion_changelist"),
-        {"action": "publish", "_selected_action": [draft.pk]},
+        {**PUBLISH, "_selected_action": [draft.pk]},
         follow=True,
     )
     assert response.status_code == 200
@@ -313,8 +317,48 @@ def test_admin_publish_action_reports_a_refusal(client, admin_user):
     client.force_login(admin_user)
     response = client.post(
         reverse("admin:enforcement_ruleversion_changelist"),
-        {"action": "publish", "_selected_action": [draft.pk]},
+        {**PUBLISH, "_selected_action": [draft.pk]},
         follow=True,
     )
     assert "Say what changed" in response.text
     assert not RuleVersion.objects.get(pk=draft.pk).is_published
+
+
+def test_admin_publishing_first_previews_the_public_diff_and_publishes_nothing(client, admin_user):
+    current = published_version(text="Freelancers must not take payment outside the marketplace.")
+    draft = _draft(
+        current.rule,
+        text="Freelancers must not ask for or take payment outside the marketplace.",
+        change_summary="Asking counts too.",
+    )
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:enforcement_ruleversion_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f"version {current.number + 1} (replaces version {current.number})" in content
+    # The same word diff markup as the public version page.
+    assert '<ins><span class="visually-hidden">[added: </span> ask for or' in content
+    assert "Asking counts too." in content
+    assert re.search(r'<input type="checkbox" name="confirm" required[^>]*>', content)
+    assert not RuleVersion.objects.get(pk=draft.pk).is_published
+
+    # Posted back without the box ticked: still nothing published, and the preview says why.
+    response = client.post(
+        reverse("admin:enforcement_ruleversion_changelist"),
+        {"action": "publish", "post": "yes", "_selected_action": [draft.pk]},
+    )
+    assert response.status_code == 200
+    assert "Tick this box to confirm" in response.content.decode()
+    assert not RuleVersion.objects.get(pk=draft.pk).is_published
+
+    client.post(
+        reverse("admin:enforcement_ruleversion_changelist"),
+        {**PUBLISH, "_selected_action": [draft.pk]},
+    )
+    published = RuleVersion.objects.get(pk=draft.pk)
+    assert published.number == current.number + 1
+    public = client.get(published.get_absolute_url()).content.decode()
+    assert '<ins><span class="visually-hidden">[added: </span> ask for or' in public

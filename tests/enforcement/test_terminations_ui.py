@@ -28,6 +28,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_in_memory")]
 
+CONFIRM = {"confirm": "on"}
 LIST_URL = reverse("enforcement:pending-terminations")
 Type = EnforcementAction.RestrictionType
 Exception_ = EnforcementAction.TerminationException
@@ -92,8 +93,8 @@ def test_freelancers_and_reviewers_may_not_confirm_or_withdraw(
     for person in (freelancer, reviewer):
         client.force_login(person)
         assert client.get(LIST_URL).status_code == 403
-        assert client.post(_confirm_url(pending)).status_code == 403
-        assert client.post(_withdraw_url(pending), {"reason": "No."}).status_code == 403
+        assert client.post(_confirm_url(pending), CONFIRM).status_code == 403
+        assert client.post(_withdraw_url(pending), {"reason": "No.", **CONFIRM}).status_code == 403
     pending.refresh_from_db()
     assert (pending.status, pending.confirmed_at) == (EnforcementAction.Status.PENDING, None)
 
@@ -117,8 +118,8 @@ def test_the_list_only_accepts_get(client, second):
 def test_an_action_that_is_not_a_termination_is_not_found(client, second, freelancer):
     suspension = make_action(freelancer)
     client.force_login(second)
-    assert client.post(_confirm_url(suspension)).status_code == 404
-    assert client.post(_withdraw_url(suspension), {"reason": "x"}).status_code == 404
+    assert client.post(_confirm_url(suspension), CONFIRM).status_code == 404
+    assert client.post(_withdraw_url(suspension), {"reason": "x", **CONFIRM}).status_code == 404
 
 
 # --- The list ---------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_an_empty_list_says_so(client, second):
 
 def test_the_proposer_cannot_confirm_and_is_told_why(client, proposer, pending):
     client.force_login(proposer)
-    response = client.post(_confirm_url(pending), follow=True)
+    response = client.post(_confirm_url(pending), CONFIRM, follow=True)
     assert response.redirect_chain[-1][0] == f"{LIST_URL}#termination-{pending.pk}"
     assert "must be confirmed by someone other than its issuer" in response.content.decode()
     pending.refresh_from_db()
@@ -203,7 +204,7 @@ def test_the_proposer_cannot_confirm_and_is_told_why(client, proposer, pending):
 
 def test_another_enforcer_confirms_and_it_waits_for_its_date(client, second, pending):
     client.force_login(second)
-    response = client.post(_confirm_url(pending), follow=True)
+    response = client.post(_confirm_url(pending), CONFIRM, follow=True)
     pending.refresh_from_db()
     assert pending.confirmed_by == second
     assert pending.status == EnforcementAction.Status.PENDING
@@ -222,7 +223,7 @@ def test_confirming_under_an_exception_puts_it_in_effect(client, second, propose
         termination_exception_reason="A court order of 2 May.",
     )
     client.force_login(second)
-    response = client.post(_confirm_url(action))
+    response = client.post(_confirm_url(action), CONFIRM)
     action.refresh_from_db()
     assert action.status == EnforcementAction.Status.ACTIVE
     assert response["Location"] == reverse("enforcement:staff-action", args=[action.pk])
@@ -230,10 +231,10 @@ def test_confirming_under_an_exception_puts_it_in_effect(client, second, propose
 
 def test_confirming_twice_is_refused_the_second_time(client, second, pending):
     client.force_login(second)
-    client.post(_confirm_url(pending))
+    client.post(_confirm_url(pending), CONFIRM)
     third = EnforcerFactory()
     client.force_login(third)
-    response = client.post(_confirm_url(pending), follow=True)
+    response = client.post(_confirm_url(pending), CONFIRM, follow=True)
     assert "no longer waiting for confirmation" in response.content.decode()
     pending.refresh_from_db()
     assert pending.confirmed_by == second
@@ -245,7 +246,7 @@ def test_confirming_twice_is_refused_the_second_time(client, second, pending):
 def test_withdrawing_needs_a_reason_and_changes_nothing_without_one(client, second, pending):
     before = (ActionEvent.objects.count(), AuditEvent.objects.count(), WebhookEvent.objects.count())
     client.force_login(second)
-    response = client.post(_withdraw_url(pending), {"reason": "  "})
+    response = client.post(_withdraw_url(pending), {"reason": "  ", **CONFIRM})
     assert response.status_code == 422
     content = response.content.decode()
     assert f'id="id_withdraw_{pending.pk}_reason"' in content
@@ -259,7 +260,9 @@ def test_withdrawing_needs_a_reason_and_changes_nothing_without_one(client, seco
 def test_withdrawing_with_a_reason(client, proposer, pending):
     client.force_login(proposer)
     response = client.post(
-        _withdraw_url(pending), {"reason": "The client withdrew the complaint."}, follow=True
+        _withdraw_url(pending),
+        {"reason": "The client withdrew the complaint.", **CONFIRM},
+        follow=True,
     )
     pending.refresh_from_db()
     assert pending.status == EnforcementAction.Status.WITHDRAWN
@@ -273,7 +276,7 @@ def test_withdrawing_with_a_reason(client, proposer, pending):
 def test_withdrawing_what_is_already_in_effect_is_refused(client, second, freelancer):
     action = make_action(freelancer, restriction_type=Type.PERMANENT_TERMINATION, ends_at=None)
     client.force_login(second)
-    response = client.post(_withdraw_url(action), {"reason": "Too late."}, follow=True)
+    response = client.post(_withdraw_url(action), {"reason": "Too late.", **CONFIRM}, follow=True)
     assert "no longer proposed" in response.content.decode()
     action.refresh_from_db()
     assert action.status == EnforcementAction.Status.ACTIVE

@@ -142,7 +142,7 @@ def test_a_decision_recorded_late_moves_the_day_it_was_decided_on(history):
         action=unappealed,
         freelancer_id=unappealed.account_id,
         statement="Please look again.",
-        requested_outcome="lift",
+        requested_outcomes=["lift"],
         submitted_at=D2,
     )
     refresh_figures()
@@ -258,7 +258,7 @@ def test_a_period_is_summed_once_then_read_from_the_cache_until_a_day_is_rebuilt
         action=unappealed,
         freelancer_id=unappealed.account_id,
         statement="Please look again.",
-        requested_outcome="lift",
+        requested_outcomes=["lift"],
         submitted_at=D2,
     )
     # Before the day is rebuilt the report says what the daily figures say (still cached)...
