@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -21,17 +21,19 @@ from appeals.forms import (
 )
 from appeals.models import Appeal
 from appeals.operations import claims
+from appeals.staff_access import scoped_appeal
 from appeals.views.case import BUNDLE_TYPES, bundle_response
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
 
 
 def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
-    return get_object_or_404(
-        Appeal.objects.for_reviewer(request.user)
-        .with_thread(internal=True)
-        .select_related("action__account", "freelancer", "assigned_to", "queue"),
-        pk=pk,
+    return scoped_appeal(
+        request,
+        pk,
+        Appeal.objects.with_thread(internal=True).select_related(
+            "action__account", "freelancer", "assigned_to", "queue"
+        ),
     )
 
 
@@ -305,6 +307,6 @@ def review_bundle(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The same case bundle the freelancer downloads (no internal notes or evidence detail)."""
     if fmt not in BUNDLE_TYPES:
         raise Http404
-    appeal = get_object_or_404(Appeal.objects.for_reviewer(request.user), pk=pk)
+    appeal = scoped_appeal(request, pk)
     action, appeal = bundle.load_case(appeal.action_id)
     return bundle_response(action, appeal, fmt)
