@@ -6,7 +6,8 @@
    `….objects….get(pk=…)` in a views module must go through a `for_…(user)` read
    (`for_reviewer`, `for_freelancer`, `for_recipient`, `for_account`) or `scoped_appeal`, unless
    the function is in `UNSCOPED_ALLOWED` with the reason it is safe.
-3. ruff's bandit rules (`S`) are on for the application code and catch a bad sample.
+3. ruff's bandit rules (`S`) are on for the application code (`ruff check` in `.ci/run` runs
+   them) and catch a bad sample.
 
 Each rule is also fed a bad sample, to prove it can fail.
 """
@@ -35,7 +36,11 @@ APPS = [
 
 # --- Rule 1: nothing marked safe ------------------------------------------------------------------
 
-SAFE_ALLOWED: dict[str, str] = {}
+SAFE_ALLOWED: dict[str, str] = {
+    "templates/notifications/email/notification.txt:1": (
+        "the plain-text part of an email: not HTML, so HTML escaping would garble it"
+    ),
+}
 _TEMPLATE_UNSAFE = re.compile(r"\|\s*safe\b|\{%\s*autoescape\s+off\s*%\}|\|\s*safeseq\b")
 _PYTHON_UNSAFE = {"mark_safe", "SafeString", "SafeText"}
 
@@ -112,6 +117,14 @@ UNSCOPED_ALLOWED = {
     "appeals/views/queues.py:reassign": "leads (MANAGE_QUEUES) move held appeals house-wide",
     "enforcement/staff_views.py:staff_action": (
         "enforcers and leads (ISSUE_ACTIONS) read any action; no freelancer reaches it"
+    ),
+    "enforcement/staff_views.py:_statement_action": (
+        "the statement preview of enforcers and leads (ISSUE_ACTIONS), of any action"
+    ),
+    "api/actions.py:create_action": "re-reads the action this source just created",
+    "api/actions.py:record_client_notice": "re-reads the notice just written on the source's action",
+    "api/actions.py:acknowledge_correction": (
+        "re-reads the notice loaded with `action__intake_source=request.auth` above"
     ),
     "enforcement/staff_views.py:_get_termination": (
         "enforcers and leads (ISSUE_ACTIONS) confirm any proposed termination"
@@ -238,15 +251,3 @@ def test_ruff_bandit_rules_catch_a_bad_sample(tmp_path):
     assert result.returncode == 1
     assert "S308" in result.stdout  # mark_safe
     assert "S602" in result.stdout  # shell=True
-
-
-@pytest.mark.parametrize("app", APPS)
-def test_ruff_bandit_rules_pass_on_the_application(app):
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "S", app],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout

@@ -612,12 +612,12 @@ def test_a_reviewer_of_its_queue_downloads_the_freelancers_attachment(client, re
     in_queue(attachment.appeal, reviewer)
 
     response = client.get(_download_url(attachment))
-    response.close()  # closes the file it streams
+    assert b"".join(response.streaming_content) == b"The client confirmed delivery."
     assert response.status_code == 200
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     head = client.head(_download_url(attachment))
-    head.close()
+    assert b"".join(head.streaming_content) == b""
     assert head.status_code == 200
     assert head["Content-Disposition"].startswith("attachment;")
 
