@@ -159,8 +159,11 @@ ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 # Failed logins: at most 5 per address in 5 minutes (and 10 a minute per IP); counted in the
 # shared cache, so across gunicorn workers (`check --deploy` refuses a per-process cache).
-ACCOUNT_LOGIN_ATTEMPTS_LIMIT = env_int("LOGIN_ATTEMPTS_LIMIT", 5, minimum=1)
-ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = env_int("LOGIN_ATTEMPTS_TIMEOUT_SECONDS", 300, minimum=1)
+LOGIN_ATTEMPTS_LIMIT = env_int("LOGIN_ATTEMPTS_LIMIT", 5, minimum=1)
+LOGIN_ATTEMPTS_TIMEOUT_SECONDS = env_int("LOGIN_ATTEMPTS_TIMEOUT_SECONDS", 300, minimum=1)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{LOGIN_ATTEMPTS_LIMIT}/{LOGIN_ATTEMPTS_TIMEOUT_SECONDS}s/key"
+}
 # Staff sessions (accounts.middleware.StaffSessionTimeoutMiddleware): signed out after this long
 # without a request, and this long after sign-in whatever the activity.
 STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)

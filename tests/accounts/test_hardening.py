@@ -80,8 +80,7 @@ def _fail_login(client, email: str):
 
 
 def test_a_throttled_login_answers_429_with_retry_after_and_keeps_the_form(client, settings):
-    settings.ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 3
-    settings.ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = 300
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,3/300s/key"}
     person = FreelancerFactory()
     for _ in range(3):
         assert _fail_login(client, person.email).status_code == 200
@@ -105,7 +104,7 @@ def test_the_failed_login_count_lives_in_the_shared_cache(client, settings):
     from django.test import Client
 
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    settings.ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 2
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,2/300s/key"}
     person = FreelancerFactory()
     _fail_login(client, person.email)
     _fail_login(Client(), person.email)
@@ -114,6 +113,10 @@ def test_the_failed_login_count_lives_in_the_shared_cache(client, settings):
     counted = other_worker._cache.get_client().keys("*allauth:rl:allauth.account:login_failed:*")
     assert counted, "the failed logins are not in the shared cache"
     assert _fail_login(Client(), person.email).status_code == 429
+
+
+def test_the_default_limits_are_five_failed_logins_per_address_in_five_minutes(settings):
+    assert settings.ACCOUNT_RATE_LIMITS["login_failed"] == "10/m/ip,5/300s/key"
 
 
 def test_check_deploy_fails_without_a_shared_cache(settings):
