@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from appeals.models import Message
 from appeals.uploads import MAX_BYTES, MAX_FILES
-from config.edge import CappedUploadHandler
 from enforcement.models import EnforcementAction, IntakeSource
 from tests.api.support import URL, new_source, post
 from tests.factories import make_appeal
@@ -121,6 +120,8 @@ def make_action_for(freelancer):
 def test_the_upload_handler_stops_once_the_cap_has_streamed_in(settings):
     """Defence in depth for a body whose declared length is not the whole story: the handler
     counts what arrives and stops the parse at the cap."""
+    from config.edge import CappedUploadHandler
+
     settings.UPLOAD_MAX_REQUEST_BYTES = 1000
     request = RequestFactory().post("/")
     handler = CappedUploadHandler(request)

@@ -11,7 +11,6 @@ from django.core import mail
 from django.core.checks import run_checks
 from django.urls import reverse
 
-from accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from accounts.models import AuditEvent, User
 from tests.factories import PASSWORD, FreelancerFactory, LeadFactory, ReviewerFactory
 
@@ -140,6 +139,9 @@ def test_check_deploy_fails_without_a_shared_cache(settings):
 # --- Staff sessions ------------------------------------------------------------------------------
 
 STAFF_PAGE = "enforcement:staff-home"
+# The session keys of accounts.middleware.StaffSessionTimeoutMiddleware.
+SESSION_STARTED = "recourse_auth_started_at"
+SESSION_SEEN = "recourse_last_seen_at"
 
 
 def _signed_in(client, user):

@@ -15,7 +15,6 @@ from accounts.models import AuditEvent
 from appeals import services
 from appeals.models import Appeal
 from appeals.operations import claims
-from appeals.staff_access import DECIDER_REFUSED
 from appeals.uploads import validate_upload
 from enforcement.models import EnforcementAction
 from tests.factories import (
@@ -32,6 +31,9 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# The audit verb of an original decider's refused attempt (appeals.staff_access).
+DECIDER_REFUSED = "appeal.decider_refused"
 
 REASONS = "The invoice shows the client paid through the marketplace. We were wrong."
 
