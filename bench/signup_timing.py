@@ -31,6 +31,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("MAIL_URL", "dummy:")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import warnings  # noqa: E402
 
 from support import create_database_if_missing, emit, percentile  # noqa: E402
 
@@ -40,6 +43,7 @@ create_database_if_missing(os.environ["DATABASE_URL"])
 import django  # noqa: E402
 
 django.setup()
+warnings.filterwarnings("ignore", message="No directory at")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
