@@ -7,7 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts import checks  # noqa: F401  (registers the deploy checks)
+        from accounts.middleware import start_session_clock
         from accounts.roles import sync_roles
+
+        user_logged_in.connect(start_session_clock, dispatch_uid="recourse-session-clock")
 
         # After the last app migrated, so every permission exists.
         post_migrate.connect(sync_roles, sender=self.apps.get_app_config("notifications"))

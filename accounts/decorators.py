@@ -76,3 +76,12 @@ def staff_required(permission: str) -> Callable[[View], View]:
         return _mark(login_required(wrapper), f"staff:{permission}")
 
     return decorator
+
+
+def cache_public(view: View) -> View:
+    """Opt a page out of the `no-store, private` default (`accounts.middleware.
+    PrivateByDefaultMiddleware`): it shows nothing personal to a visitor who is not signed in
+    (home, rules, the transparency report, feeds, the health check). A signed-in person's copy
+    still gets `no-store, private`, since the page header names them."""
+    view.cache_public = True  # type: ignore[attr-defined]
+    return view

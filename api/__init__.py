@@ -5,8 +5,11 @@ admins). The OpenAPI document is served at /api/v1/openapi.json; there is no doc
 usual ones load scripts from a CDN, which the site's CSP forbids).
 """
 
+import logging
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI
@@ -95,6 +98,34 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError):
     )
     response["WWW-Authenticate"] = 'Bearer realm="recourse-intake"'
     return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request: HttpRequest, exc: RequestDataTooBig):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE that declared no length (the middleware answers
+    the ones that did, before reading)."""
+    return api.create_response(
+        request,
+        {
+            "detail": (
+                f"The request body is larger than the {settings.API_MAX_BODY_BYTES} bytes "
+                "this API accepts. Send fewer or smaller items per request."
+            )
+        },
+        status=413,
+    )
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception):
+    """Anything else: logged with its traceback, answered in JSON with no detail of ours (in
+    DEBUG too: a client of the API never gets an HTML page or a traceback)."""
+    logging.getLogger("api").error("Unhandled error in %s", request.path, exc_info=exc)
+    return api.create_response(
+        request,
+        {"detail": "Internal error: the request was not carried out. Try again later."},
+        status=500,
+    )
 
 
 def urls():

@@ -61,6 +61,11 @@ class AppealAdmin(admin.ModelAdmin):
     list_select_related = ["action", "freelancer"]
     inlines = [MessageInline, AppealEventInline]
 
+    def get_queryset(self, request):
+        # The same scope as the reviewer pages: a lead sees their queues' appeals, and nobody
+        # the appeal against their own decision.
+        return super().get_queryset(request).for_reviewer(request.user)
+
     def has_add_permission(self, request):
         return False
 

@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import User, time_zone_choices
-from accounts.roles import REVIEW_APPEALS
+from accounts.models import Role, User, time_zone_choices
+from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
 from appeals import business_time
 from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction, RuleVersion, statement_prefetches
@@ -177,10 +177,46 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
         return self.filter(status=Appeal.Status.SECOND_REVIEW).exclude(Exists(approvers))
 
     def for_reviewer(self, user) -> AppealQuerySet:
-        """Every appeal: any reviewer may open any appeal's page (to read it, add an internal
-        note, or give a second review). Who *works* an appeal is decided by its queue and its
-        claim (`held_by`, `waiting_in`), not by this read."""
-        return self.all()
+        """The appeals a staff member may open, read and annotate (every staff view that
+        loads an appeal reads through this, and staff search uses it as its scope):
+
+        - an admin (or superuser): every appeal;
+        - a lead: the appeals of the queues they belong to, and appeals not routed yet (the
+          lead dashboard lists those);
+        - a reviewer: the appeals of their queues, the ones they hold or ever held (claimed,
+          were assigned or reassigned, proposed, decided or approved), and those in second
+          review they are eligible to approve (neither proposed it nor took the original
+          decision);
+        - nobody, whatever their role, opens the appeal against a decision they took (they
+          issued the action, or confirmed the termination): `decision_takers`.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        not_theirs = Q(original_decider=user) | Q(action__confirmed_by=user)
+        if user.is_superuser or user.has_role(Role.ADMIN):
+            return self.exclude(not_theirs)
+        if not user.has_perm(REVIEW_APPEALS):
+            return self.none()
+        in_queues = Q(queue__in=Queue.objects.for_member(user).values("pk"))
+        if user.has_perm(MANAGE_QUEUES):
+            return self.filter(in_queues | Q(queue__isnull=True)).exclude(not_theirs)
+        # Claims recorded before events named their holder name them as the actor.
+        held = Exists(
+            AppealEvent.objects.filter(
+                Q(holder=user) | Q(kind=AppealEvent.Kind.CLAIMED, actor=user),
+                appeal=OuterRef("pk"),
+            )
+        )
+        approvable = Q(status=Appeal.Status.SECOND_REVIEW) & ~Q(proposed_by=user)
+        return self.filter(
+            in_queues
+            | Q(assigned_to=user)
+            | Q(proposed_by=user)
+            | Q(decided_by=user)
+            | Q(approved_by=user)
+            | held
+            | approvable
+        ).exclude(not_theirs)
 
     def with_thread(self, *, internal: bool) -> AppealQuerySet:
         """The appeal with its conversation, in a fixed number of queries.
@@ -671,6 +707,11 @@ class AppealEvent(models.Model):
     from_status = models.CharField(max_length=32, blank=True)
     to_status = models.CharField(max_length=32)
     reason = models.TextField(blank=True)
+    # Who holds the appeal after an assignment, a claim or a reassignment (empty for other
+    # kinds): "appeals they held" in `Appeal.objects.for_reviewer` reads it.
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = AppealEventQuerySet.as_manager()
 

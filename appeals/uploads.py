@@ -4,9 +4,12 @@ A file is accepted only when its *content* is one of a few types a reviewer can 
 (PDF, PNG, JPEG, UTF-8 text). The name and the browser's content type are never trusted: the
 type comes from libmagic on the first bytes, then a real parse confirms it. Images are re-encoded
 from their pixels, which drops metadata and anything appended after the image data (polyglots).
-PDFs are stored as sent, so they are refused when they carry scripts, launch actions or embedded
-files. Stored files must still be served as attachments with ``X-Content-Type-Options: nosniff``
-and the content type recorded here; the display name is for showing, never for storage paths.
+PDFs are refused when they carry scripts, launch actions or embedded files, and the accepted
+ones are rewritten by pypdf from the parsed objects: bytes after `%%EOF` (an HTML or script
+tail, a second document appended as an incremental update that this parse does not read) do
+not survive. Stored files must still be served as attachments with
+``X-Content-Type-Options: nosniff`` and the content type recorded here; the display name is for
+showing, never for storage paths.
 """
 
 import hashlib
@@ -148,8 +151,7 @@ def validate_upload(upload: UploadedFile) -> CleanUpload:
         )
 
     if content_type == "application/pdf":
-        _check_pdf(data, shown_name)
-        stored = data
+        stored = _rewrite_pdf(_check_pdf(data, shown_name), shown_name)
     elif content_type == "text/plain":
         _check_text(data, shown_name)
         stored = data
@@ -258,7 +260,7 @@ def _check_text(data: bytes, shown_name: str) -> None:
         )
 
 
-def _check_pdf(data: bytes, shown_name: str) -> None:
+def _check_pdf(data: bytes, shown_name: str) -> pypdf.PdfReader:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=True)
         encrypted = reader.is_encrypted
@@ -293,6 +295,27 @@ def _check_pdf(data: bytes, shown_name: str) -> None:
             shown_name,
             found=problem,
         )
+    return reader
+
+
+def _rewrite_pdf(reader: pypdf.PdfReader, shown_name: str) -> bytes:
+    """A new file written from the objects the parse read: one body, one cross-reference,
+    ending at its own `%%EOF`."""
+    output = io.BytesIO()
+    try:
+        pypdf.PdfWriter(clone_from=reader).write(output)
+        rewritten = output.getvalue()
+        pypdf.PdfReader(io.BytesIO(rewritten), strict=True).pages[0]  # noqa: B018 (parses)
+    except Exception:  # pypdf raises many types on malformed input; all mean "not a sound PDF".
+        raise _unreadable("application/pdf", shown_name) from None
+    if len(rewritten) > MAX_BYTES:
+        raise _rejected(
+            "too_large",
+            _("“%(name)s” is larger than the %(max_mb)d MB limit."),
+            shown_name,
+            max_mb=MAX_BYTES // (1024 * 1024),
+        )
+    return rewritten
 
 
 class _PdfTooComplex(Exception):

@@ -55,6 +55,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # no-store, private unless a page opts out with @cache_public (static files are answered
+    # above, by WhiteNoise).
+    "accounts.middleware.PrivateByDefaultMiddleware",
+    # Before anything reads a body: over-size requests are refused on their Content-Length, and
+    # every error under /api/ leaves as JSON (config/edge.py).
+    "config.edge.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +71,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.middleware.StaffSessionTimeoutMiddleware",
+    "accounts.middleware.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,6 +153,21 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Sign-up takes the same time whether or not the address has an account (accounts/signup.py);
+# allauth answers both with the same page and one email (enumeration prevention).
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
+ACCOUNT_PREVENT_ENUMERATION = True
+# Failed logins: at most 5 per address in 5 minutes (and 10 a minute per IP); counted in the
+# shared cache, so across gunicorn workers (`check --deploy` refuses a per-process cache).
+LOGIN_ATTEMPTS_LIMIT = env_int("LOGIN_ATTEMPTS_LIMIT", 5, minimum=1)
+LOGIN_ATTEMPTS_TIMEOUT_SECONDS = env_int("LOGIN_ATTEMPTS_TIMEOUT_SECONDS", 300, minimum=1)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{LOGIN_ATTEMPTS_LIMIT}/{LOGIN_ATTEMPTS_TIMEOUT_SECONDS}s/key"
+}
+# Staff sessions (accounts.middleware.StaffSessionTimeoutMiddleware): signed out after this long
+# without a request, and this long after sign-in whatever the activity.
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, minimum=1)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Recourse] "
 ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -203,6 +226,22 @@ if WEBHOOK_LEASE_SECONDS <= WEBHOOK_TIMEOUT_SECONDS:
         f"WEBHOOK_TIMEOUT_SECONDS={WEBHOOK_TIMEOUT_SECONDS}: a delivery still being sent "
         "would be taken back and sent again."
     )
+
+# --- Limits at the edge (config/edge.py, README "Limits at the edge") ---------------------------
+# The largest JSON body the API reads (an action with its evidence is a few kilobytes); any
+# non-file request body Django reads is capped at the same size.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# A whole multipart request: five files of 10 MB (appeals.uploads.MAX_FILES and MAX_BYTES) and
+# the form around them. Refused on its Content-Length before reading, or once that much streamed.
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 51 * 1024 * 1024, minimum=1024)
+# Files above this size are spooled to a temporary file instead of memory while they arrive.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "config.edge.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -21,3 +21,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", intake_api.urls()),
 ]
+
+# allauth answers its per-IP rate limits with this view (429 with Retry-After).
+handler429 = "config.views.too_many_requests"

@@ -5,10 +5,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from accounts.decorators import public
+from accounts.decorators import cache_public, public
 from config.celery import app
 
 
+@cache_public
 @public
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
@@ -21,6 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html")
 
 
+@cache_public
 @public
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker reachability, for load balancers and docker-compose."""
@@ -51,3 +53,11 @@ def _broker_ok() -> bool:
         return True
     except Exception:
         return False
+
+
+def too_many_requests(request: HttpRequest, exception=None) -> HttpResponse:
+    """allauth's per-IP limits on logins and sign-ups (via `config.urls.handler429`): 429 with
+    the shortest of those windows as Retry-After."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

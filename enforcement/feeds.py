@@ -15,6 +15,7 @@ class RuleChangesFeed(Feed):
     title = "Recourse: changes to the marketplace rules"
     subtitle = "Every published version of every rule, with what changed and when it applies."
     link = reverse_lazy("enforcement:rule-list")
+    cache_public = True  # nothing personal: caches may keep it (accounts.decorators)
     access = "public"  # deny-by-default: declared like every view (tests/test_access_declared.py)
 
     def items(self) -> list[RuleVersion]:

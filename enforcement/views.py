@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.decorators import freelancer_required, public
+from accounts.decorators import cache_public, freelancer_required, public
 from enforcement.diff import has_changes, word_diff
 from enforcement.models import EnforcementAction, Rule, RuleVersion
 
@@ -30,6 +30,7 @@ def standing(request: HttpRequest) -> HttpResponse:
 SEARCH_MAX_LENGTH = 100
 
 
+@cache_public
 @public
 @require_safe
 def rule_list(request: HttpRequest) -> HttpResponse:
@@ -76,6 +77,7 @@ def _version_in_force(rule: Rule) -> RuleVersion | None:
     return rule.versions.in_force_at(timezone.now()).order_by("-number").first()
 
 
+@cache_public
 @public
 @require_safe
 def rule_detail(request: HttpRequest, key: str) -> HttpResponse:
@@ -96,6 +98,7 @@ def rule_detail(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+@cache_public
 @public
 @require_safe
 def rule_version(request: HttpRequest, key: str, number: int) -> HttpResponse:
@@ -127,6 +130,7 @@ def rule_version(request: HttpRequest, key: str, number: int) -> HttpResponse:
     )
 
 
+@cache_public
 @public
 @require_safe
 def rule_compare(request: HttpRequest, key: str) -> HttpResponse:
@@ -166,6 +170,7 @@ def rule_compare(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+@cache_public
 @public
 @require_safe
 def redress(request: HttpRequest) -> HttpResponse:

@@ -305,6 +305,23 @@ def make_queue(name: str | None = None, *, members=(), priority: int = 0, langua
     return queue
 
 
+def in_queue(appeal, *members, queue=None):
+    """Put `appeal` in a queue (a new one unless given) whose members include `members`, as if
+    routing had filed it there: reviewers see and work only the appeals of their queues (and the
+    ones they hold or held), so a test whose reviewer opens an appeal puts it in their queue.
+    Returns the appeal with `queue` and `routed_at` set."""
+    from django.utils import timezone
+
+    from appeals.models import Appeal
+
+    queue = queue or make_queue()
+    queue.members.add(*members)
+    now = timezone.now()
+    Appeal.objects.filter(pk=appeal.pk).update(queue=queue, routed_at=now)
+    appeal.queue, appeal.routed_at = queue, now
+    return appeal
+
+
 def make_reviewer(
     *,
     languages=("en",),

@@ -260,8 +260,9 @@ def test_lost_text_a_non_holders_message_is_refused_beside_the_form_with_the_tex
 ):
     holder, other = ReviewerFactory(), ReviewerFactory()
     appeal = make_appeal(make_action(freelancer))
-    from tests.factories import claim
+    from tests.factories import claim, in_queue
 
+    in_queue(appeal, holder, other)
     claim(appeal, holder)
     client.force_login(other)
     text = "Dear freelancer, we looked at the invoice you sent."

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.decorators import public
+from accounts.decorators import cache_public, public
 from transparency.charts import bar_chart
 from transparency.report import (
     LAST_12_MONTHS,
@@ -16,6 +16,7 @@ from transparency.report import (
 )
 
 
+@cache_public
 @public
 @require_safe
 def report(request: HttpRequest) -> HttpResponse:
@@ -54,6 +55,7 @@ def _period_or_400(request: HttpRequest):
         )
 
 
+@cache_public
 @public
 @require_safe
 def report_json(request: HttpRequest) -> HttpResponse:
@@ -65,6 +67,7 @@ def report_json(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@cache_public
 @public
 @require_safe
 def report_csv(request: HttpRequest) -> HttpResponse:

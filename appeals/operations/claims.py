@@ -134,6 +134,7 @@ def assign(appeal: Appeal, reviewer, *, kind: str, actor, reason: str) -> None:
         appeal=appeal,
         kind=kind,
         actor=actor,
+        holder=reviewer,
         from_status=appeal.status,
         to_status=appeal.status,
         reason=reason,

@@ -202,6 +202,7 @@ def route_appeal(appeal_id: int) -> Appeal | None:
             AppealEvent.objects.create(
                 appeal=appeal,
                 kind=AppealEvent.Kind.ASSIGNED,
+                holder=reviewer,
                 to_status=appeal.status,
                 from_status=appeal.status,
                 reason=f"Assigned to {reviewer}.",

@@ -4,7 +4,7 @@ filing, messages, withdrawal, and downloading their attachments."""
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.decorators import freelancer_required, signed_in
 from accounts.roles import REVIEW_APPEALS
@@ -16,6 +16,7 @@ from appeals.forms import (
     add_refusal_errors,
 )
 from appeals.models import Appeal, Attachment
+from appeals.staff_access import scoped_appeal
 from enforcement.models import EnforcementAction
 
 
@@ -163,17 +164,19 @@ def appeal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_post(request, action)
 
 
-@require_GET
+@require_safe
 @signed_in
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Serve a stored file only to someone who may see it, always as a download."""
     attachment = get_object_or_404(Attachment.objects.select_related("appeal", "message"), pk=pk)
     user = request.user
-    is_reviewer = user.has_perm(REVIEW_APPEALS)
     is_owner = attachment.appeal.freelancer_id == user.pk
     internal = attachment.message is not None and attachment.message.is_internal
-    if not (is_reviewer or (is_owner and not internal)):
-        raise Http404
+    if not (is_owner and not internal):
+        # Staff: only within the reviewer scope (404 otherwise, audit-logged for the decider).
+        if not user.has_perm(REVIEW_APPEALS):
+            raise Http404
+        scoped_appeal(request, attachment.appeal_id)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

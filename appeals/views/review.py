@@ -28,6 +28,7 @@ from appeals.models import Appeal, Attachment, Macro
 from appeals.operations import claims
 from appeals.previews import first_page_png
 from appeals.queue_forms import ReassignForm
+from appeals.staff_access import scoped_appeal
 from appeals.views.case import BUNDLE_TYPES, bundle_response
 from enforcement.forms import ConfirmForm
 from enforcement.models import EnforcementAction
@@ -35,7 +36,7 @@ from enforcement.services import ActionNotChanged
 
 
 def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
-    appeal = get_object_or_404(Appeal.objects.for_reviewer(request.user).for_case_page(), pk=pk)
+    appeal = scoped_appeal(request, pk, Appeal.objects.for_case_page())
     appeal.load_case_page()
     return appeal
 
@@ -512,7 +513,7 @@ def review_bundle(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The same case bundle the freelancer downloads (no internal notes or evidence detail)."""
     if fmt not in BUNDLE_TYPES:
         raise Http404
-    appeal = get_object_or_404(Appeal.objects.for_reviewer(request.user), pk=pk)
+    appeal = scoped_appeal(request, pk)
     action, appeal = bundle.load_case(appeal.action_id)
     return bundle_response(action, appeal, fmt)
 

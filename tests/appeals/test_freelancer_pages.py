@@ -20,7 +20,14 @@ from appeals.uploads import validate_upload
 from enforcement.models import EnforcementAction
 from notifications.models import Notification
 from tests.appeals.hostile_files import pdf_bytes
-from tests.factories import ReviewerFactory, claim, make_action, make_appeal, published_version
+from tests.factories import (
+    ReviewerFactory,
+    claim,
+    in_queue,
+    make_action,
+    make_appeal,
+    published_version,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -598,12 +605,21 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_for_an_attachment(client, attac
     assert response["Location"].startswith(reverse("account_login"))
 
 
-def test_a_reviewer_downloads_the_freelancers_attachment(client, reviewer, attachment):
+def test_a_reviewer_of_its_queue_downloads_the_freelancers_attachment(client, reviewer, attachment):
     client.force_login(reviewer)
+    # Outside the reviewer's queues it is not theirs to see (tests/appeals/test_reviewer_scope.py).
+    assert client.get(_download_url(attachment)).status_code == 404
+    in_queue(attachment.appeal, reviewer)
+
     response = client.get(_download_url(attachment))
-    response.close()  # closes the file it streams
+    assert b"".join(response.streaming_content) == b"The client confirmed delivery."
     assert response.status_code == 200
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    head = client.head(_download_url(attachment))
+    assert b"".join(head.streaming_content) == b""
+    assert head.status_code == 200
+    assert head["Content-Disposition"].startswith("attachment;")
 
 
 def test_an_attachment_of_an_internal_note_is_404_for_the_freelancer(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from appeals import services
 from appeals.models import Appeal, AppealClock, AppealEvent, Message
 from appeals.operations import claims
@@ -25,6 +26,7 @@ from tests.factories import (
     ReviewerFactory,
     claim,
     hand_over,
+    in_queue,
     make_action,
     make_appeal,
 )
@@ -49,8 +51,11 @@ def holder(db):
 
 
 @pytest.fixture
-def appeal(freelancer, original_decider):
-    return make_appeal(make_action(freelancer, decided_by=original_decider))
+def appeal(freelancer, original_decider, reviewer, holder):
+    """In a queue whose members are `reviewer` and `holder` (and the original decider, who
+    still never opens it: see `for_reviewer`)."""
+    appeal = make_appeal(make_action(freelancer, decided_by=original_decider))
+    return in_queue(appeal, reviewer, holder, original_decider)
 
 
 def _message(appeal: Appeal, reviewer) -> object:
@@ -456,21 +461,20 @@ def test_a_non_holders_decision_from_the_page_is_refused_and_records_nothing(
     assert _snapshot(appeal) == before
 
 
-def test_the_original_decider_cannot_claim_from_the_page(client, original_decider, appeal):
+def test_the_original_decider_cannot_open_or_claim_from_the_page(client, original_decider, appeal):
+    """Even as a member of the appeal's queue: the page is a 404 and the claim records nothing
+    (each attempt audit-logged; see tests/appeals/test_reviewer_scope.py)."""
     client.force_login(original_decider)
 
-    box = _claim_box(client.get(_detail(appeal)).content.decode())
-    assert "You took the original decision, so you cannot claim it." in box
-    assert _claim_url(appeal) not in box
+    assert client.get(_detail(appeal)).status_code == 404
+    assert client.post(_claim_url(appeal)).status_code == 404
 
-    response = client.post(_claim_url(appeal), follow=True)
-
-    assert response.status_code == 200
-    assert "You took the original decision, so you cannot work its appeal." in (
-        response.content.decode()
-    )
     assert Appeal.objects.get(pk=appeal.pk).assigned_to is None
     assert not appeal.events.filter(kind=Kind.CLAIMED).exists()
+    assert (
+        AuditEvent.objects.filter(verb="appeal.decider_refused", actor=original_decider).count()
+        == 2
+    )
 
 
 def test_a_closed_appeal_has_no_claim_button_and_cannot_be_claimed(client, reviewer, appeal):

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.models import AuditEvent
 from appeals import services
 from appeals.models import Appeal, AppealEvent, Macro
 from appeals.uploads import CleanUpload, validate_upload
@@ -22,8 +23,10 @@ from tests.factories import (
     ReviewerFactory,
     claim,
     hand_over,
+    in_queue,
     make_action,
     make_appeal,
+    make_queue,
     published_version,
 )
 
@@ -64,9 +67,11 @@ def action(freelancer, original_decider):
 
 
 @pytest.fixture
-def appeal(action, reviewer):
-    """An appeal the `reviewer` persona (signed in by `as_reviewer`) holds."""
-    return make_appeal(action, uploads=[_text_upload("invoice-3-may.txt")], claimed_by=reviewer)
+def appeal(action, reviewer, second_reviewer):
+    """An appeal the `reviewer` persona (signed in by `as_reviewer`) holds, in a queue that
+    `second_reviewer` is a member of too."""
+    appeal = make_appeal(action, uploads=[_text_upload("invoice-3-may.txt")], claimed_by=reviewer)
+    return in_queue(appeal, reviewer, second_reviewer)
 
 
 @pytest.fixture
@@ -225,13 +230,17 @@ def test_the_case_view_lists_the_accounts_other_actions_and_their_appeals(
     assert "No appeal" in content
 
 
-def test_the_original_decider_sees_a_banner_and_no_decision_form(client, appeal, original_decider):
+def test_the_original_decider_gets_a_404_and_the_attempt_is_audited(
+    client, appeal, original_decider
+):
     client.force_login(original_decider)
-    content = _page(client, appeal)
 
-    assert "You took the original decision on this action" in content
-    assert 'name="outcome"' not in content
-    assert _url("appeals:review-decide", appeal) not in content
+    response = client.get(_url("appeals:review-detail", appeal))
+
+    assert response.status_code == 404
+    assert "Olga Original" not in response.content.decode()
+    refused = AuditEvent.objects.get(verb="appeal.decider_refused")
+    assert (refused.actor, refused.object_id) == (original_decider, str(appeal.pk))
 
 
 def test_the_decision_form_preselects_the_versions_the_action_cited(as_reviewer, appeal):
@@ -314,11 +323,7 @@ def test_the_original_decider_cannot_decide_by_posting_and_nothing_changes(
 
     response = client.post(_url("appeals:review-decide", appeal), _decision(appeal.action))
 
-    assert response.status_code == 422
-    assert (
-        "You took the original decision on this action, so another reviewer must decide its "
-        "appeal." in response.content.decode()
-    )
+    assert response.status_code == 404
     appeal.refresh_from_db()
     assert (appeal.status, appeal.outcome, appeal.decided_by) == (Status.SUBMITTED, "", None)
     assert appeal.action.status == EnforcementAction.Status.ACTIVE
@@ -349,14 +354,14 @@ def test_a_decision_over_htmx_sends_the_browser_to_the_updated_page(as_reviewer,
 
 
 @pytest.fixture
-def termination_appeal(freelancer, original_decider, reviewer):
+def termination_appeal(freelancer, original_decider, reviewer, second_reviewer):
     action = make_action(
         freelancer,
         decided_by=original_decider,
         restriction_type=EnforcementAction.RestrictionType.PERMANENT_TERMINATION,
         ends_at=None,
     )
-    return make_appeal(action, claimed_by=reviewer)
+    return in_queue(make_appeal(action, claimed_by=reviewer), reviewer, second_reviewer)
 
 
 def test_upholding_a_termination_needs_another_reviewers_approval(
@@ -591,15 +596,19 @@ def test_a_decided_case_runs_the_same_queries_for_1_or_30_and_stays_within_15(
     assert counts[0] == counts[1] <= 15
 
 
-def test_the_appeal_list_runs_the_same_queries_for_1_or_30_appeals(as_reviewer, original_decider):
+def test_the_appeal_list_runs_the_same_queries_for_1_or_30_appeals(
+    as_reviewer, reviewer, original_decider
+):
     version = published_version()
     reason_code = ReasonCodeFactory(rule=version.rule)
+    queue = make_queue(members=[reviewer])
 
     def appeals(count: int) -> None:
         for _ in range(count):
-            make_appeal(
+            appeal = make_appeal(
                 make_action(version=version, reason_code=reason_code, decided_by=original_decider)
             )
+            in_queue(appeal, queue=queue)
 
     appeals(1)
     one = _queries(as_reviewer, _url("appeals:review-list"))
@@ -617,7 +626,10 @@ def test_the_appeal_list_runs_the_same_queries_for_1_or_30_appeals(as_reviewer, 
 def test_the_list_shows_open_appeals_oldest_first_and_filters_by_status(
     as_reviewer, original_decider, reviewer
 ):
-    oldest, newest, decided = (make_appeal(decided_by=original_decider) for _ in range(3))
+    queue = make_queue(members=[reviewer])
+    oldest, newest, decided = (
+        in_queue(make_appeal(decided_by=original_decider), queue=queue) for _ in range(3)
+    )
     claim(decided, reviewer)
     services.decide_appeal(
         decided,

@@ -2,6 +2,7 @@ import hashlib
 import io
 import unicodedata
 
+import pypdf
 import pytest
 from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 from hypothesis import given, settings
@@ -118,9 +119,40 @@ def test_allowed_file_is_recognised_by_content_not_by_name_or_browser_type(
     assert clean.sha256 == hashlib.sha256(clean.data).hexdigest()
 
 
-def test_pdf_and_text_are_stored_byte_for_byte():
-    for name, content in [("a.pdf", pdf_bytes()), ("a.txt", text_bytes())]:
-        assert validate_upload(SimpleUploadedFile(name, content)).data == content
+def test_text_is_stored_byte_for_byte():
+    content = text_bytes()
+    assert validate_upload(SimpleUploadedFile("a.txt", content)).data == content
+
+
+TAIL = b"<html><body><script>alert(document.cookie)</script></body></html>\n"
+
+
+@pytest.mark.parametrize("tail", [TAIL, b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + TAIL])
+def test_a_pdf_is_rewritten_and_nothing_after_its_eof_survives(tail):
+    original = pdf_bytes()
+    sent = original + tail
+
+    clean = validate_upload(SimpleUploadedFile("invoice.pdf", sent))
+
+    assert clean.content_type == "application/pdf"
+    assert b"<script" not in clean.data
+    assert b"<html" not in clean.data
+    assert clean.data.rstrip().endswith(b"%%EOF")
+    assert clean.data.count(b"%%EOF") == 1
+    assert clean.sha256 == hashlib.sha256(clean.data).hexdigest()
+    # Still the same document: same pages, same text.
+    rewritten = pypdf.PdfReader(io.BytesIO(clean.data))
+    assert len(rewritten.pages) == len(pypdf.PdfReader(io.BytesIO(original)).pages)
+
+
+def test_a_pdf_that_pypdf_cannot_parse_is_refused_with_a_clear_message():
+    broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\n%%EOF\n"
+    with pytest.raises(UploadRejected) as refused:
+        validate_upload(SimpleUploadedFile("broken.pdf", broken))
+    assert refused.value.code == "unreadable"
+    assert refused.value.messages == [
+        "“broken.pdf” looks like a PDF but could not be read; it may be damaged."
+    ]
 
 
 def test_pdf_with_a_page_open_action_and_a_web_link_is_accepted():

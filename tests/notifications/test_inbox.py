@@ -126,9 +126,27 @@ def test_the_inbox_is_paginated_by_25(signed_in, freelancer):
     assert 'href="?page=1"' in second
 
 
-def test_opening_a_notification_marks_it_read_and_goes_to_its_page(signed_in, freelancer):
+def test_opening_a_notification_shows_it_and_changes_nothing(signed_in, freelancer):
+    """A GET (a link followed, prefetched by the browser or scanned by a mail filter) must not
+    change state: it shows the notification with a button that marks it read."""
     notification = _notify(freelancer)
-    response = signed_in.get(reverse("notifications:open", args=[notification.pk]))
+    url = reverse("notifications:open", args=[notification.pk])
+
+    response = signed_in.get(url)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert notification.subject in content
+    assert f'<form method="post" action="{url}">' in content
+    assert "Open and mark as read</button>" in content
+    assert signed_in.head(url).status_code == 200
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_its_button_posts_marks_it_read_and_goes_to_its_page(signed_in, freelancer):
+    notification = _notify(freelancer)
+    response = signed_in.post(reverse("notifications:open", args=[notification.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("enforcement:standing")
     notification.refresh_from_db()
@@ -167,6 +185,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 def test_another_persons_notification_cannot_be_opened(signed_in, other_freelancer):
     theirs = _notify(other_freelancer)
     assert signed_in.get(reverse("notifications:open", args=[theirs.pk])).status_code == 404
+    assert signed_in.post(reverse("notifications:open", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
