@@ -118,6 +118,10 @@ class User(AbstractUser):
 
     def role_names(self) -> frozenset[str]:
         # Cached per instance: templates and decorators ask several times per request.
+        if not hasattr(self, "_role_names") and self.is_active and not self.is_superuser:
+            # accounts.backends.RoleBackend reads the roles with the permissions, in one query
+            # that the permission checks of the same request then reuse.
+            self.get_all_permissions()
         if not hasattr(self, "_role_names"):
             self._role_names = frozenset(self.groups.values_list("name", flat=True))
         return self._role_names

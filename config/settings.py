@@ -155,7 +155,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Sign-up takes the same time whether or not the address has an account (accounts/signup.py);
 # allauth answers both with the same page and one email (enumeration prevention).
-ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm", "login": "accounts.forms.SignInForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 # Failed logins: at most 5 per address in 5 minutes (and 10 a minute per IP); counted in the
 # shared cache, so across gunicorn workers (`check --deploy` refuses a per-process cache).
@@ -169,7 +169,6 @@ ACCOUNT_RATE_LIMITS = {
 STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)
 STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, minimum=1)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Recourse] "
-ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Recourse"
 # Reviewers, leads and admins must have TOTP before any staff page opens.

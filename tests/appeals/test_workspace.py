@@ -75,6 +75,12 @@ def _macro(effect: str = Macro.Effect.MESSAGE, body: str = PLACEHOLDER_BODY, **f
     )
 
 
+def _in_queue_of(appeal: Appeal, *members) -> None:
+    """File the appeal in a queue `members` work: the reviewer scope (`for_reviewer`) then lets
+    them open it without holding it."""
+    Appeal.objects.filter(pk=appeal.pk).update(queue=make_queue(members=members))
+
+
 def _loaded(appeal: Appeal) -> Appeal:
     return (
         Appeal.objects.select_related("freelancer", "action__reason_code__rule")
@@ -200,6 +206,7 @@ def test_an_info_request_macro_asks_and_pauses_the_decision_clock(as_reviewer, a
 
 def test_a_note_macro_adds_an_internal_note_without_a_claim(client, appeal):
     outsider = ReviewerFactory()
+    _in_queue_of(appeal, outsider)
     client.force_login(outsider)
     macro = _macro(Macro.Effect.INTERNAL_NOTE)
 
@@ -218,7 +225,9 @@ def test_a_note_macro_adds_an_internal_note_without_a_claim(client, appeal):
 
 
 def test_a_message_macro_from_someone_not_holding_the_appeal_is_refused(client, appeal):
-    client.force_login(ReviewerFactory())
+    colleague = ReviewerFactory()
+    _in_queue_of(appeal, colleague)
+    client.force_login(colleague)
     macro = _macro(Macro.Effect.MESSAGE)
 
     response = client.post(
@@ -325,6 +334,7 @@ def test_a_second_reviewer_sees_the_presence_banner_and_the_first_learns_it_at_t
     assert "Also open now by" not in page
 
     other = ReviewerFactory(display_name="Quinn Other")
+    _in_queue_of(appeal, reviewer, other)
     from django.test import Client
 
     second = Client()
