@@ -18,7 +18,8 @@ from notifications.models import Notification
 logger = logging.getLogger(__name__)
 
 MAX_EMAIL_ATTEMPTS = 6
-# A claim older than this is presumed lost with its worker and is re-driven.
+# A claim older than this is presumed lost with its worker and is re-driven (the default of
+# EMAIL_CLAIM_STALE_SECONDS).
 STALE_CLAIM = timedelta(minutes=5)
 
 
@@ -118,11 +119,14 @@ def _build_email(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def pending_email_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
+def pending_email_ids(*, older_than: timedelta | None = None) -> list[int]:
     """Emails left behind: never enqueued (broker down at commit) or claimed by a dead worker."""
     now = timezone.now()
+    if older_than is None:
+        older_than = timedelta(seconds=settings.REDRIVE_AFTER_SECONDS)
+    stale = timedelta(seconds=settings.EMAIL_CLAIM_STALE_SECONDS)
     Notification.objects.filter(
-        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - stale
     ).update(email_status=Notification.EmailStatus.PENDING)
     return list(
         Notification.objects.filter(
