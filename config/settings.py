@@ -278,6 +278,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker or beat whose broker restarts keeps reconnecting however long it takes (Celery's
 # default gives up after 100 attempts and the process exits).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# When the broker connection drops, tasks already running finish (their message comes back and
+# runs again, and every task is idempotent) rather than being cancelled halfway: an email whose
+# SMTP conversation finished must get its "sent" record, or it would go out twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-ended-actions": {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -94,10 +95,25 @@ def send_email(notification_id: int) -> bool:
             email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         raise
-    Notification.objects.filter(pk=notification_id).update(
-        email_status=Notification.EmailStatus.SENT, email_sent_at=timezone.now()
-    )
+    _record_sent(notification_id)
     return True
+
+
+def _record_sent(notification_id: int, *, attempts: int = 20) -> None:
+    """The email has left: record it, through a database restart if need be. Were the record
+    lost, the claim would go stale and the re-drive would send the email a second time."""
+    for attempt in range(attempts):
+        try:
+            Notification.objects.filter(pk=notification_id).update(
+                email_status=Notification.EmailStatus.SENT, email_sent_at=timezone.now()
+            )
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == attempts - 1 or connection.in_atomic_block:
+                raise
+            logger.warning("Email %s sent; recording it failed, retrying", notification_id)
+            connection.close()  # the next query opens a new connection
+            time.sleep(min(5.0, 0.2 * 2**attempt))
 
 
 def _build_email(notification: Notification) -> EmailMultiAlternatives:
