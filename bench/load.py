@@ -122,6 +122,10 @@ def sessions(freelancer_count: int, reviewer_count: int, path: Path) -> dict:
     return data
 
 
+def _ms(value: str) -> float:
+    return 0.0 if value in ("", "N/A") else float(value)
+
+
 def summarise(csv_prefix: Path) -> list[dict]:
     rows = []
     with open(f"{csv_prefix}_stats.csv") as f:
@@ -132,10 +136,10 @@ def summarise(csv_prefix: Path) -> list[dict]:
                     "method": row["Type"],
                     "requests": int(row["Request Count"]),
                     "failures": int(row["Failure Count"]),
-                    "p50_ms": float(row["50%"] or 0),
-                    "p95_ms": float(row["95%"] or 0),
-                    "p99_ms": float(row["99%"] or 0),
-                    "rps": round(float(row["Requests/s"] or 0), 1),
+                    "p50_ms": _ms(row["50%"]),
+                    "p95_ms": _ms(row["95%"]),
+                    "p99_ms": _ms(row["99%"]),
+                    "rps": round(_ms(row["Requests/s"]), 1),
                 }
             )
     return rows
@@ -149,13 +153,15 @@ def main() -> None:
     parser.add_argument("--freelancers", type=int, default=20_000, help="seeded bulk freelancers")
     parser.add_argument("--appeals", type=int, default=100_000, help="seeded appeals")
     parser.add_argument("--open", type=int, default=5_000, help="open appeals among them")
+    parser.add_argument("--skip-seed", action="store_true", help="the database is seeded")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
 
     create_database_if_missing(os.environ["DATABASE_URL"])
-    seed(args.freelancers, args.appeals, args.open)
+    if not args.skip_seed:
+        seed(args.freelancers, args.appeals, args.open)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     session_file = out / "load-sessions.json"
@@ -233,7 +239,7 @@ def main() -> None:
                 "0",
                 "--only-summary",
                 "--loglevel",
-                "WARNING",
+                "INFO",
             ],
             cwd=ROOT,
             env=env,

@@ -19,12 +19,21 @@ import os
 import random
 import re
 
-from locust import HttpUser, between, task
+import gevent
+from locust import HttpUser, between, events, task
 
 with open(os.environ["LOAD_SESSIONS"]) as sessions_file:
     SESSIONS = json.load(sessions_file)
 _freelancers = itertools.cycle(SESSIONS["freelancers"])
 _reviewers = itertools.cycle(SESSIONS["reviewers"])
+
+
+@events.init.add_listener
+def _fresh_loop_clock(**_kwargs) -> None:
+    """gevent's loop caches "now" until it first runs; on a busy machine the imports take seconds
+    and `--run-time` was then measured from that stale instant (the run stopped at once)."""
+    gevent.get_hub().loop.update_now()
+
 
 MESSAGE_FORM = re.compile(r'action="/appeals/(\d+)/messages/"')
 VERSION_BOX = re.compile(r'name="versions" value="(\d+)"')

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -136,7 +136,8 @@ def _build_email(notification: Notification) -> EmailMultiAlternatives:
 
 
 def pending_email_ids(*, older_than: timedelta | None = None) -> list[int]:
-    """Emails left behind: never enqueued (broker down at commit) or claimed by a dead worker."""
+    """Emails left behind (never enqueued: broker down at commit; or claimed by a dead worker)
+    to queue again, marked as queued now: each is queued at most once per re-drive age."""
     now = timezone.now()
     if older_than is None:
         older_than = timedelta(seconds=settings.REDRIVE_AFTER_SECONDS)
@@ -144,10 +145,16 @@ def pending_email_ids(*, older_than: timedelta | None = None) -> list[int]:
     Notification.objects.filter(
         email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - stale
     ).update(email_status=Notification.EmailStatus.PENDING)
-    return list(
-        Notification.objects.filter(
-            email_status=Notification.EmailStatus.PENDING, created_at__lt=now - older_than
+    cutoff = now - older_than
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.filter(
+                email_status=Notification.EmailStatus.PENDING, created_at__lt=cutoff
+            )
+            .filter(Q(email_requeued_at__isnull=True) | Q(email_requeued_at__lt=cutoff))
+            .order_by("created_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:500]
         )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
+        Notification.objects.filter(pk__in=ids).update(email_requeued_at=now)
+    return ids
