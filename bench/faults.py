@@ -306,7 +306,7 @@ PROFILES = {
         "redis_restarts": 12,
         "postgres_restarts": 6,
         "beat_kills": 4,
-        "drain_seconds": 300,
+        "drain_seconds": 480,
     },
     "short": {
         "seconds": 80,
@@ -597,6 +597,14 @@ class Run:
         except AppealRefused:
             self.abandoned[name] += 1
 
+    def wait_for_routed(self, count: int, *, timeout: float) -> None:
+        from appeals.models import Appeal
+
+        deadline = time.monotonic() + timeout
+        routed = Appeal.objects.filter(freelancer__in=self.freelancers, routed_at__isnull=False)
+        while routed.count() < count and time.monotonic() < deadline:
+            time.sleep(0.5)
+
     # -- faults --
 
     def inject(self, kind: str) -> None:
@@ -769,6 +777,11 @@ class Run:
         self.setup()
         for process in [*self.workers, self.beat]:
             process.start()
+        # Appeals in reviewers' hands before the first fault, so that messages, decisions and
+        # breaches have something to act on from the start of the burst.
+        for _ in range(20):
+            self.issue_and_file()
+        self.wait_for_routed(10, timeout=180)
         seconds = self.profile["seconds"]
         schedule = sorted(
             (self.rng.uniform(1, seconds), kind)
