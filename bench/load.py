@@ -92,7 +92,12 @@ def sessions(freelancer_count: int, reviewer_count: int, path: Path) -> dict:
         store.create()
         return {"session": store.session_key, "csrf": _get_new_csrf_string()}
 
-    unappealed = EnforcementAction.objects.filter(appeal__isnull=True)
+    from django.utils import timezone
+
+    # Actions a freelancer can still appeal: none yet, and the window open.
+    unappealed = EnforcementAction.objects.filter(
+        appeal__isnull=True, appeal_deadline__gt=timezone.now()
+    )
     people = list(
         User.objects.filter(
             email__endswith="@bulk.recourse.test", enforcement_actions__in=unappealed
@@ -102,8 +107,9 @@ def sessions(freelancer_count: int, reviewer_count: int, path: Path) -> dict:
     )
     freelancers = []
     for user in people:
-        actions = list(EnforcementAction.objects.filter(account=user).values_list("pk", flat=True))
-        freelancers.append({**session_for(user), "actions": actions})
+        every = list(EnforcementAction.objects.filter(account=user).values_list("pk", flat=True))
+        appealable = list(unappealed.filter(account=user).values_list("pk", flat=True))
+        freelancers.append({**session_for(user), "actions": every, "appealable": appealable})
 
     reviewers = []
     scale_reviewers = User.objects.filter(

@@ -75,7 +75,7 @@ class Freelancer(SignedIn):
     def on_start(self) -> None:
         self.person = next(_freelancers)
         super().on_start()
-        self.actions = list(self.person["actions"])  # not appealed yet
+        self.actions = list(self.person["appealable"])  # not appealed yet, window open
         self.appeals: list[int] = []
 
     @task(4)
