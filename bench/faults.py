@@ -314,7 +314,7 @@ PROFILES = {
         "redis_restarts": 2,
         "postgres_restarts": 2,
         "beat_kills": 2,
-        "drain_seconds": 150,
+        "drain_seconds": 300,
     },
 }
 
@@ -798,9 +798,11 @@ class Run:
             self.inject(kind)
         drained_in, left = self.drain(self.profile["drain_seconds"])
         time.sleep(5)  # late duplicates, if any, arrive now
+        pending_at_drain_end, left = left, self.drain(0)[1]
         report = {"name": "faults", "faults": dict(self.faults)}
         report |= self.check()
         report["left_pending"] = left
+        report["pending_when_the_drain_ended"] = pending_at_drain_end
         report["burst_seconds"] = seconds
         report["drained_in_seconds"] = round(drained_in, 1)
         report["seconds"] = round(time.monotonic() - started, 1)
