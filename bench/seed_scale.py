@@ -214,10 +214,13 @@ def ensure_memberships() -> None:
 
 def template_action() -> EnforcementAction:
     """One complete action issued through the service; every copy shares its statement."""
-    from tests.factories import make_action
+    from enforcement.models import Rule
+    from tests.factories import RuleFactory, make_action
 
     action = EnforcementAction.objects.filter(puid=TEMPLATE_PUID).first()
     if action is None:
+        # On a database seed_demo filled (bench/load.py), rules TOS-1.1… exist: number after them.
+        RuleFactory.reset_sequence(Rule.objects.count() + 100)
         action = make_action()
         EnforcementAction.objects.filter(pk=action.pk).update(puid=TEMPLATE_PUID)
     return action

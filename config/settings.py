@@ -298,6 +298,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
+# Re-drives (README "Faults and load"): work whose message was lost (a broker restarted, a worker
+# was killed) is found by these periodic sweeps. An unrouted appeal or a pending email is re-driven
+# once it is REDRIVE_AFTER_SECONDS old; an email claimed by a worker that died is taken back after
+# EMAIL_CLAIM_STALE_SECONDS (longer than any SMTP conversation).
+REDRIVE_AFTER_SECONDS = env_int("REDRIVE_AFTER_SECONDS", 60, minimum=1)
+EMAIL_CLAIM_STALE_SECONDS = env_int("EMAIL_CLAIM_STALE_SECONDS", 300, minimum=5)
+APPEAL_REDRIVE_SECONDS = env_int("APPEAL_REDRIVE_SECONDS", 30, minimum=1)
+EMAIL_REDRIVE_SECONDS = env_int("EMAIL_REDRIVE_SECONDS", 60, minimum=1)
 CELERY_RESULT_BACKEND = None
 # At-least-once: acknowledge after the task ran, re-queue if the worker dies mid-task.
 CELERY_TASK_ACKS_LATE = True
@@ -306,6 +314,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker or beat whose broker restarts keeps reconnecting however long it takes (Celery's
+# default gives up after 100 attempts and the process exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# When the broker connection drops, tasks already running finish (their message comes back and
+# runs again, and every task is idempotent) rather than being cancelled halfway: an email whose
+# SMTP conversation finished must get its "sent" record, or it would go out twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 # The lead dashboard's per-queue deadline figures are rebuilt this often by beat, and used while
 # younger than three times this (older: the dashboard computes them itself).
@@ -321,7 +336,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "redrive-unrouted-appeals": {
         "task": "appeals.tasks.redrive_unrouted_appeals",
-        "schedule": timedelta(seconds=30),
+        "schedule": timedelta(seconds=APPEAL_REDRIVE_SECONDS),
     },
     "sweep-sla-clocks": {
         "task": "appeals.tasks.sweep_sla_clocks",
@@ -337,7 +352,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "redrive-pending-emails": {
         "task": "notifications.tasks.redrive_pending_emails",
-        "schedule": timedelta(seconds=60),
+        "schedule": timedelta(seconds=EMAIL_REDRIVE_SECONDS),
     },
     "refresh-transparency-figures": {
         "task": "transparency.tasks.refresh_transparency_figures",

@@ -70,6 +70,9 @@ class Notification(models.Model):
     )
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the re-drive last queued this email: it queues it again only after as long again, so
+    # a backlog (after a broker outage) is not re-queued whole at every run while it drains.
+    email_requeued_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_last_error = models.TextField(blank=True)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -18,7 +19,8 @@ from notifications.models import Notification
 logger = logging.getLogger(__name__)
 
 MAX_EMAIL_ATTEMPTS = 6
-# A claim older than this is presumed lost with its worker and is re-driven.
+# A claim older than this is presumed lost with its worker and is re-driven (the default of
+# EMAIL_CLAIM_STALE_SECONDS).
 STALE_CLAIM = timedelta(minutes=5)
 
 
@@ -93,10 +95,25 @@ def send_email(notification_id: int) -> bool:
             email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         raise
-    Notification.objects.filter(pk=notification_id).update(
-        email_status=Notification.EmailStatus.SENT, email_sent_at=timezone.now()
-    )
+    _record_sent(notification_id)
     return True
+
+
+def _record_sent(notification_id: int, *, attempts: int = 20) -> None:
+    """The email has left: record it, through a database restart if need be. Were the record
+    lost, the claim would go stale and the re-drive would send the email a second time."""
+    for attempt in range(attempts):
+        try:
+            Notification.objects.filter(pk=notification_id).update(
+                email_status=Notification.EmailStatus.SENT, email_sent_at=timezone.now()
+            )
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == attempts - 1 or connection.in_atomic_block:
+                raise
+            logger.warning("Email %s sent; recording it failed, retrying", notification_id)
+            connection.close()  # the next query opens a new connection
+            time.sleep(min(5.0, 0.2 * 2**attempt))
 
 
 def _build_email(notification: Notification) -> EmailMultiAlternatives:
@@ -118,16 +135,26 @@ def _build_email(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def pending_email_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
-    """Emails left behind: never enqueued (broker down at commit) or claimed by a dead worker."""
+def pending_email_ids(*, older_than: timedelta | None = None) -> list[int]:
+    """Emails left behind (never enqueued: broker down at commit; or claimed by a dead worker)
+    to queue again, marked as queued now: each is queued at most once per re-drive age."""
     now = timezone.now()
+    if older_than is None:
+        older_than = timedelta(seconds=settings.REDRIVE_AFTER_SECONDS)
+    stale = timedelta(seconds=settings.EMAIL_CLAIM_STALE_SECONDS)
     Notification.objects.filter(
-        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=now - stale
     ).update(email_status=Notification.EmailStatus.PENDING)
-    return list(
-        Notification.objects.filter(
-            email_status=Notification.EmailStatus.PENDING, created_at__lt=now - older_than
+    cutoff = now - older_than
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.filter(
+                email_status=Notification.EmailStatus.PENDING, created_at__lt=cutoff
+            )
+            .filter(Q(email_requeued_at__isnull=True) | Q(email_requeued_at__lt=cutoff))
+            .order_by("created_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:500]
         )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
+        Notification.objects.filter(pk__in=ids).update(email_requeued_at=now)
+    return ids

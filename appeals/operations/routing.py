@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -247,7 +248,11 @@ def _tell_freelancer_received(appeal: Appeal) -> None:
     )
 
 
-def unrouted_appeal_ids(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
+def unrouted_appeal_ids(*, older_than: timedelta | None = None) -> list[int]:
+    """Appeals still unrouted REDRIVE_AFTER_SECONDS (a minute) after filing: their message was
+    lost (a broker restart, a killed worker)."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.REDRIVE_AFTER_SECONDS)
     cutoff = timezone.now() - older_than
     return list(
         Appeal.objects.unrouted(submitted_before=cutoff)

@@ -421,3 +421,41 @@ def test_a_real_worker_redrives_an_email_whose_task_was_lost(
         assert _wait_for_email_status(lost, EmailStatus.SENT) == EmailStatus.SENT
 
     assert len(CountingEmailBackend.sent_for(lost.pk)) == 1
+
+
+@pytest.mark.django_db
+def test_a_redriven_email_is_queued_again_only_after_the_redrive_age(freelancer, settings):
+    """A backlog (a broker that was down) drains through the queue: each re-drive run queues
+    only what it has not queued in the last REDRIVE_AFTER_SECONDS, not the whole backlog again
+    (the fault run found re-drives every few seconds flooding the queue with copies)."""
+    settings.REDRIVE_AFTER_SECONDS = 60
+    now = timezone.now()
+    backlog = [_notification(freelancer) for _ in range(3)]
+    Notification.objects.filter(pk__in=[n.pk for n in backlog]).update(
+        created_at=now - timedelta(minutes=10)
+    )
+
+    assert services.pending_email_ids() == [n.pk for n in backlog]
+    assert services.pending_email_ids() == []  # queued a moment ago: not again
+
+    # One of them is still pending a redrive age later (its message was lost): queued again.
+    Notification.objects.filter(pk=backlog[0].pk).update(
+        email_requeued_at=now - timedelta(seconds=61)
+    )
+    assert services.pending_email_ids() == [backlog[0].pk]
+
+
+@pytest.mark.django_db
+def test_redrive_ages_and_the_stale_claim_follow_the_settings(freelancer, settings):
+    settings.REDRIVE_AFTER_SECONDS = 5
+    settings.EMAIL_CLAIM_STALE_SECONDS = 10
+    now = timezone.now()
+    pending, stale = _notification(freelancer), _notification(freelancer)
+    Notification.objects.filter(pk=pending.pk).update(created_at=now - timedelta(seconds=6))
+    Notification.objects.filter(pk=stale.pk).update(
+        created_at=now - timedelta(seconds=30),
+        email_status=EmailStatus.SENDING,
+        email_claimed_at=now - timedelta(seconds=11),
+    )
+
+    assert services.pending_email_ids() == [stale.pk, pending.pk]
