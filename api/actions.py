@@ -218,6 +218,7 @@ def _action_request(payload: ActionIn, found: dict, source) -> services.ActionRe
         ],
         termination_exception=exception.kind if exception else "",
         termination_exception_reason=exception.reason if exception else "",
+        late_notice_reason=payload.late_notice_reason,
         intake_source=source,
         external_id=payload.external_id,
         request_fingerprint=fingerprint(payload),
@@ -282,6 +283,7 @@ def represent(action: EnforcementAction) -> dict:
         "confirmed_at": action.confirmed_at,
         "termination_exception": action.termination_exception or None,
         "notified_at": action.notified_at,
+        "late_notice_reason": action.late_notice_reason,
         "appeal_deadline": action.appeal_deadline,
         "reason_code": action.reason_code.code,
         "rules": [

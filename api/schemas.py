@@ -244,6 +244,11 @@ class ActionIn(StrictSchema):
     client_notices: list[ClientNoticeIn] = Field(default=[], max_length=50)
     starts_at: Timestamp
     ends_at: Timestamp | None = None
+    late_notice_reason: Text(
+        2000,
+        description="Required when starts_at is more than LATE_NOTICE_TOLERANCE_MINUTES (60) "
+        "before now: why the freelancer is told only now. They are shown both dates and it.",
+    ) = ""
     termination_exception: TerminationExceptionIn | None = Field(
         default=None,
         description="Only for a permanent termination that takes effect without the notice period.",
@@ -322,6 +327,9 @@ class ActionOut(Schema):
     confirmed_at: datetime | None
     termination_exception: TerminationExceptionKind | None
     notified_at: datetime
+    late_notice_reason: str = Field(
+        description="Why the freelancer was told after the restriction started, if they were."
+    )
     appeal_deadline: datetime
     reason_code: str
     rules: list[RuleCitationOut]

@@ -158,6 +158,10 @@ REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", True)
 APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 185, minimum=185)
 # P2B Art. 4: notice before terminating a whole account (a policy setting, not hard-wired law).
 TERMINATION_NOTICE_DAYS = env_int("TERMINATION_NOTICE_DAYS", 30, minimum=0)
+# DSA Art. 17(2): the statement is given at the latest when the restriction is imposed. A notice
+# later than this after the restriction started is refused unless it says why (late_notice_reason),
+# and the freelancer's statement then shows both dates and the reason.
+LATE_NOTICE_TOLERANCE_MINUTES = env_int("LATE_NOTICE_TOLERANCE_MINUTES", 60, minimum=0)
 # Certified out-of-court dispute settlement bodies (DSA Art. 21) shown on the redress page, on
 # every statement and in the case bundle. Operators keep the list current from the Commission's
 # register (OUT_OF_COURT_BODIES_REGISTER_URL); the default lists two certified bodies.

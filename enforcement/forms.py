@@ -164,6 +164,14 @@ class IssueActionForm(forms.Form):
         widget=DateTimeLocalInput(),
         help_text="A temporary suspension needs an end; a permanent termination has none.",
     )
+    late_notice_reason = forms.CharField(
+        label="Why the freelancer is told only now (if it started earlier)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the start is more than a short tolerance before now; the "
+        "freelancer is shown both dates and this reason.",
+    )
     restricted_capabilities = forms.MultipleChoiceField(
         label="What the freelancer cannot do while it is in effect",
         choices=Capability.choices,
@@ -558,6 +566,7 @@ class IssueActionForms:
             strikes_expire_on=data["strikes_expire_on"],
             termination_exception=data["termination_exception"],
             termination_exception_reason=data["termination_exception_reason"],
+            late_notice_reason=data["late_notice_reason"],
         )
 
     def apply_refusal(self, exc: ValidationError) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -564,6 +564,11 @@ class EnforcementAction(models.Model):
             return self.appeal
         except ObjectDoesNotExist:
             return None
+
+    def notice_was_late(self) -> bool:
+        """Told after the restriction started (past the tolerance), or declared late at issue."""
+        tolerance = timedelta(minutes=settings.LATE_NOTICE_TOLERANCE_MINUTES)
+        return bool(self.late_notice_reason) or self.notified_at - self.starts_at > tolerance
 
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING

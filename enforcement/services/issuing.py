@@ -38,7 +38,7 @@ from enforcement.models import (
     ReasonCode,
     RuleVersion,
 )
-from infra.dates import format_day
+from infra.dates import format_day, format_when
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
@@ -122,13 +122,41 @@ class ActionRequest:
     # A permanent termination that takes effect without the notice period says why.
     termination_exception: str = ""
     termination_exception_reason: str = ""
+    # Why the freelancer is told later than LATE_NOTICE_TOLERANCE_MINUTES after the start.
+    late_notice_reason: str = ""
     # Set by the intake API: the detection system, its id for the action, the request's hash.
     intake_source: IntakeSource | None = None
     external_id: str = ""
     request_fingerprint: str = ""
 
 
-def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
+def late_notice_tolerance() -> timedelta:
+    return timedelta(minutes=settings.LATE_NOTICE_TOLERANCE_MINUTES)
+
+
+def _check_late_notice(req: ActionRequest, notified_at: datetime, refuse) -> None:
+    """A restriction may not start well before the freelancer is told without saying why."""
+    late = notified_at - req.starts_at > late_notice_tolerance()
+    reason = req.late_notice_reason.strip()
+    if late and not reason:
+        refuse(
+            "late_notice_reason",
+            f"The restriction started {format_when(req.starts_at, 'UTC')}, more than "
+            f"{settings.LATE_NOTICE_TOLERANCE_MINUTES} minutes before the freelancer is told: "
+            "say why the notice comes later (the freelancer is shown this), or start it now.",
+        )
+    elif not late and reason:
+        refuse(
+            "late_notice_reason",
+            "Only a notice given after the restriction started needs a late-notice reason.",
+        )
+    if len(req.late_notice_reason) > 2000:
+        refuse("late_notice_reason", "Limited to 2,000 characters.")
+
+
+def _check_request(
+    req: ActionRequest, errors: dict[str, list[str]], *, notified_at: datetime | None = None
+) -> None:
     def refuse(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
@@ -266,6 +294,7 @@ def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
         refuse("termination_exception", "Choose the exception the reason is for.")
     if req.intake_source is not None and not req.external_id.strip():
         refuse("external_id", "An action sent by a detection system needs its external id.")
+    _check_late_notice(req, notified_at or req.notified_at or timezone.now(), refuse)
 
 
 def termination_takes_effect_at(req: ActionRequest, notified_at: datetime) -> datetime:
@@ -324,6 +353,7 @@ def action_row(
         status=status,
         termination_exception=req.termination_exception,
         termination_exception_reason=req.termination_exception_reason,
+        late_notice_reason=req.late_notice_reason.strip(),
         intake_source=req.intake_source,
         external_id=req.external_id,
         request_fingerprint=req.request_fingerprint,
@@ -383,14 +413,14 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     member than the one who issued it, or, for a fully automated decision, any staff member.
     """
     errors: dict[str, list[str]] = {}
-    _check_request(req, errors)
+    notified_at = req.notified_at or timezone.now()
+    _check_request(req, errors, notified_at=notified_at)
     decided_by = None if req.automated_decision == AutomatedDecision.FULLY else issued_by
     if decided_by is None and req.automated_decision != AutomatedDecision.FULLY:
         errors.setdefault("decided_by", []).append("A human decision must name its decider.")
     if errors:
         raise ActionRefused(errors)
 
-    notified_at = req.notified_at or timezone.now()
     version = next(v for v in req.cited_versions if v.rule_id == req.reason_code.rule_id)
     status, takes_effect_at = EnforcementAction.Status.ACTIVE, None
     if req.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION:
