@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    # Names the signed-in person on configuration audit events (accounts/config_audit.py).
+    "accounts.config_audit.AuditActorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
