@@ -176,6 +176,10 @@ def _action_request(payload: ActionIn, found: dict, source) -> services.ActionRe
         cited_versions=found["cited_versions"],
         facts=payload.facts,
         source_type=payload.source_type,
+        source_identity=payload.source_identity,
+        decision_ground=payload.decision_ground,
+        illegal_content_legal_ground=payload.illegal_content_legal_ground,
+        illegal_content_explanation=payload.illegal_content_explanation,
         automated_detection=payload.automated_detection,
         automated_decision=payload.automated_decision,
         evidence=[

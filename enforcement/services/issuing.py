@@ -23,6 +23,7 @@ from enforcement.choices import (
     AutomatedDecision,
     ContentType,
     DecisionAccount,
+    DecisionGround,
     DecisionMonetary,
     DecisionProvision,
     DecisionVisibility,
@@ -79,11 +80,46 @@ def _check_transparency_database_rules(req: ActionRequest, refuse) -> None:
         refuse("content_type_other", "Say what the other content is (CONTENT_TYPE_OTHER).")
     if len(req.content_type_other) > 500:
         refuse("content_type_other", "Limited to 500 characters.")
-    if EMAIL_ADDRESS.search(req.facts):
-        refuse(
-            "facts",
-            "Remove the e-mail address: the facts are published without personal data.",
-        )
+    for name in ("facts", "illegal_content_explanation", "illegal_content_legal_ground"):
+        if EMAIL_ADDRESS.search(getattr(req, name)):
+            refuse(
+                name,
+                "Remove the e-mail address: the statement is published without personal data.",
+            )
+    if req.decision_ground not in DecisionGround.values:
+        refuse("decision_ground", f"Unknown decision ground {req.decision_ground!r}.")
+    elif req.decision_ground == DecisionGround.ILLEGAL_CONTENT:
+        if not req.illegal_content_legal_ground.strip():
+            refuse(
+                "illegal_content_legal_ground",
+                "Name the law the content is illegal under (DECISION_GROUND_ILLEGAL_CONTENT).",
+            )
+        if not req.illegal_content_explanation.strip():
+            refuse(
+                "illegal_content_explanation",
+                "Explain why the content is illegal under it (DECISION_GROUND_ILLEGAL_CONTENT).",
+            )
+    else:
+        for name in ("illegal_content_legal_ground", "illegal_content_explanation"):
+            if getattr(req, name).strip():
+                refuse(name, "Only for a decision on the ground of illegal content.")
+    if len(req.illegal_content_legal_ground) > 500:
+        refuse("illegal_content_legal_ground", "Limited to 500 characters.")
+    if len(req.illegal_content_explanation) > 2000:
+        refuse("illegal_content_explanation", "Limited to 2,000 characters.")
+    if req.source_identity.strip():
+        if req.source_type == SourceType.VOLUNTARY:
+            refuse(
+                "source_identity",
+                "An action on our own initiative (SOURCE_VOLUNTARY) has no notifier to name.",
+            )
+        if len(req.source_identity) > 500:
+            refuse("source_identity", "Limited to 500 characters.")
+        if EMAIL_ADDRESS.search(req.source_identity):
+            refuse(
+                "source_identity",
+                "Name the notifier without an e-mail address: it is published.",
+            )
 
 
 @dataclass
@@ -110,6 +146,13 @@ class ActionRequest:
     decision_account: str = ""
     content_type: list[str] = field(default_factory=lambda: [ContentType.OTHER])
     content_type_other: str = OUR_OTHER_CONTENT
+    # DECISION_GROUND_INCOMPATIBLE_CONTENT (the terms) unless the content is illegal, which then
+    # needs the law relied on and why.
+    decision_ground: str = DecisionGround.INCOMPATIBLE_CONTENT
+    illegal_content_legal_ground: str = ""
+    illegal_content_explanation: str = ""
+    # Who notified us (not for SOURCE_VOLUNTARY).
+    source_identity: str = ""
     territorial_scope: list[str] = field(default_factory=list)
     funds_held_amount: Decimal = Decimal("0")
     funds_currency: str = ""
@@ -366,6 +409,10 @@ def action_row(
         decision_monetary_other=req.decision_monetary_other,
         decision_provision=req.decision_provision,
         decision_account=req.decision_account,
+        decision_ground=req.decision_ground,
+        illegal_content_legal_ground=req.illegal_content_legal_ground.strip(),
+        illegal_content_explanation=req.illegal_content_explanation.strip(),
+        source_identity=req.source_identity.strip(),
         incompatible_content_ground=f"{version.rule.key} {version.rule.title}"[:500],
         incompatible_content_explanation=req.reason_code.explanation[:2000],
         # The statement is a snapshot: the reason as the freelancer reads it, fixed at issue

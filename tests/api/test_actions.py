@@ -401,6 +401,11 @@ def _late_start(body, world):
     body["starts_at"] = iso(timezone.now() - timedelta(hours=3))
 
 
+def _identity_on_own_initiative(body, world):
+    body["source_type"] = "SOURCE_VOLUNTARY"
+    body["source_identity"] = "Trusted Flagger Association e.V."
+
+
 def _non_object(value):
     def mutate(body, world):
         return json.dumps(value).encode()
@@ -699,6 +704,30 @@ INVALID_BODIES = [
     ),
     pytest.param(_no_decision, 422, BODY, id="no decision field"),
     pytest.param(_late_start, 422, BODY + ["late_notice_reason"], id="late notice undeclared"),
+    pytest.param(
+        _set("decision_ground", "DECISION_GROUND_ILLEGAL_CONTENT"),
+        422,
+        BODY + ["illegal_content_legal_ground"],
+        id="illegal content without legal ground",
+    ),
+    pytest.param(
+        _set("illegal_content_explanation", "Fraud."),
+        422,
+        BODY + ["illegal_content_explanation"],
+        id="illegal explanation on a terms ground",
+    ),
+    pytest.param(
+        _set("decision_ground", "DECISION_GROUND_OTHER"),
+        422,
+        BODY + ["decision_ground"],
+        id="unknown decision ground",
+    ),
+    pytest.param(
+        _identity_on_own_initiative,
+        422,
+        BODY + ["source_identity"],
+        id="notifier named on own initiative",
+    ),
     pytest.param(
         _set("late_notice_reason", "The notice was delayed."),
         422,

@@ -47,12 +47,33 @@ def test_factory_statements_of_every_kind_export_valid(tmp_path, freelancer):
     make_action(freelancer)
     make_action(freelancer, restriction_type="permanent_termination", ends_at=None)
     make_action(freelancer, decision_monetary=DecisionMonetary.SUSPENSION)
+    illegal = make_action(
+        freelancer,
+        decision_ground="DECISION_GROUND_ILLEGAL_CONTENT",
+        illegal_content_legal_ground="§ 263 StGB (fraud), Germany",
+        illegal_content_explanation="Invoices for work never done were sent to clients.",
+        source_type="SOURCE_TRUSTED_FLAGGER",
+        source_identity="Trusted Flagger Association e.V.",
+    )
     (body,) = _export(tmp_path)
-    assert len(body["statements"]) == 3
+    assert len(body["statements"]) == 4
     for item in body["statements"]:
         assert export.problems(item) == []
         assert item["automated_detection"] in ("Yes", "No")
         assert item["decision_ground_reference_url"].startswith("http")
+    (exported,) = [i for i in body["statements"] if i["puid"] == illegal.puid]
+    assert exported["illegal_content_legal_ground"] == "§ 263 StGB (fraud), Germany"
+    assert exported["illegal_content_explanation"].startswith("Invoices")
+    assert exported["source_identity"] == "Trusted Flagger Association e.V."
+    assert "incompatible_content_ground" not in exported
+    own_initiative = [i for i in body["statements"] if i["source_type"] == "SOURCE_VOLUNTARY"]
+    assert all("source_identity" not in i for i in own_initiative)
+
+
+def test_the_export_rules_refuse_an_identity_on_own_initiative():
+    assert "source_identity: not allowed with SOURCE_VOLUNTARY" in export.problems(
+        {"source_type": "SOURCE_VOLUNTARY", "source_identity": "Someone"}
+    )
 
 
 def _fields(item: EvidenceItem) -> dict:

@@ -118,6 +118,7 @@ def form_data(person, version, code, /, **overrides) -> dict:
         "automated_detection": "yes",
         "automated_decision": AutomatedDecision.PARTIALLY,
         "source_type": SourceType.ARTICLE_16,
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
         "content_type": [ContentType.TEXT],
         "funds_held_amount": "250.00",
         "funds_currency": "eur",
