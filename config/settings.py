@@ -209,6 +209,18 @@ if WEBHOOK_LEASE_SECONDS <= WEBHOOK_TIMEOUT_SECONDS:
         "would be taken back and sent again."
     )
 
+# --- Submission to the DSA Transparency Database (enforcement/services/submission.py) ---------
+# Off unless TDB_SUBMIT_URL is set (e.g. https://transparency.dsa.ec.europa.eu/api/v1/statements,
+# or the sandbox's): then every issued statement is POSTed once, in batches of at most 100, with
+# the bearer token TDB_SUBMIT_TOKEN; failures are retried with the webhooks' backoff up to
+# TDB_MAX_ATTEMPTS. The sweep runs every TDB_SUBMIT_SECONDS from beat.
+TDB_SUBMIT_URL = env_str("TDB_SUBMIT_URL", "")
+TDB_SUBMIT_TOKEN = env_str("TDB_SUBMIT_TOKEN", "")
+TDB_MAX_ATTEMPTS = env_int("TDB_MAX_ATTEMPTS", 12, minimum=1)
+TDB_SUBMIT_SECONDS = env_int("TDB_SUBMIT_SECONDS", 300, minimum=5)
+if TDB_SUBMIT_URL and not TDB_SUBMIT_TOKEN:
+    raise ImproperlyConfigured("TDB_SUBMIT_URL is set but TDB_SUBMIT_TOKEN is empty.")
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -306,6 +318,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-webhooks": {
         "task": "notifications.tasks.redrive_webhooks",
         "schedule": timedelta(seconds=WEBHOOK_REDRIVE_SECONDS),
+    },
+    "submit-statements": {
+        "task": "enforcement.tasks.submit_statements",
+        "schedule": timedelta(seconds=TDB_SUBMIT_SECONDS),
     },
 }
 

@@ -872,3 +872,58 @@ class ClientCorrection(models.Model):
         if any(d.attempts and d.last_error for d in deliveries):
             return "failing", None
         return "queued", None
+
+
+# --- Submission to the DSA Transparency Database (issue #15) -------------------------------------
+
+
+class StatementBatch(models.Model):
+    """One POST of up to 100 statements to the Transparency Database: an outbox row, claimed
+    with a conditional update, retried with backoff, its last result kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SUBMITTED = "submitted", "Accepted by the database"
+        FAILED = "failed", "Refused or given up"
+
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # While sending: the worker's lease (taken back once it lapses).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="batch_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "submitted", "failed"]),
+                name="statement_batch_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement batch {self.pk} ({self.status})"
+
+
+class StatementSubmission(models.Model):
+    """A statement's place in a batch, and its result. One per action and per PUID: a statement
+    is submitted once (the unique constraints hold even for two sweeps at once)."""
+
+    action = models.OneToOneField(
+        EnforcementAction, on_delete=models.PROTECT, related_name="tdb_submission"
+    )
+    puid = models.CharField(max_length=500, unique=True)
+    batch = models.ForeignKey(StatementBatch, on_delete=models.PROTECT, related_name="statements")
+    result = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "action_id"]
+
+    def __str__(self) -> str:
+        return f"{self.puid} in batch {self.batch_id}"

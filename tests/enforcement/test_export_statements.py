@@ -142,3 +142,47 @@ def test_the_rules_catch_invalid_statements(freelancer):
 def test_a_bad_date_is_refused_with_the_option_named(tmp_path):
     with pytest.raises(CommandError, match="--since"):
         call_command("export_statements", since="yesterday", output=str(tmp_path))
+
+
+# --- The admin action ----------------------------------------------------------------------------
+
+
+def _admin_export(client, actions):
+    from django.urls import reverse
+
+    return client.post(
+        reverse("admin:enforcement_enforcementaction_changelist"),
+        {"action": "export_statements", "_selected_action": [a.pk for a in actions]},
+    )
+
+
+def test_the_admin_exports_the_selected_actions_as_one_batch(client, freelancer):
+    from tests.factories import AdminFactory
+
+    admin = AdminFactory()
+    chosen = [make_action(freelancer), make_action(freelancer)]
+    make_action(freelancer)
+    client.force_login(admin)
+    response = _admin_export(client, chosen)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"].startswith('attachment; filename="statements-')
+    body = json.loads(response.content)
+    assert sorted(item["puid"] for item in body["statements"]) == sorted(a.puid for a in chosen)
+    assert all(export.problems(item) == [] for item in body["statements"])
+    assert freelancer.email not in response.content.decode()
+    from accounts.models import AuditEvent
+
+    assert AuditEvent.objects.filter(verb="statement.exported", actor=admin).count() == 2
+
+
+def test_the_admin_refuses_more_than_a_batch(client, freelancer, monkeypatch):
+    from tests.factories import AdminFactory
+
+    monkeypatch.setattr(export, "BATCH_SIZE", 2)
+    chosen = [make_action(freelancer) for _ in range(3)]
+    client.force_login(AdminFactory())
+    response = _admin_export(client, chosen)
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Select at most 2 actions" in m for m in messages)
