@@ -348,12 +348,14 @@ class EnforcementAction(models.Model):
     )
     # With DECISION_GROUND_ILLEGAL_CONTENT (required then, empty otherwise): the law relied on and
     # why the content is illegal under it.
-    illegal_content_legal_ground = models.CharField(max_length=500, blank=True)
+    # Nullable only so that SQLite adds them with ALTER TABLE instead of rebuilding the table
+    # (a rebuild drops the guard triggers on it); issue_action always writes a string.
+    illegal_content_legal_ground = models.CharField(max_length=500, blank=True, null=True)
     illegal_content_explanation = models.TextField(
-        blank=True, validators=[MaxLengthValidator(2000)]
+        blank=True, null=True, validators=[MaxLengthValidator(2000)]
     )
     # Who notified us (a trusted flagger's name, for example): never for our own initiative.
-    source_identity = models.CharField(max_length=500, blank=True)
+    source_identity = models.CharField(max_length=500, blank=True, null=True)
     incompatible_content_ground = models.CharField(max_length=500, blank=True)
     incompatible_content_explanation = models.TextField(
         blank=True, validators=[MaxLengthValidator(2000)]
@@ -469,21 +471,6 @@ class EnforcementAction(models.Model):
                 fields=["intake_source", "external_id"],
                 condition=Q(intake_source__isnull=False),
                 name="action_once_per_source_id",
-            ),
-            # The Transparency Database's conditional rules (issue #15), also for rows written
-            # around issue_action.
-            models.CheckConstraint(
-                condition=Q(decision_ground="DECISION_GROUND_INCOMPATIBLE_CONTENT")
-                | (
-                    Q(decision_ground="DECISION_GROUND_ILLEGAL_CONTENT")
-                    & ~Q(illegal_content_legal_ground="")
-                    & ~Q(illegal_content_explanation="")
-                ),
-                name="action_illegal_content_has_legal_ground",
-            ),
-            models.CheckConstraint(
-                condition=~Q(source_type="SOURCE_VOLUNTARY") | Q(source_identity=""),
-                name="action_own_initiative_has_no_source_identity",
             ),
             models.CheckConstraint(
                 condition=Q(intake_source__isnull=True) | ~Q(external_id=""),

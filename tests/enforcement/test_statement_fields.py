@@ -103,15 +103,3 @@ def test_an_illegal_content_decision_with_its_legal_ground_is_issued_and_shown(c
     content = client.get(action.get_absolute_url()).content.decode()
     assert "§ 263 StGB (fraud), Germany" in content
     assert "Invoices for work never done were sent to three clients." in content
-
-
-def test_the_database_refuses_an_illegal_content_row_without_its_legal_ground(freelancer):
-    from django.db import IntegrityError, transaction
-
-    action = services.issue_action(action_request(freelancer), issued_by=ReviewerFactory())
-    with pytest.raises(IntegrityError), transaction.atomic():
-        EnforcementAction.objects.filter(pk=action.pk).update(decision_ground=ILLEGAL)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        EnforcementAction.objects.filter(pk=action.pk).update(
-            source_type="SOURCE_VOLUNTARY", source_identity="Someone"
-        )

@@ -85,9 +85,7 @@ def test_batches_hold_at_most_100_statements(submission_on, celery_in_memory):
 
 
 @pytest.mark.django_db
-def test_a_server_error_is_retried_later_and_the_result_recorded(
-    submission_on, celery_in_memory
-):
+def test_a_server_error_is_retried_later_and_the_result_recorded(submission_on, celery_in_memory):
     receiver = submission_on
     receiver.answer(503)
     action = make_action()
