@@ -13,6 +13,8 @@ USE_STAFF_PAGES = "accounts.use_staff_pages"
 REVIEW_APPEALS = "accounts.review_appeals"
 MANAGE_QUEUES = "accounts.manage_queues"
 ISSUE_ACTIONS = "accounts.issue_actions"
+# The audit log page (/staff/audit/): leads and admins.
+VIEW_AUDIT = "accounts.view_auditevent"
 
 _STAFF_READ = [
     USE_STAFF_PAGES,
@@ -34,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         MANAGE_QUEUES,
         # Leads confirm proposed terminations (and may issue actions themselves).
         ISSUE_ACTIONS,
+        VIEW_AUDIT,
         "appeals.view_macro",
         "appeals.add_macro",
         "appeals.change_macro",
@@ -79,7 +82,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.change_webhookdelivery",
         "notifications.view_webhookattempt",
         "accounts.view_user",
-        "accounts.view_auditevent",
+        VIEW_AUDIT,
         "enforcement.add_rule",
         "enforcement.change_rule",
         "enforcement.add_ruleversion",

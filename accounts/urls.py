@@ -5,5 +5,6 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("profile/", views.profile, name="profile"),
+    path("account/profile/", views.profile, name="profile"),
+    path("staff/audit/", views.audit_log, name="audit-log"),
 ]

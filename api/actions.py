@@ -176,6 +176,10 @@ def _action_request(payload: ActionIn, found: dict, source) -> services.ActionRe
         cited_versions=found["cited_versions"],
         facts=payload.facts,
         source_type=payload.source_type,
+        source_identity=payload.source_identity,
+        decision_ground=payload.decision_ground,
+        illegal_content_legal_ground=payload.illegal_content_legal_ground,
+        illegal_content_explanation=payload.illegal_content_explanation,
         automated_detection=payload.automated_detection,
         automated_decision=payload.automated_decision,
         evidence=[
@@ -218,6 +222,7 @@ def _action_request(payload: ActionIn, found: dict, source) -> services.ActionRe
         ],
         termination_exception=exception.kind if exception else "",
         termination_exception_reason=exception.reason if exception else "",
+        late_notice_reason=payload.late_notice_reason,
         intake_source=source,
         external_id=payload.external_id,
         request_fingerprint=fingerprint(payload),
@@ -282,6 +287,7 @@ def represent(action: EnforcementAction) -> dict:
         "confirmed_at": action.confirmed_at,
         "termination_exception": action.termination_exception or None,
         "notified_at": action.notified_at,
+        "late_notice_reason": action.late_notice_reason,
         "appeal_deadline": action.appeal_deadline,
         "reason_code": action.reason_code.code,
         "rules": [

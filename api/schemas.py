@@ -30,6 +30,7 @@ from enforcement.choices import (
     AutomatedDecision,
     ContentType,
     DecisionAccount,
+    DecisionGround,
     DecisionMonetary,
     DecisionProvision,
     DecisionVisibility,
@@ -57,6 +58,7 @@ ProvisionValue = _one_of(DecisionProvision)
 AccountDecisionValue = _one_of(DecisionAccount)
 ContentTypeValue = _one_of(ContentType)
 SourceTypeValue = _one_of(SourceType)
+DecisionGroundValue = _one_of(DecisionGround)
 AutomatedDecisionValue = _one_of(AutomatedDecision)
 SignalCategoryValue = _one_of(EvidenceItem.SignalCategory)
 RedactionValue = _one_of(EvidenceItem.Redaction)
@@ -221,6 +223,19 @@ class ActionIn(StrictSchema):
     facts: Text(5000, min_length=1, description="The facts and circumstances relied on.")
     evidence: list[EvidenceIn] = Field(min_length=1, max_length=50)
     source_type: SourceTypeValue
+    source_identity: Text(
+        500,
+        description="Who notified you (e.g. a trusted flagger's name); published, so no e-mail "
+        "address. Not allowed with SOURCE_VOLUNTARY.",
+    ) = ""
+    decision_ground: DecisionGroundValue = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+    illegal_content_legal_ground: Text(
+        500, description="Required with DECISION_GROUND_ILLEGAL_CONTENT: the law relied on."
+    ) = ""
+    illegal_content_explanation: Text(
+        2000,
+        description="Required with DECISION_GROUND_ILLEGAL_CONTENT: why the content is illegal.",
+    ) = ""
     automated_detection: StrictBool
     automated_decision: AutomatedDecisionValue
     decided_by: Annotated[
@@ -244,6 +259,11 @@ class ActionIn(StrictSchema):
     client_notices: list[ClientNoticeIn] = Field(default=[], max_length=50)
     starts_at: Timestamp
     ends_at: Timestamp | None = None
+    late_notice_reason: Text(
+        2000,
+        description="Required when starts_at is more than LATE_NOTICE_TOLERANCE_MINUTES (60) "
+        "before now: why the freelancer is told only now. They are shown both dates and it.",
+    ) = ""
     termination_exception: TerminationExceptionIn | None = Field(
         default=None,
         description="Only for a permanent termination that takes effect without the notice period.",
@@ -322,6 +342,9 @@ class ActionOut(Schema):
     confirmed_at: datetime | None
     termination_exception: TerminationExceptionKind | None
     notified_at: datetime
+    late_notice_reason: str = Field(
+        description="Why the freelancer was told after the restriction started, if they were."
+    )
     appeal_deadline: datetime
     reason_code: str
     rules: list[RuleCitationOut]

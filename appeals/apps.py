@@ -15,3 +15,18 @@ class AppealsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_fallback_queue, sender=self)
+
+        from accounts.config_audit import track_changes
+        from appeals.models import (
+            Calendar,
+            Holiday,
+            Macro,
+            Queue,
+            RoutingRule,
+            SlaPolicy,
+            WorkingInterval,
+        )
+
+        track_changes(Queue, m2m=["members"])
+        for model in (RoutingRule, SlaPolicy, Calendar, WorkingInterval, Holiday, Macro):
+            track_changes(model)

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimeZoneMiddleware",
     "accounts.middleware.StaffSessionTimeoutMiddleware",
     "accounts.middleware.LoginThrottleMiddleware",
+    # Names the signed-in person on configuration audit events (accounts/config_audit.py).
+    "accounts.config_audit.AuditActorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -181,6 +183,10 @@ REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", True)
 APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 185, minimum=185)
 # P2B Art. 4: notice before terminating a whole account (a policy setting, not hard-wired law).
 TERMINATION_NOTICE_DAYS = env_int("TERMINATION_NOTICE_DAYS", 30, minimum=0)
+# DSA Art. 17(2): the statement is given at the latest when the restriction is imposed. A notice
+# later than this after the restriction started is refused unless it says why (late_notice_reason),
+# and the freelancer's statement then shows both dates and the reason.
+LATE_NOTICE_TOLERANCE_MINUTES = env_int("LATE_NOTICE_TOLERANCE_MINUTES", 60, minimum=0)
 # Certified out-of-court dispute settlement bodies (DSA Art. 21) shown on the redress page, on
 # every statement and in the case bundle. Operators keep the list current from the Commission's
 # register (OUT_OF_COURT_BODIES_REGISTER_URL); the default lists two certified bodies.
@@ -241,6 +247,18 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# --- Submission to the DSA Transparency Database (enforcement/services/submission.py) ---------
+# Off unless TDB_SUBMIT_URL is set (e.g. https://transparency.dsa.ec.europa.eu/api/v1/statements,
+# or the sandbox's): then every issued statement is POSTed once, in batches of at most 100, with
+# the bearer token TDB_SUBMIT_TOKEN; failures are retried with the webhooks' backoff up to
+# TDB_MAX_ATTEMPTS. The sweep runs every TDB_SUBMIT_SECONDS from beat.
+TDB_SUBMIT_URL = env_str("TDB_SUBMIT_URL", "")
+TDB_SUBMIT_TOKEN = env_str("TDB_SUBMIT_TOKEN", "")
+TDB_MAX_ATTEMPTS = env_int("TDB_MAX_ATTEMPTS", 12, minimum=1)
+TDB_SUBMIT_SECONDS = env_int("TDB_SUBMIT_SECONDS", 300, minimum=5)
+if TDB_SUBMIT_URL and not TDB_SUBMIT_TOKEN:
+    raise ImproperlyConfigured("TDB_SUBMIT_URL is set but TDB_SUBMIT_TOKEN is empty.")
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -361,6 +379,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-webhooks": {
         "task": "notifications.tasks.redrive_webhooks",
         "schedule": timedelta(seconds=WEBHOOK_REDRIVE_SECONDS),
+    },
+    "submit-statements": {
+        "task": "enforcement.tasks.submit_statements",
+        "schedule": timedelta(seconds=TDB_SUBMIT_SECONDS),
     },
 }
 

@@ -13,7 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("account/", include("accounts.urls")),
+    path("", include("accounts.urls")),
     path("", include("enforcement.urls")),
     path("", include("appeals.urls")),
     path("transparency/", include("transparency.urls")),

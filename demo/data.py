@@ -1819,6 +1819,11 @@ HISTORY_ACTIONS_PER_DAY = (3, 7)
 HISTORY_APPEAL_SHARE = 0.45
 HISTORY_WITHDRAWN_SHARE = 0.04
 HISTORY_LATE_NOTICE_SHARE = 0.03
+# What those late statements say (issue_action refuses a late notice without a reason).
+HISTORY_LATE_NOTICE_REASON = (
+    "The restriction was applied at once to stop further payments off the platform; the "
+    "statement was written once the reviewer had checked the evidence."
+)
 
 
 @dataclass(frozen=True)

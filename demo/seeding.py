@@ -724,7 +724,8 @@ def seed_history(people: dict[str, User], *, seed: int = 2026) -> int:
                 row.intake_source_id = sources[spec.name].pk
                 row.external_id = f"history-{len(plans)}"
             if rng.random() < demo_data.HISTORY_LATE_NOTICE_SHARE:
-                row.notified_at = row.starts_at + timedelta(hours=rng.randint(1, 30))
+                row.notified_at = row.starts_at + timedelta(hours=rng.randint(2, 30))
+                row.late_notice_reason = demo_data.HISTORY_LATE_NOTICE_REASON
             plans.append((request, version, row, spec))
 
     # Appeals first, in memory, so an overturned action is written as lifted.

@@ -1,8 +1,13 @@
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
-from enforcement import services
+from accounts.models import record_audit
+from enforcement import export, services
 from enforcement.diff import has_changes, word_diff
 from enforcement.forms import ConfirmForm
 from enforcement.models import (
@@ -215,6 +220,41 @@ class EnforcementActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["account", "reason_code"]
     search_fields = ["account__email", "puid"]
     inlines = [EvidenceInline, ClientNoticeInline, ActionEventInline]
+    actions = ["export_statements"]
+
+    @admin.action(description="Export selected as a Transparency Database batch (JSON, ≤ 100)")
+    def export_statements(self, request, queryset):
+        """One batch file, the body the database's batch endpoint takes; nothing personal."""
+        if queryset.count() > export.BATCH_SIZE:
+            self.message_user(
+                request,
+                f"Select at most {export.BATCH_SIZE} actions: the database takes batches of "
+                f"{export.BATCH_SIZE}. Use `manage.py export_statements` for more.",
+                messages.ERROR,
+            )
+            return None
+        chosen = EnforcementAction.objects.filter(pk__in=queryset.values("pk"))
+        statements = [item for batch in export.batches(chosen) for item in batch]
+        invalid = [f"{i['puid']}: {p}" for i in statements for p in export.problems(i)]
+        if invalid:
+            self.message_user(
+                request, "Not exported, invalid statements: " + "; ".join(invalid), messages.ERROR
+            )
+            return None
+        for action in chosen.only("pk"):
+            record_audit(
+                actor=request.user,
+                verb="statement.exported",
+                obj=action,
+                summary=f"Exported in a Transparency Database batch of {len(statements)}.",
+            )
+        response = HttpResponse(
+            json.dumps({"statements": statements}, ensure_ascii=False, indent=1),
+            content_type="application/json",
+        )
+        name = f"statements-{timezone.now():%Y%m%d-%H%M%S}.json"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 # --- Intake sources (detection systems using the API) --------------------------------------------

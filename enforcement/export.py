@@ -78,6 +78,11 @@ def statement(action: EnforcementAction) -> dict:
         data["incompatible_content_explanation"] = (
             action.incompatible_content_explanation or action.reason_explanation
         )[:2000]
+    if action.decision_ground == DecisionGround.ILLEGAL_CONTENT:
+        data["illegal_content_legal_ground"] = action.illegal_content_legal_ground
+        data["illegal_content_explanation"] = action.illegal_content_explanation
+    if action.source_identity and action.source_type != SourceType.VOLUNTARY:
+        data["source_identity"] = action.source_identity
     return {key: value for key, value in data.items() if value is not None}
 
 
@@ -130,6 +135,7 @@ _LENGTHS = {
     "content_type_other": 500,
     "decision_ground_reference_url": 500,
     "decision_facts": 5000,
+    "source_identity": 500,
     "puid": 500,
 }
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -185,6 +191,8 @@ def problems(data: dict) -> list[str]:
         for field in ("incompatible_content_ground", "incompatible_content_explanation"):
             if not data.get(field):
                 found.append(f"{field}: required for incompatible content")
+    if data.get("source_type") == SourceType.VOLUNTARY and data.get("source_identity"):
+        found.append("source_identity: not allowed with SOURCE_VOLUNTARY")
     if data.get("decision_ground") == DecisionGround.ILLEGAL_CONTENT:
         for field in ("illegal_content_legal_ground", "illegal_content_explanation"):
             if not data.get(field):

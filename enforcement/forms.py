@@ -22,6 +22,7 @@ from enforcement.choices import (
     AutomatedDecision,
     ContentType,
     DecisionAccount,
+    DecisionGround,
     DecisionMonetary,
     DecisionProvision,
     DecisionVisibility,
@@ -164,6 +165,14 @@ class IssueActionForm(forms.Form):
         widget=DateTimeLocalInput(),
         help_text="A temporary suspension needs an end; a permanent termination has none.",
     )
+    late_notice_reason = forms.CharField(
+        label="Why the freelancer is told only now (if it started earlier)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the start is more than a short tolerance before now; the "
+        "freelancer is shown both dates and this reason.",
+    )
     restricted_capabilities = forms.MultipleChoiceField(
         label="What the freelancer cannot do while it is in effect",
         choices=Capability.choices,
@@ -241,6 +250,28 @@ class IssueActionForm(forms.Form):
     source_type = forms.ChoiceField(
         label="How it came to our attention",
         choices=_blank("Choose the source") + list(SourceType.choices),
+    )
+    source_identity = forms.CharField(
+        label="Who notified us (not for our own initiative)",
+        required=False,
+        max_length=500,
+        help_text="For example the trusted flagger's name. Published: no e-mail address.",
+    )
+    decision_ground = forms.ChoiceField(
+        label="Ground of the decision",
+        choices=DecisionGround.choices,
+        initial=DecisionGround.INCOMPATIBLE_CONTENT,
+    )
+    illegal_content_legal_ground = forms.CharField(
+        label="Law relied on (illegal content only)",
+        required=False,
+        max_length=500,
+    )
+    illegal_content_explanation = forms.CharField(
+        label="Why the content is illegal under it (illegal content only)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     content_type = forms.MultipleChoiceField(
         label="Content concerned",
@@ -535,6 +566,10 @@ class IssueActionForms:
             cited_versions=list(data["cited_versions"]),
             facts=data["facts"],
             source_type=data["source_type"],
+            source_identity=data["source_identity"],
+            decision_ground=data["decision_ground"],
+            illegal_content_legal_ground=data["illegal_content_legal_ground"],
+            illegal_content_explanation=data["illegal_content_explanation"],
             automated_detection=data["automated_detection"],
             automated_decision=data["automated_decision"],
             evidence=[form.to_input() for form in self._evidence_rows],
@@ -558,6 +593,7 @@ class IssueActionForms:
             strikes_expire_on=data["strikes_expire_on"],
             termination_exception=data["termination_exception"],
             termination_exception_reason=data["termination_exception_reason"],
+            late_notice_reason=data["late_notice_reason"],
         )
 
     def apply_refusal(self, exc: ValidationError) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -360,6 +360,16 @@ class EnforcementAction(models.Model):
     decision_ground = models.CharField(
         max_length=64, choices=DecisionGround.choices, default=DecisionGround.INCOMPATIBLE_CONTENT
     )
+    # With DECISION_GROUND_ILLEGAL_CONTENT (required then, empty otherwise): the law relied on and
+    # why the content is illegal under it.
+    # Nullable only so that SQLite adds them with ALTER TABLE instead of rebuilding the table
+    # (a rebuild drops the guard triggers on it); issue_action always writes a string.
+    illegal_content_legal_ground = models.CharField(max_length=500, blank=True, null=True)
+    illegal_content_explanation = models.TextField(
+        blank=True, null=True, validators=[MaxLengthValidator(2000)]
+    )
+    # Who notified us (a trusted flagger's name, for example): never for our own initiative.
+    source_identity = models.CharField(max_length=500, blank=True, null=True)
     incompatible_content_ground = models.CharField(max_length=500, blank=True)
     incompatible_content_explanation = models.TextField(
         blank=True, validators=[MaxLengthValidator(2000)]
@@ -578,6 +588,11 @@ class EnforcementAction(models.Model):
             return self.appeal
         except ObjectDoesNotExist:
             return None
+
+    def notice_was_late(self) -> bool:
+        """Told after the restriction started (past the tolerance), or declared late at issue."""
+        tolerance = timedelta(minutes=settings.LATE_NOTICE_TOLERANCE_MINUTES)
+        return bool(self.late_notice_reason) or self.notified_at - self.starts_at > tolerance
 
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
@@ -858,3 +873,58 @@ class ClientCorrection(models.Model):
         if any(d.attempts and d.last_error for d in deliveries):
             return "failing", None
         return "queued", None
+
+
+# --- Submission to the DSA Transparency Database (issue #15) -------------------------------------
+
+
+class StatementBatch(models.Model):
+    """One POST of up to 100 statements to the Transparency Database: an outbox row, claimed
+    with a conditional update, retried with backoff, its last result kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SUBMITTED = "submitted", "Accepted by the database"
+        FAILED = "failed", "Refused or given up"
+
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # While sending: the worker's lease (taken back once it lapses).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="batch_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "submitted", "failed"]),
+                name="statement_batch_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement batch {self.pk} ({self.status})"
+
+
+class StatementSubmission(models.Model):
+    """A statement's place in a batch, and its result. One per action and per PUID: a statement
+    is submitted once (the unique constraints hold even for two sweeps at once)."""
+
+    action = models.OneToOneField(
+        EnforcementAction, on_delete=models.PROTECT, related_name="tdb_submission"
+    )
+    puid = models.CharField(max_length=500, unique=True)
+    batch = models.ForeignKey(StatementBatch, on_delete=models.PROTECT, related_name="statements")
+    result = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "action_id"]
+
+    def __str__(self) -> str:
+        return f"{self.puid} in batch {self.batch_id}"

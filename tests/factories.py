@@ -200,6 +200,9 @@ def action_request(
         "strikes_expire_on": (now + timedelta(days=365)).date(),
     }
     fields.update(overrides)
+    # Told when it started, or now for a later start (a notice after the start needs a
+    # late_notice_reason).
+    fields.setdefault("notified_at", min(fields["starts_at"], now))
     return services.ActionRequest(**fields)
 
 

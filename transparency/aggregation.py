@@ -19,6 +19,7 @@ import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -73,7 +74,12 @@ def compute_days(first: date, last: date) -> dict[tuple[date, str, str], list]:
             row[2][str(hours)] += n
 
     # Actions, by the day they started.
-    late = ExpressionWrapper(Q(notified_at__gt=F("starts_at")), output_field=BooleanField())
+    # Late notice: declared at issue (late_notice_reason), or told past the tolerance.
+    tolerance = timedelta(minutes=settings.LATE_NOTICE_TOLERANCE_MINUTES)
+    late = ExpressionWrapper(
+        ~Q(late_notice_reason="") | Q(notified_at__gt=F("starts_at") + tolerance),
+        output_field=BooleanField(),
+    )
     actions = (
         EnforcementAction.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .values(

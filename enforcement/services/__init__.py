@@ -8,6 +8,7 @@ and writes its audit trail; callers use them as `services.issue_action(...)`.
 - `reversal`: lifting and reducing actions, releasing funds, correcting client notices
 - `client_notices`: notices the marketplace records later, and its acknowledgements
 - `expiry`: restrictions that reach their end date
+- `submission`: submitting statements to the DSA Transparency Database (optional)
 """
 
 from enforcement.services.catalogue import draft_rule_version, publish_rule_version
@@ -46,6 +47,7 @@ from enforcement.services.reversal import (
     reduce_action,
     reduction_errors,
 )
+from enforcement.services.submission import submit_batch, submit_statements
 from enforcement.services.terminations import (
     ConfirmationRefused,
     confirm_termination,
@@ -84,7 +86,9 @@ __all__ = [
     "release_scheduled_funds",
     "replace_intake_token",
     "revoke_intake_source",
+    "submit_batch",
     "submit_from_source",
+    "submit_statements",
     "take_effect_due",
     "termination_takes_effect_at",
     "withdraw_termination",

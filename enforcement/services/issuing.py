@@ -23,6 +23,7 @@ from enforcement.choices import (
     AutomatedDecision,
     ContentType,
     DecisionAccount,
+    DecisionGround,
     DecisionMonetary,
     DecisionProvision,
     DecisionVisibility,
@@ -38,7 +39,7 @@ from enforcement.models import (
     ReasonCode,
     RuleVersion,
 )
-from infra.dates import format_day
+from infra.dates import format_day, format_when
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
@@ -79,11 +80,46 @@ def _check_transparency_database_rules(req: ActionRequest, refuse) -> None:
         refuse("content_type_other", "Say what the other content is (CONTENT_TYPE_OTHER).")
     if len(req.content_type_other) > 500:
         refuse("content_type_other", "Limited to 500 characters.")
-    if EMAIL_ADDRESS.search(req.facts):
-        refuse(
-            "facts",
-            "Remove the e-mail address: the facts are published without personal data.",
-        )
+    for name in ("facts", "illegal_content_explanation", "illegal_content_legal_ground"):
+        if EMAIL_ADDRESS.search(getattr(req, name)):
+            refuse(
+                name,
+                "Remove the e-mail address: the statement is published without personal data.",
+            )
+    if req.decision_ground not in DecisionGround.values:
+        refuse("decision_ground", f"Unknown decision ground {req.decision_ground!r}.")
+    elif req.decision_ground == DecisionGround.ILLEGAL_CONTENT:
+        if not req.illegal_content_legal_ground.strip():
+            refuse(
+                "illegal_content_legal_ground",
+                "Name the law the content is illegal under (DECISION_GROUND_ILLEGAL_CONTENT).",
+            )
+        if not req.illegal_content_explanation.strip():
+            refuse(
+                "illegal_content_explanation",
+                "Explain why the content is illegal under it (DECISION_GROUND_ILLEGAL_CONTENT).",
+            )
+    else:
+        for name in ("illegal_content_legal_ground", "illegal_content_explanation"):
+            if getattr(req, name).strip():
+                refuse(name, "Only for a decision on the ground of illegal content.")
+    if len(req.illegal_content_legal_ground) > 500:
+        refuse("illegal_content_legal_ground", "Limited to 500 characters.")
+    if len(req.illegal_content_explanation) > 2000:
+        refuse("illegal_content_explanation", "Limited to 2,000 characters.")
+    if req.source_identity.strip():
+        if req.source_type == SourceType.VOLUNTARY:
+            refuse(
+                "source_identity",
+                "An action on our own initiative (SOURCE_VOLUNTARY) has no notifier to name.",
+            )
+        if len(req.source_identity) > 500:
+            refuse("source_identity", "Limited to 500 characters.")
+        if EMAIL_ADDRESS.search(req.source_identity):
+            refuse(
+                "source_identity",
+                "Name the notifier without an e-mail address: it is published.",
+            )
 
 
 @dataclass
@@ -110,6 +146,13 @@ class ActionRequest:
     decision_account: str = ""
     content_type: list[str] = field(default_factory=lambda: [ContentType.OTHER])
     content_type_other: str = OUR_OTHER_CONTENT
+    # DECISION_GROUND_INCOMPATIBLE_CONTENT (the terms) unless the content is illegal, which then
+    # needs the law relied on and why.
+    decision_ground: str = DecisionGround.INCOMPATIBLE_CONTENT
+    illegal_content_legal_ground: str = ""
+    illegal_content_explanation: str = ""
+    # Who notified us (not for SOURCE_VOLUNTARY).
+    source_identity: str = ""
     territorial_scope: list[str] = field(default_factory=list)
     funds_held_amount: Decimal = Decimal("0")
     funds_currency: str = ""
@@ -122,13 +165,41 @@ class ActionRequest:
     # A permanent termination that takes effect without the notice period says why.
     termination_exception: str = ""
     termination_exception_reason: str = ""
+    # Why the freelancer is told later than LATE_NOTICE_TOLERANCE_MINUTES after the start.
+    late_notice_reason: str = ""
     # Set by the intake API: the detection system, its id for the action, the request's hash.
     intake_source: IntakeSource | None = None
     external_id: str = ""
     request_fingerprint: str = ""
 
 
-def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
+def late_notice_tolerance() -> timedelta:
+    return timedelta(minutes=settings.LATE_NOTICE_TOLERANCE_MINUTES)
+
+
+def _check_late_notice(req: ActionRequest, notified_at: datetime, refuse) -> None:
+    """A restriction may not start well before the freelancer is told without saying why."""
+    late = notified_at - req.starts_at > late_notice_tolerance()
+    reason = req.late_notice_reason.strip()
+    if late and not reason:
+        refuse(
+            "late_notice_reason",
+            f"The restriction started {format_when(req.starts_at, 'UTC')}, more than "
+            f"{settings.LATE_NOTICE_TOLERANCE_MINUTES} minutes before the freelancer is told: "
+            "say why the notice comes later (the freelancer is shown this), or start it now.",
+        )
+    elif not late and reason:
+        refuse(
+            "late_notice_reason",
+            "Only a notice given after the restriction started needs a late-notice reason.",
+        )
+    if len(req.late_notice_reason) > 2000:
+        refuse("late_notice_reason", "Limited to 2,000 characters.")
+
+
+def _check_request(
+    req: ActionRequest, errors: dict[str, list[str]], *, notified_at: datetime | None = None
+) -> None:
     def refuse(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
@@ -266,6 +337,7 @@ def _check_request(req: ActionRequest, errors: dict[str, list[str]]) -> None:
         refuse("termination_exception", "Choose the exception the reason is for.")
     if req.intake_source is not None and not req.external_id.strip():
         refuse("external_id", "An action sent by a detection system needs its external id.")
+    _check_late_notice(req, notified_at or req.notified_at or timezone.now(), refuse)
 
 
 def termination_takes_effect_at(req: ActionRequest, notified_at: datetime) -> datetime:
@@ -324,6 +396,7 @@ def action_row(
         status=status,
         termination_exception=req.termination_exception,
         termination_exception_reason=req.termination_exception_reason,
+        late_notice_reason=req.late_notice_reason.strip(),
         intake_source=req.intake_source,
         external_id=req.external_id,
         request_fingerprint=req.request_fingerprint,
@@ -336,6 +409,10 @@ def action_row(
         decision_monetary_other=req.decision_monetary_other,
         decision_provision=req.decision_provision,
         decision_account=req.decision_account,
+        decision_ground=req.decision_ground,
+        illegal_content_legal_ground=req.illegal_content_legal_ground.strip(),
+        illegal_content_explanation=req.illegal_content_explanation.strip(),
+        source_identity=req.source_identity.strip(),
         incompatible_content_ground=f"{version.rule.key} {version.rule.title}"[:500],
         incompatible_content_explanation=req.reason_code.explanation[:2000],
         # The statement is a snapshot: the reason as the freelancer reads it, fixed at issue
@@ -383,14 +460,14 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     member than the one who issued it, or, for a fully automated decision, any staff member.
     """
     errors: dict[str, list[str]] = {}
-    _check_request(req, errors)
+    notified_at = req.notified_at or timezone.now()
+    _check_request(req, errors, notified_at=notified_at)
     decided_by = None if req.automated_decision == AutomatedDecision.FULLY else issued_by
     if decided_by is None and req.automated_decision != AutomatedDecision.FULLY:
         errors.setdefault("decided_by", []).append("A human decision must name its decider.")
     if errors:
         raise ActionRefused(errors)
 
-    notified_at = req.notified_at or timezone.now()
     version = next(v for v in req.cited_versions if v.rule_id == req.reason_code.rule_id)
     status, takes_effect_at = EnforcementAction.Status.ACTIVE, None
     if req.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION:

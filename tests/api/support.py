@@ -138,7 +138,7 @@ def valid_body(world, **overrides) -> dict:
                 "contract_reference": "C-881",
             }
         ],
-        "starts_at": iso(now - timedelta(hours=2)),
+        "starts_at": iso(now - timedelta(minutes=30)),
         "ends_at": iso(now + timedelta(days=14)),
     }
     body.update(overrides)

@@ -130,6 +130,18 @@ def test_a_valid_request_creates_the_action_with_its_complete_statement(world):
     assert "INTERNAL-ONLY" not in response.content.decode()
 
 
+def test_a_late_notice_with_its_reason_is_issued_and_reported(world):
+    started = timezone.now() - timedelta(hours=5)
+    reason = "Stopped at once to protect a client's payment; the statement followed the review."
+    body = valid_body(world, starts_at=iso(started), late_notice_reason=reason)
+    response = post(body, world.token)
+    assert response.status_code == 201, response.content
+    action = EnforcementAction.objects.get(pk=response.json()["id"])
+    assert action.late_notice_reason == reason
+    assert action.notified_at - action.starts_at > timedelta(hours=4)
+    assert response.json()["late_notice_reason"] == reason
+
+
 def test_the_token_use_is_recorded_on_the_source(world):
     assert world.source.last_used_at is None
     post(valid_body(world), world.token)
@@ -382,6 +394,16 @@ def _reviewer_without_issue_permission(body, world):
 def _human_decision_without_decider(body, world):
     body["automated_decision"] = "AUTOMATED_DECISION_NOT_AUTOMATED"
     del body["decided_by"]
+
+
+def _late_start(body, world):
+    # Started three hours ago, told now: past the tolerance, and no reason given.
+    body["starts_at"] = iso(timezone.now() - timedelta(hours=3))
+
+
+def _identity_on_own_initiative(body, world):
+    body["source_type"] = "SOURCE_VOLUNTARY"
+    body["source_identity"] = "Trusted Flagger Association e.V."
 
 
 def _non_object(value):
@@ -681,6 +703,37 @@ INVALID_BODIES = [
         id="exception without reason",
     ),
     pytest.param(_no_decision, 422, BODY, id="no decision field"),
+    pytest.param(_late_start, 422, BODY + ["late_notice_reason"], id="late notice undeclared"),
+    pytest.param(
+        _set("decision_ground", "DECISION_GROUND_ILLEGAL_CONTENT"),
+        422,
+        BODY + ["illegal_content_legal_ground"],
+        id="illegal content without legal ground",
+    ),
+    pytest.param(
+        _set("illegal_content_explanation", "Fraud."),
+        422,
+        BODY + ["illegal_content_explanation"],
+        id="illegal explanation on a terms ground",
+    ),
+    pytest.param(
+        _set("decision_ground", "DECISION_GROUND_OTHER"),
+        422,
+        BODY + ["decision_ground"],
+        id="unknown decision ground",
+    ),
+    pytest.param(
+        _identity_on_own_initiative,
+        422,
+        BODY + ["source_identity"],
+        id="notifier named on own initiative",
+    ),
+    pytest.param(
+        _set("late_notice_reason", "The notice was delayed."),
+        422,
+        BODY + ["late_notice_reason"],
+        id="late-notice reason for a timely notice",
+    ),
     pytest.param(
         _set("decision_visibility", ["DECISION_VISIBILITY_OTHER"]),
         422,
@@ -878,7 +931,7 @@ def test_no_docs_page_is_served_and_the_document_is(client):
 
 
 def test_times_are_stored_in_utc_whatever_offset_was_sent(world):
-    starts = timezone.now().astimezone(ZoneInfo("America/Sao_Paulo")) - timedelta(hours=3)
+    starts = timezone.now().astimezone(ZoneInfo("America/Sao_Paulo")) - timedelta(minutes=30)
     body = valid_body(world, starts_at=iso(starts))
     response = post(body, world.token)
     assert response.status_code == 201, response.content

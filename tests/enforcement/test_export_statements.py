@@ -47,12 +47,33 @@ def test_factory_statements_of_every_kind_export_valid(tmp_path, freelancer):
     make_action(freelancer)
     make_action(freelancer, restriction_type="permanent_termination", ends_at=None)
     make_action(freelancer, decision_monetary=DecisionMonetary.SUSPENSION)
+    illegal = make_action(
+        freelancer,
+        decision_ground="DECISION_GROUND_ILLEGAL_CONTENT",
+        illegal_content_legal_ground="§ 263 StGB (fraud), Germany",
+        illegal_content_explanation="Invoices for work never done were sent to clients.",
+        source_type="SOURCE_TRUSTED_FLAGGER",
+        source_identity="Trusted Flagger Association e.V.",
+    )
     (body,) = _export(tmp_path)
-    assert len(body["statements"]) == 3
+    assert len(body["statements"]) == 4
     for item in body["statements"]:
         assert export.problems(item) == []
         assert item["automated_detection"] in ("Yes", "No")
         assert item["decision_ground_reference_url"].startswith("http")
+    (exported,) = [i for i in body["statements"] if i["puid"] == illegal.puid]
+    assert exported["illegal_content_legal_ground"] == "§ 263 StGB (fraud), Germany"
+    assert exported["illegal_content_explanation"].startswith("Invoices")
+    assert exported["source_identity"] == "Trusted Flagger Association e.V."
+    assert "incompatible_content_ground" not in exported
+    own_initiative = [i for i in body["statements"] if i["source_type"] == "SOURCE_VOLUNTARY"]
+    assert all("source_identity" not in i for i in own_initiative)
+
+
+def test_the_export_rules_refuse_an_identity_on_own_initiative():
+    assert "source_identity: not allowed with SOURCE_VOLUNTARY" in export.problems(
+        {"source_type": "SOURCE_VOLUNTARY", "source_identity": "Someone"}
+    )
 
 
 def _fields(item: EvidenceItem) -> dict:
@@ -121,3 +142,47 @@ def test_the_rules_catch_invalid_statements(freelancer):
 def test_a_bad_date_is_refused_with_the_option_named(tmp_path):
     with pytest.raises(CommandError, match="--since"):
         call_command("export_statements", since="yesterday", output=str(tmp_path))
+
+
+# --- The admin action ----------------------------------------------------------------------------
+
+
+def _admin_export(client, actions):
+    from django.urls import reverse
+
+    return client.post(
+        reverse("admin:enforcement_enforcementaction_changelist"),
+        {"action": "export_statements", "_selected_action": [a.pk for a in actions]},
+    )
+
+
+def test_the_admin_exports_the_selected_actions_as_one_batch(client, freelancer):
+    from tests.factories import AdminFactory
+
+    admin = AdminFactory()
+    chosen = [make_action(freelancer), make_action(freelancer)]
+    make_action(freelancer)
+    client.force_login(admin)
+    response = _admin_export(client, chosen)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"].startswith('attachment; filename="statements-')
+    body = json.loads(response.content)
+    assert sorted(item["puid"] for item in body["statements"]) == sorted(a.puid for a in chosen)
+    assert all(export.problems(item) == [] for item in body["statements"])
+    assert freelancer.email not in response.content.decode()
+    from accounts.models import AuditEvent
+
+    assert AuditEvent.objects.filter(verb="statement.exported", actor=admin).count() == 2
+
+
+def test_the_admin_refuses_more_than_a_batch(client, freelancer, monkeypatch):
+    from tests.factories import AdminFactory
+
+    monkeypatch.setattr(export, "BATCH_SIZE", 2)
+    chosen = [make_action(freelancer) for _ in range(3)]
+    client.force_login(AdminFactory())
+    response = _admin_export(client, chosen)
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("Select at most 2 actions" in m for m in messages)

@@ -103,7 +103,7 @@ def form_data(person, version, code, /, **overrides) -> dict:
     data = {
         "account": person.marketplace_id,
         "restriction_type": EnforcementAction.RestrictionType.TEMPORARY_SUSPENSION,
-        "starts_at": _local(now - timedelta(hours=1)),
+        "starts_at": _local(now - timedelta(minutes=30)),
         "ends_at": _local(now + timedelta(days=14)),
         "restricted_capabilities": ["proposals", "messaging"],
         "territorial_scope": "de, FR",
@@ -118,6 +118,7 @@ def form_data(person, version, code, /, **overrides) -> dict:
         "automated_detection": "yes",
         "automated_decision": AutomatedDecision.PARTIALLY,
         "source_type": SourceType.ARTICLE_16,
+        "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
         "content_type": [ContentType.TEXT],
         "funds_held_amount": "250.00",
         "funds_currency": "eur",
@@ -282,6 +283,7 @@ def test_the_version_in_force_at_a_past_start_is_offered_too(
         code,
         starts_at=_local(start),
         ends_at=_local(start + timedelta(days=10)),
+        late_notice_reason="The statement was delayed while the evidence was checked.",
     )
     assert escape(old.text) in _preview(signed_in, data).content.decode()
     form_again = signed_in.post(URL, {**data, "intent": "add-evidence"})
@@ -559,7 +561,7 @@ def test_the_preview_is_the_freelancers_statement_and_writes_nothing(
 
 def test_the_preview_shows_dates_in_the_freelancers_time_zone(signed_in, version, reason_code):
     new_yorker = FreelancerFactory(time_zone="America/New_York")
-    start = timezone.now() - timedelta(hours=1)
+    start = timezone.now() - timedelta(minutes=30)
     data = form_data(new_yorker, version, reason_code, starts_at=_local(start))
     content = _preview(signed_in, data).content.decode()
     shown = timezone.localtime(start.replace(second=0, microsecond=0), ZoneInfo("America/New_York"))

@@ -412,6 +412,7 @@ def test_the_notice_in_days_follows_the_setting_at_issue_time(
     client, freelancer, proposer, settings
 ):
     settings.TERMINATION_NOTICE_DAYS = 45
-    action = propose(freelancer, by=proposer, notified_at=timezone.now() - timedelta(hours=1))
+    told = timezone.now() - timedelta(hours=1)
+    action = propose(freelancer, by=proposer, notified_at=told, starts_at=told)
     settings.TERMINATION_NOTICE_DAYS = 30
     assert "(45 days' notice)" in _case(client, freelancer, action)
