@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User, time_zone_choices
+from accounts.models import Badge, User, time_zone_choices
 from accounts.roles import REVIEW_APPEALS
 from appeals import business_time
 from enforcement.choices import AutomatedDecision
@@ -760,6 +760,20 @@ class RoutingRule(models.Model):
     region = models.CharField(max_length=2, blank=True, help_text="ISO country code")
     min_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # The freelancer's track record as the marketplace synced it (accounts.TrackRecord).
+    min_tenure_years = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Member of the marketplace for at least this many years."
+    )
+    min_earnings = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Earnings to date of at least this amount (in the account's currency).",
+    )
+    badge = models.CharField(
+        max_length=32, blank=True, choices=Badge.choices, help_text="Holds this badge."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -598,3 +598,12 @@ class WithdrawTerminationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Recorded on the action's timeline, which the freelancer reads.",
     )
+
+
+class LeadReviewForm(forms.Form):
+    reason = forms.CharField(
+        label="What did you review, and why may a termination be proposed?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Staff only (audit log). The freelancer sees the termination's own statement.",
+    )

@@ -37,6 +37,7 @@ from enforcement.services.issuing import (
     evidence_rows,
     issue_action,
     issue_once,
+    needs_lead_review,
     termination_takes_effect_at,
 )
 from enforcement.services.reversal import (
@@ -48,6 +49,7 @@ from enforcement.services.reversal import (
 from enforcement.services.terminations import (
     ConfirmationRefused,
     confirm_termination,
+    record_lead_review,
     take_effect_due,
     withdraw_termination,
 )
@@ -75,8 +77,10 @@ __all__ = [
     "expire_ended_actions",
     "issue_action",
     "issue_once",
+    "needs_lead_review",
     "lift_action",
     "publish_rule_version",
+    "record_lead_review",
     "reduce_action",
     "reduction_errors",
     "release_scheduled_funds",
