@@ -376,15 +376,26 @@ def _not_in_future(value: date) -> date:
     return value
 
 
+SCORE_PATTERN = r"^[0-5](\.[0-9]{1,2})?$"
+
+
+def _score_as_sent(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError('Give the score as a number or a string such as "4.93".')
+    if isinstance(value, str) and not re.fullmatch(SCORE_PATTERN, value):
+        raise ValueError('Give the score as a string such as "4.93" (0 to 5, two decimals).')
+    return value
+
+
 FeedbackScore = Annotated[
     Decimal,
     Field(ge=0, le=5, max_digits=3, decimal_places=2, allow_inf_nan=False),
-    BeforeValidator(_amount_as_sent),
+    BeforeValidator(_score_as_sent),
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "number", "minimum": 0, "maximum": 5},
-                {"type": "string", "pattern": r"^[0-5](\.[0-9]{1,2})?$"},
+                {"type": "string", "pattern": SCORE_PATTERN},
             ],
             "description": "Clients' average rating, 0 to 5, at most two decimals.",
         }
@@ -393,7 +404,7 @@ FeedbackScore = Annotated[
 
 Earnings = Annotated[
     Decimal,
-    Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
     BeforeValidator(_amount_as_sent),
     AfterValidator(_cents),
     WithJsonSchema(

@@ -4,25 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0007_i14_report_indexes'),
+        ("appeals", "0007_i14_report_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='routingrule',
-            name='badge',
-            field=models.CharField(blank=True, choices=[('rising_talent', 'Rising Talent'), ('top_rated', 'Top Rated'), ('top_rated_plus', 'Top Rated Plus'), ('expert_vetted', 'Expert-Vetted')], help_text='Holds this badge.', max_length=32),
+            model_name="routingrule",
+            name="badge",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("rising_talent", "Rising Talent"),
+                    ("top_rated", "Top Rated"),
+                    ("top_rated_plus", "Top Rated Plus"),
+                    ("expert_vetted", "Expert-Vetted"),
+                ],
+                help_text="Holds this badge.",
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='routingrule',
-            name='min_earnings',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text="Earnings to date of at least this amount (in the account's currency).", max_digits=14, null=True),
+            model_name="routingrule",
+            name="min_earnings",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Earnings to date of at least this amount (in the account's currency).",
+                max_digits=14,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='routingrule',
-            name='min_tenure_years',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Member of the marketplace for at least this many years.', null=True),
+            model_name="routingrule",
+            name="min_tenure_years",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Member of the marketplace for at least this many years.",
+                null=True,
+            ),
         ),
     ]
