@@ -19,6 +19,7 @@ from appeals.forms import (
     ReviewerMessageForm,
     add_refusal_errors,
 )
+from appeals.history import account_history
 from appeals.models import Appeal
 from appeals.operations import claims
 from appeals.views.case import BUNDLE_TYPES, bundle_response
@@ -51,6 +52,7 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
         "appeal": appeal,
         "action": action,
         "other_actions": other_actions,
+        "history": account_history(appeal.freelancer),
         "is_original_decider": is_original_decider,
         "macro_form": MacroPickForm(),
     }
