@@ -13,6 +13,8 @@ USE_STAFF_PAGES = "accounts.use_staff_pages"
 REVIEW_APPEALS = "accounts.review_appeals"
 MANAGE_QUEUES = "accounts.manage_queues"
 ISSUE_ACTIONS = "accounts.issue_actions"
+# Admins read every account (the admin's user list, staff search).
+VIEW_ACCOUNTS = "accounts.view_user"
 
 _STAFF_READ = [
     USE_STAFF_PAGES,
@@ -78,7 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.view_webhookdelivery",
         "notifications.change_webhookdelivery",
         "notifications.view_webhookattempt",
-        "accounts.view_user",
+        VIEW_ACCOUNTS,
         "accounts.view_auditevent",
         "enforcement.add_rule",
         "enforcement.change_rule",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -23,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Badge, User, time_zone_choices
-from accounts.roles import REVIEW_APPEALS
+from accounts.roles import ISSUE_ACTIONS, REVIEW_APPEALS, VIEW_ACCOUNTS
 from appeals import business_time
 from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction, RuleVersion
@@ -1109,3 +1110,61 @@ class ClockPause(models.Model):
 
     def __str__(self) -> str:
         return f"Pause from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --- Staff search: what each role may find, and saved views ------------------------------------
+
+
+def actions_visible_to(user) -> models.QuerySet[EnforcementAction]:
+    """Actions a member of staff may find in search: all of them for those who issue actions or
+    administer (they have the staff action page and the admin); for a reviewer, the actions
+    under the appeals they may open (`Appeal.objects.for_reviewer`), reached through those."""
+    if user.has_perm(ISSUE_ACTIONS) or user.has_perm(VIEW_ACCOUNTS):
+        return EnforcementAction.objects.all()
+    if user.has_perm(REVIEW_APPEALS):
+        return EnforcementAction.objects.filter(
+            pk__in=Appeal.objects.for_reviewer(user).values("action_id")
+        )
+    return EnforcementAction.objects.none()
+
+
+def freelancers_visible_to(user) -> models.QuerySet[User]:
+    """Freelancers a member of staff may find: all for those who issue actions or administer;
+    for a reviewer, the freelancers behind the appeals they may open."""
+    freelancers = User.objects.filter(groups__name="freelancer")
+    if user.has_perm(ISSUE_ACTIONS) or user.has_perm(VIEW_ACCOUNTS):
+        return freelancers
+    if user.has_perm(REVIEW_APPEALS):
+        return freelancers.filter(pk__in=Appeal.objects.for_reviewer(user).values("freelancer_id"))
+    return User.objects.none()
+
+
+def appeals_visible_to(user) -> AppealQuerySet:
+    """Appeals a member of staff may find: through `for_reviewer`, for those who work appeals."""
+    if user.has_perm(REVIEW_APPEALS):
+        return Appeal.objects.for_reviewer(user)
+    return Appeal.objects.none()
+
+
+class SavedSearch(models.Model):
+    """A reviewer's saved view of the staff search: a name and the query string it stands for."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=80)
+    params = models.JSONField(default=dict, help_text="The search's filters (q, kind, ...).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_search_name_per_owner"),
+            models.CheckConstraint(condition=~Q(name=""), name="saved_search_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("appeals:search") + "?" + urlencode({**self.params, "view": self.pk})
