@@ -6,7 +6,7 @@
 Migrates first (the search's GIN indexes are built on the seeded rows). Every seeded appeal
 shares one statement, which no real data set does, so the script first gives a sample of rows
 distinct words (idempotent UPDATEs): one appeal in 1,000 mentions a "chargeback", one message
-in 2,000 an "escrow", one action in 1,000 "counterfeit" facts, and one freelancer a marketplace
+in 2,000 gets a message about an "escrow", one action in 1,000 "counterfeit" facts, and one freelancer a marketplace
 id. Then, in-process through Django's test client as the bench reviewer of all 20 queues and the
 bench lead: search by id, email, marketplace id, name, a rare word (and its next page), a word
 in messages, filters without words, and the worst case, a word in every statement. Each search
@@ -60,9 +60,14 @@ def prepare() -> dict:
             "' was the client''s mistake; the bank reversed it.' "
             "WHERE id % 1000 = 7 AND statement NOT LIKE 'The chargeback%'"
         )
+        # Messages are append-only (a trigger refuses UPDATE): add one to a sample of appeals.
         cursor.execute(
-            "UPDATE appeals_message SET body = 'The escrow release for milestone ' || id || "
-            "' is attached.' WHERE id % 2000 = 11 AND body NOT LIKE 'The escrow%'"
+            "INSERT INTO appeals_message (appeal_id, author_id, kind, body, created_at) "
+            "SELECT ap.id, ap.freelancer_id, 'message', "
+            "'The escrow release for milestone ' || ap.id || ' is attached.', now() "
+            "FROM appeals_appeal ap WHERE ap.id % 2000 = 11 AND NOT EXISTS ("
+            "SELECT 1 FROM appeals_message m WHERE m.appeal_id = ap.id "
+            "AND m.body LIKE 'The escrow%')"
         )
         cursor.execute(
             "UPDATE enforcement_enforcementaction SET facts = 'Listings offered counterfeit "
