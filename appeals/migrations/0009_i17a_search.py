@@ -77,4 +77,8 @@ class Migration(migrations.Migration):
             reverse_sqlite=[],
             description="GIN indexes of the staff search (PostgreSQL only)",
         ),
+        migrations.AddIndex(
+            model_name='appeal',
+            index=models.Index(fields=['status', '-id'], name='appeal_status_newest'),
+        ),
     ]
