@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
             description="GIN indexes of the staff search (PostgreSQL only)",
         ),
         migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(fields=['status', '-id'], name='appeal_status_newest'),
+            model_name="appeal",
+            index=models.Index(fields=["status", "-id"], name="appeal_status_newest"),
         ),
     ]
