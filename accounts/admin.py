@@ -1,7 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, TrackRecord, User
+
+
+class TrackRecordInline(admin.StackedInline):
+    """The marketplace's track record, read-only: only the marketplace's sync changes it."""
+
+    model = TrackRecord
+    can_delete = False
+    extra = 0
+    max_num = 0
+    readonly_fields = [
+        "earnings_to_date",
+        "earnings_currency",
+        "completed_contracts",
+        "badges",
+        "client_feedback_score",
+        "synced_at",
+        "deactivated_at",
+        "deactivation_reason",
+    ]
+    exclude = ["fingerprint"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -10,6 +33,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "display_name", "marketplace_id", "is_active", "last_login"]
     search_fields = ["email", "display_name", "marketplace_id"]
     list_filter = ["groups", "is_active"]
+    inlines = [TrackRecordInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (

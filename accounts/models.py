@@ -5,6 +5,7 @@ from zoneinfo import available_timezones
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -201,3 +202,73 @@ class ReviewerProfile(models.Model):
 
     def speaks(self, language: str) -> bool:
         return not language or language in self.languages
+
+
+class Badge(models.TextChoices):
+    """Marketplace badges an account can hold (synced by the marketplace)."""
+
+    RISING_TALENT = "rising_talent", "Rising Talent"
+    TOP_RATED = "top_rated", "Top Rated"
+    TOP_RATED_PLUS = "top_rated_plus", "Top Rated Plus"
+    EXPERT_VETTED = "expert_vetted", "Expert-Vetted"
+
+
+class TrackRecord(models.Model):
+    """The account's standing on the marketplace, as the marketplace last synced it
+    (`PUT /api/v1/accounts/{marketplace_id}`). Recourse never edits it by itself."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="track_record")
+    earnings_to_date = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    earnings_currency = models.CharField(max_length=3, default="USD")
+    completed_contracts = models.PositiveIntegerField(default=0)
+    badges = models.JSONField(default=list, blank=True)
+    client_feedback_score = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, help_text="0 to 5."
+    )
+    synced_at = models.DateTimeField()
+    # The marketplace closed the account. Recourse still lets the person sign in and appeal.
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivation_reason = models.CharField(max_length=500, blank=True)
+    # SHA-256 of the last synced body: a repeated PUT changes nothing and writes no audit event.
+    fingerprint = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(earnings_to_date__gte=0), name="track_record_earnings_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(client_feedback_score__isnull=True)
+                | models.Q(client_feedback_score__gte=0, client_feedback_score__lte=5),
+                name="track_record_feedback_0_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(earnings_currency__regex=r"^[A-Z]{3}$"),
+                name="track_record_currency_iso",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Track record of {self.user}"
+
+    def tenure_years(self, today=None) -> int | None:
+        """Whole years since `member_since` (None when the marketplace did not say)."""
+        since = self.user.member_since
+        if since is None:
+            return None
+        today = today or timezone.localdate()
+        years = today.year - since.year
+        if (today.month, today.day) < (since.month, since.day):
+            years -= 1
+        return max(years, 0)
+
+    def badge_labels(self) -> list[str]:
+        labels = dict(Badge.choices)
+        return [labels.get(badge, badge) for badge in self.badges]
+
+    def is_long_standing(self) -> bool:
+        """Member for `LONG_STANDING_MEMBER_YEARS` or earned `LONG_STANDING_EARNINGS` (settings)."""
+        tenure = self.tenure_years()
+        return (
+            tenure is not None and tenure >= settings.LONG_STANDING_MEMBER_YEARS
+        ) or self.earnings_to_date >= settings.LONG_STANDING_EARNINGS

@@ -15,6 +15,8 @@ MANAGE_QUEUES = "accounts.manage_queues"
 ISSUE_ACTIONS = "accounts.issue_actions"
 # The audit log page (/staff/audit/): leads and admins.
 VIEW_AUDIT = "accounts.view_auditevent"
+# Admins read every account (the admin's user list, staff search).
+VIEW_ACCOUNTS = "accounts.view_user"
 
 _STAFF_READ = [
     USE_STAFF_PAGES,
@@ -81,7 +83,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.view_webhookdelivery",
         "notifications.change_webhookdelivery",
         "notifications.view_webhookattempt",
-        "accounts.view_user",
+        VIEW_ACCOUNTS,
         VIEW_AUDIT,
         "enforcement.add_rule",
         "enforcement.change_rule",

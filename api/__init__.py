@@ -61,9 +61,11 @@ api = NinjaAPI(
     docs_url=None,
 )
 
+from api.accounts import router as accounts_router  # noqa: E402
 from api.actions import router  # noqa: E402  (the router needs nothing from here)
 
 api.add_router("", router)
+api.add_router("", accounts_router)
 
 
 def _body_path(loc: tuple) -> list:

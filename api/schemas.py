@@ -13,7 +13,9 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
+from django.conf import settings
 from ninja import Field, Schema
 from pydantic import (
     AfterValidator,
@@ -24,6 +26,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from accounts.models import Badge
 from appeals.models import Appeal
 from enforcement.choices import (
     EEA_COUNTRIES,
@@ -373,3 +376,117 @@ class FieldError(Schema):
 
 class ValidationErrorOut(Schema):
     detail: list[FieldError]
+
+
+# --- Account sync --------------------------------------------------------------------------------
+
+LanguageValue = Literal[tuple(code for code, _ in settings.LANGUAGES)]
+TimeZoneValue = Literal[tuple(sorted(available_timezones()))]
+BadgeValue = _one_of(Badge)
+MARKETPLACE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+
+
+def _no_repeats(values: list) -> list:
+    if len(set(values)) != len(values):
+        raise ValueError("List each badge once.")
+    return values
+
+
+def _not_in_future(value: date) -> date:
+    if value > datetime.now(UTC).date():
+        raise ValueError("Membership cannot start in the future.")
+    return value
+
+
+SCORE_PATTERN = r"^[0-5](\.[0-9]{1,2})?$"
+
+
+def _score_as_sent(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError('Give the score as a number or a string such as "4.93".')
+    if isinstance(value, str) and not re.fullmatch(SCORE_PATTERN, value):
+        raise ValueError('Give the score as a string such as "4.93" (0 to 5, two decimals).')
+    return value
+
+
+FeedbackScore = Annotated[
+    Decimal,
+    Field(ge=0, le=5, max_digits=3, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_score_as_sent),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 5},
+                {"type": "string", "pattern": SCORE_PATTERN},
+            ],
+            "description": "Clients' average rating, 0 to 5, at most two decimals.",
+        }
+    ),
+]
+
+Earnings = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_amount_as_sent),
+    AfterValidator(_cents),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 9999999999.99},
+                {"type": "string", "pattern": AMOUNT_PATTERN},
+            ],
+            "description": "0 or more, at most two decimals.",
+        }
+    ),
+]
+
+
+class EarningsIn(StrictSchema):
+    amount: Earnings
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD.")
+
+
+class AccountIn(StrictSchema):
+    """The account as it is on the marketplace now (the whole of it: a PUT replaces)."""
+
+    email: Annotated[
+        str, Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN), AfterValidator(str.lower)
+    ]
+    name: Text(150, min_length=1)
+    language: LanguageValue = "en"
+    time_zone: TimeZoneValue = "UTC"
+    member_since: Annotated[Day, AfterValidator(_not_in_future)] | None = None
+    earnings_to_date: EarningsIn
+    completed_contracts: int = Field(ge=0, le=2**31 - 1, strict=True)
+    badges: Annotated[list[BadgeValue], AfterValidator(_no_repeats)] = Field(
+        default=[], max_length=len(Badge.values)
+    )
+    client_feedback_score: FeedbackScore | None = None
+
+
+class AccountDeactivateIn(StrictSchema):
+    reason: Text(500, description="Why the marketplace closed the account (staff only).") = ""
+
+
+class EarningsOut(Schema):
+    amount: Decimal
+    currency: str
+
+
+class AccountOut(Schema):
+    marketplace_id: str
+    email: str
+    name: str
+    language: str
+    time_zone: str
+    member_since: date | None
+    earnings_to_date: EarningsOut
+    completed_contracts: int
+    badges: list[str]
+    client_feedback_score: Decimal | None
+    synced_at: datetime
+    deactivated_at: datetime | None
+    long_standing: bool = Field(
+        description="A permanent termination of this account needs a lead's review first."
+    )

@@ -157,6 +157,9 @@ class RoutingRuleForm(forms.ModelForm):
             "region",
             "min_funds_held",
             "max_funds_held",
+            "min_tenure_years",
+            "min_earnings",
+            "badge",
         ]
         help_texts = {
             "position": "Rules are tried in this order and the first match wins. Leave gaps "
@@ -191,6 +194,9 @@ class RoutingRuleAdmin(admin.ModelAdmin):
                     "region",
                     "min_funds_held",
                     "max_funds_held",
+                    "min_tenure_years",
+                    "min_earnings",
+                    "badge",
                 ]
             },
         ),
@@ -214,6 +220,12 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             parts.append(f"funds held ≥ {rule.min_funds_held}")
         if rule.max_funds_held is not None:
             parts.append(f"funds held ≤ {rule.max_funds_held}")
+        if rule.min_tenure_years is not None:
+            parts.append(f"member for ≥ {rule.min_tenure_years} years")
+        if rule.min_earnings is not None:
+            parts.append(f"earnings ≥ {rule.min_earnings}")
+        if rule.badge:
+            parts.append(rule.get_badge_display())
         return "; ".join(parts) or "everything"
 
     def save_model(self, request, obj: RoutingRule, form, change) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import JSONBAgg
@@ -25,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import Role, User, time_zone_choices
-from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
+from accounts.models import Badge, Role, User, time_zone_choices
+from accounts.roles import ISSUE_ACTIONS, MANAGE_QUEUES, REVIEW_APPEALS, VIEW_ACCOUNTS
 from appeals import business_time
 from enforcement.choices import AutomatedDecision
 from enforcement.models import EnforcementAction, RuleVersion, statement_prefetches
@@ -411,6 +412,8 @@ class Appeal(models.Model):
         # so a count or a list costs what it shows, however much history accumulates.
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="appeal_status_age"),
+            # Staff search filtered by status without words: newest (highest id) first.
+            models.Index(fields=["status", "-id"], name="appeal_status_newest"),
             # The transparency report's daily figures: appeals filed and decided on a day, and
             # what changed since the last refresh.
             models.Index(fields=["submitted_at"], name="appeal_submitted_at"),
@@ -967,6 +970,20 @@ class RoutingRule(models.Model):
     region = models.CharField(max_length=2, blank=True, help_text="ISO country code")
     min_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # The freelancer's track record as the marketplace synced it (accounts.TrackRecord).
+    min_tenure_years = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Member of the marketplace for at least this many years."
+    )
+    min_earnings = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Earnings to date of at least this amount (in the account's currency).",
+    )
+    badge = models.CharField(
+        max_length=32, blank=True, choices=Badge.choices, help_text="Holds this badge."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -1360,3 +1377,61 @@ def _set_prefetched(instance: models.Model, name: str, rows: list) -> None:
     queryset._result_cache = list(rows)
     queryset._prefetch_done = True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+# --- Staff search: what each role may find, and saved views ------------------------------------
+
+
+def actions_visible_to(user) -> models.QuerySet[EnforcementAction]:
+    """Actions a member of staff may find in search: all of them for those who issue actions or
+    administer (they have the staff action page and the admin); for a reviewer, the actions
+    under the appeals they may open (`Appeal.objects.for_reviewer`), reached through those."""
+    if user.has_perm(ISSUE_ACTIONS) or user.has_perm(VIEW_ACCOUNTS):
+        return EnforcementAction.objects.all()
+    if user.has_perm(REVIEW_APPEALS):
+        return EnforcementAction.objects.filter(
+            pk__in=Appeal.objects.for_reviewer(user).values("action_id")
+        )
+    return EnforcementAction.objects.none()
+
+
+def freelancers_visible_to(user) -> models.QuerySet[User]:
+    """Freelancers a member of staff may find: all for those who issue actions or administer;
+    for a reviewer, the freelancers behind the appeals they may open."""
+    freelancers = User.objects.filter(groups__name="freelancer")
+    if user.has_perm(ISSUE_ACTIONS) or user.has_perm(VIEW_ACCOUNTS):
+        return freelancers
+    if user.has_perm(REVIEW_APPEALS):
+        return freelancers.filter(pk__in=Appeal.objects.for_reviewer(user).values("freelancer_id"))
+    return User.objects.none()
+
+
+def appeals_visible_to(user) -> AppealQuerySet:
+    """Appeals a member of staff may find: through `for_reviewer`, for those who work appeals."""
+    if user.has_perm(REVIEW_APPEALS):
+        return Appeal.objects.for_reviewer(user)
+    return Appeal.objects.none()
+
+
+class SavedSearch(models.Model):
+    """A reviewer's saved view of the staff search: a name and the query string it stands for."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=80)
+    params = models.JSONField(default=dict, help_text="The search's filters (q, kind, ...).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_search_name_per_owner"),
+            models.CheckConstraint(condition=~Q(name=""), name="saved_search_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("appeals:search") + "?" + urlencode({**self.params, "view": self.pk})

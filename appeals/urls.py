@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appeals.views import case, macros, queues, review
+from appeals.views import case, macros, queues, review, search
 
 app_name = "appeals"
 
@@ -42,6 +42,19 @@ urlpatterns = [
     path("staff/macros/<int:pk>/", macros.macro_edit, name="macro-edit"),
     path("staff/macros/<int:pk>/active/", macros.macro_set_active, name="macro-set-active"),
     path("staff/appeals/<int:pk>/bundle.<slug:fmt>", review.review_bundle, name="review-bundle"),
+    # Staff search and its saved views (appeals/views/search.py).
+    path("staff/search/", search.search, name="search"),
+    path("staff/search/views/", search.saved_search_create, name="saved-search-create"),
+    path(
+        "staff/search/views/<int:pk>/rename/",
+        search.saved_search_rename,
+        name="saved-search-rename",
+    ),
+    path(
+        "staff/search/views/<int:pk>/delete/",
+        search.saved_search_delete,
+        name="saved-search-delete",
+    ),
     # Reviewer queues and the lead dashboard (appeals/views/queues.py).
     path("staff/queue/", queues.queue_page, name="queue"),
     path("staff/queue/claim-next/", queues.claim_next, name="claim-next"),

@@ -187,6 +187,13 @@ TERMINATION_NOTICE_DAYS = env_int("TERMINATION_NOTICE_DAYS", 30, minimum=0)
 # later than this after the restriction started is refused unless it says why (late_notice_reason),
 # and the freelancer's statement then shows both dates and the reason.
 LATE_NOTICE_TOLERANCE_MINUTES = env_int("LATE_NOTICE_TOLERANCE_MINUTES", 60, minimum=0)
+# A permanent termination of a long-standing account (a member for at least this many years, or
+# with at least these earnings to date, in the account's own currency, as the marketplace synced
+# them) needs a lead's review before it can be proposed to the freelancer at all.
+LONG_STANDING_MEMBER_YEARS = env_int("LONG_STANDING_MEMBER_YEARS", 5, minimum=1)
+LONG_STANDING_EARNINGS = env_int("LONG_STANDING_EARNINGS", 50000, minimum=1)
+# How long a lead's review of such a termination stays usable.
+LEAD_REVIEW_VALID_DAYS = env_int("LEAD_REVIEW_VALID_DAYS", 14, minimum=1)
 # Certified out-of-court dispute settlement bodies (DSA Art. 21) shown on the redress page, on
 # every statement and in the case bundle. Operators keep the list current from the Commission's
 # register (OUT_OF_COURT_BODIES_REGISTER_URL); the default lists two certified bodies.

@@ -803,6 +803,17 @@ class PersonSpec:
     extra_roles: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class TrackRecordSpec:
+    """The marketplace's record of a demo freelancer (as its account sync would send it)."""
+
+    earnings: str
+    currency: str
+    contracts: int
+    badges: tuple[str, ...]
+    feedback: str
+
+
 DEMO_FREELANCER = "amara@demo.recourse.test"
 SECOND_FREELANCER = "jonas@demo.recourse.test"
 DEMO_REVIEWER = "riley@demo.recourse.test"
@@ -810,6 +821,13 @@ DEMO_REVIEWER = "riley@demo.recourse.test"
 DEMO_ENFORCER = "sam@demo.recourse.test"
 DEMO_LEAD = "lena@demo.recourse.test"
 DEMO_ADMIN = "admin@demo.recourse.test"
+
+# Amara: six years on the marketplace, Top Rated, a long-standing account (a permanent
+# termination of it needs a lead's review first). Jonas: under three years, Rising Talent.
+TRACK_RECORDS: dict[str, TrackRecordSpec] = {
+    DEMO_FREELANCER: TrackRecordSpec("184350.00", "USD", 236, ("top_rated",), "4.94"),
+    SECOND_FREELANCER: TrackRecordSpec("21900.00", "EUR", 38, ("rising_talent",), "4.71"),
+}
 
 PEOPLE: tuple[PersonSpec, ...] = (
     PersonSpec(

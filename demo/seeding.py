@@ -26,7 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, TrackRecord, User
 from demo import data as demo_data
 from demo.data import CaseSpec
 from enforcement.choices import AutomatedDecision
@@ -94,6 +94,19 @@ def seed_people() -> tuple[dict[str, User], int]:
             user=user, email=spec.email, defaults={"verified": True, "primary": True}
         )
         people[spec.email] = user
+        record = demo_data.TRACK_RECORDS.get(spec.email)
+        if record is not None:
+            TrackRecord.objects.get_or_create(
+                user=user,
+                defaults={
+                    "earnings_to_date": Decimal(record.earnings),
+                    "earnings_currency": record.currency,
+                    "completed_contracts": record.contracts,
+                    "badges": list(record.badges),
+                    "client_feedback_score": Decimal(record.feedback),
+                    "synced_at": timezone.now(),
+                },
+            )
     return people, created
 
 

@@ -662,3 +662,12 @@ class WithdrawTerminationForm(forms.Form):
     confirm = confirmation_field(
         "I confirm the withdrawal. The termination can then never take effect."
     )
+
+
+class LeadReviewForm(forms.Form):
+    reason = forms.CharField(
+        label="What did you review, and why may a termination be proposed?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Staff only (audit log). The freelancer sees the termination's own statement.",
+    )

@@ -928,3 +928,42 @@ class StatementSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.puid} in batch {self.batch_id}"
+
+
+class LeadReview(models.Model):
+    """A lead reviewed the case for permanently terminating a long-standing account (see
+    `TrackRecord.is_long_standing`) and agreed that one termination may be proposed. Without
+    one, unused and recent, `issue_action` refuses such a termination, whatever the path; the
+    action it allowed is recorded here (one review, one termination)."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lead_reviews"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    action = models.OneToOneField(
+        EnforcementAction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_review",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="lead_review_reason_required"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reviewed_by=models.F("account")),
+                name="lead_review_not_own_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead review of {self.account} by {self.reviewed_by}"

@@ -26,15 +26,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import staff_required
-from accounts.roles import ISSUE_ACTIONS, USE_STAFF_PAGES
+from accounts.models import Role, User
+from accounts.roles import ISSUE_ACTIONS, MANAGE_QUEUES, USE_STAFF_PAGES
 from enforcement import services
 from enforcement.forms import (
     DECISION_DEFAULTS,
     ConfirmForm,
     IssueActionForms,
+    LeadReviewForm,
     WithdrawTerminationForm,
 )
-from enforcement.models import EnforcementAction
+from enforcement.models import EnforcementAction, LeadReview
 from infra.dates import format_when
 
 # A preview can be confirmed for this long; after that, preview again (rules may have changed).
@@ -354,3 +356,46 @@ def withdraw_termination(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"Termination #{action.pk} withdrawn. The freelancer sees that it was withdrawn."
     )
     return _back_to_list()
+
+
+# --- Lead review of terminating a long-standing account -----------------------------------------
+
+
+@staff_required(MANAGE_QUEUES)
+@require_http_methods(["GET", "HEAD", "POST"])
+def lead_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead records their review: one permanent termination of this long-standing account may
+    then be proposed by someone else (the issue form and the API refuse it until then)."""
+    account = get_object_or_404(
+        User.objects.select_related("track_record").filter(groups__name=Role.FREELANCER), pk=pk
+    )
+    form = LeadReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_lead_review(
+                account, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.ConfirmationRefused as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Review recorded: one permanent termination of {account} may now be proposed "
+                f"by another member of staff within {settings.LEAD_REVIEW_VALID_DAYS} days.",
+            )
+            return redirect("enforcement:lead-review", pk=account.pk)
+    reviews = LeadReview.objects.filter(account=account).select_related("reviewed_by", "action")
+    return render(
+        request,
+        "enforcement/staff/lead_review.html",
+        {
+            "account": account,
+            "record": getattr(account, "track_record", None),
+            "form": form,
+            "reviews": reviews,
+            "now": timezone.now(),
+            "member_years": settings.LONG_STANDING_MEMBER_YEARS,
+            "earnings_threshold": settings.LONG_STANDING_EARNINGS,
+        },
+        status=422 if form.errors else 200,
+    )

@@ -22,6 +22,7 @@ urlpatterns = [
         name="issue-action-confirm",
     ),
     path("staff/actions/<int:pk>/", staff_views.staff_action, name="staff-action"),
+    path("staff/accounts/<int:pk>/lead-review/", staff_views.lead_review, name="lead-review"),
     path("staff/terminations/", staff_views.pending_terminations, name="pending-terminations"),
     path(
         "staff/terminations/<int:pk>/confirm/",

@@ -416,3 +416,37 @@ def bulk_queued_appeals(count: int, *, queue, language: str = "en", template=Non
         ],
         batch_size=500,
     )
+
+
+def give_track_record(
+    user: User,
+    *,
+    years: int | None = None,
+    earnings: str = "0",
+    badges=(),
+    contracts: int = 0,
+    score: str | None = None,
+):
+    """The marketplace's track record of `user`: a member for `years` (None: not given)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from accounts.models import TrackRecord
+
+    today = timezone.localdate()
+    user.member_since = (
+        None if years is None else date(today.year - years, today.month, min(today.day, 28))
+    )
+    user.save(update_fields=["member_since"])
+    return TrackRecord.objects.update_or_create(
+        user=user,
+        defaults={
+            "earnings_to_date": Decimal(earnings),
+            "completed_contracts": contracts,
+            "badges": list(badges),
+            "client_feedback_score": None if score is None else Decimal(score),
+            "synced_at": timezone.now(),
+        },
+    )[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import ReviewerProfile, User
+from accounts.models import ReviewerProfile, TrackRecord, User
 from accounts.roles import REVIEW_APPEALS
 from appeals.models import Appeal, AppealEvent, Queue, RoutingRule
 from appeals.operations import sla
@@ -51,11 +52,19 @@ class RoutingFacts:
     language: str
     region: str
     funds_held: object
+    # The account's track record (None / empty when the marketplace never synced it).
+    tenure_years: int | None = None
+    earnings: Decimal | None = None
+    badges: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, appeal: Appeal) -> RoutingFacts:
         action = appeal.action
+        record = TrackRecord.objects.select_related("user").filter(user=action.account_id).first()
         return cls(
+            tenure_years=record.tenure_years() if record else None,
+            earnings=record.earnings_to_date if record else None,
+            badges=tuple(record.badges) if record else (),
             reason_code_id=action.reason_code_id,
             rule_id=action.reason_code.rule_id,
             restriction_type=action.restriction_type,
@@ -76,6 +85,15 @@ def rule_matches(rule: RoutingRule, facts: RoutingFacts) -> bool:
         and (not rule.region or rule.region == facts.region)
         and (rule.min_funds_held is None or facts.funds_held >= rule.min_funds_held)
         and (rule.max_funds_held is None or facts.funds_held <= rule.max_funds_held)
+        and (
+            rule.min_tenure_years is None
+            or (facts.tenure_years is not None and facts.tenure_years >= rule.min_tenure_years)
+        )
+        and (
+            rule.min_earnings is None
+            or (facts.earnings is not None and facts.earnings >= rule.min_earnings)
+        )
+        and (not rule.badge or rule.badge in facts.badges)
     )
 
 
@@ -110,7 +128,15 @@ def _covers(general: RoutingRule, specific: RoutingRule) -> bool:
     high_ok = general.max_funds_held is None or (
         specific.max_funds_held is not None and specific.max_funds_held <= general.max_funds_held
     )
-    return low_ok and high_ok
+    track_ok = all(
+        getattr(general, name) is None
+        or (
+            getattr(specific, name) is not None
+            and getattr(specific, name) >= getattr(general, name)
+        )
+        for name in ("min_tenure_years", "min_earnings")
+    )
+    return low_ok and high_ok and track_ok and same_or_any(general.badge, specific.badge)
 
 
 def shadowing_rule(rule: RoutingRule) -> RoutingRule | None:

@@ -23,6 +23,7 @@ from appeals.forms import (
     ReviewerNoteForm,
     add_refusal_errors,
 )
+from appeals.history import account_history
 from appeals.macros import render_macro
 from appeals.models import Appeal, Attachment, Macro
 from appeals.operations import claims
@@ -55,6 +56,7 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
         "appeal": appeal,
         "action": action,
         "other_actions": other_actions,
+        "history": account_history(appeal.freelancer),
         "is_original_decider": is_original_decider,
         "others_here": others_here,
         "live_marker": live.marker_with_presence(live.appeal_marker(appeal), others_here),

@@ -38,6 +38,7 @@ from enforcement.services.issuing import (
     evidence_rows,
     issue_action,
     issue_once,
+    needs_lead_review,
     termination_takes_effect_at,
 )
 from enforcement.services.reversal import (
@@ -51,6 +52,7 @@ from enforcement.services.submission import submit_batch, submit_statements
 from enforcement.services.terminations import (
     ConfirmationRefused,
     confirm_termination,
+    record_lead_review,
     take_effect_due,
     withdraw_termination,
 )
@@ -79,8 +81,10 @@ __all__ = [
     "expire_ended_actions",
     "issue_action",
     "issue_once",
+    "needs_lead_review",
     "lift_action",
     "publish_rule_version",
+    "record_lead_review",
     "reduce_action",
     "reduction_errors",
     "release_scheduled_funds",

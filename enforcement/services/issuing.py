@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent, User, record_audit
+from accounts.models import AuditEvent, TrackRecord, User, record_audit
 from enforcement.choices import (
     EEA_COUNTRIES,
     AutomatedDecision,
@@ -36,6 +36,7 @@ from enforcement.models import (
     EnforcementAction,
     EvidenceItem,
     IntakeSource,
+    LeadReview,
     ReasonCode,
     RuleVersion,
 )
@@ -445,6 +446,24 @@ def action_row(
     )
 
 
+def needs_lead_review(req: ActionRequest) -> bool:
+    """A permanent termination of a long-standing account (thresholds in settings)."""
+    if req.restriction_type != EnforcementAction.RestrictionType.PERMANENT_TERMINATION:
+        return False
+    record = TrackRecord.objects.select_related("user").filter(user=req.account).first()
+    return record is not None and record.is_long_standing()
+
+
+def usable_lead_review(account, *, issued_by) -> LeadReview | None:
+    """An unused, unexpired review of `account` by a lead other than the person proposing."""
+    reviews = LeadReview.objects.filter(
+        account=account, action__isnull=True, expires_at__gt=timezone.now()
+    )
+    if issued_by is not None:
+        reviews = reviews.exclude(reviewed_by=issued_by)
+    return reviews.order_by("created_at", "id").first()
+
+
 @transaction.atomic
 def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     """Create an enforcement action with its complete statement of reasons, or refuse it.
@@ -465,6 +484,17 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     decided_by = None if req.automated_decision == AutomatedDecision.FULLY else issued_by
     if decided_by is None and req.automated_decision != AutomatedDecision.FULLY:
         errors.setdefault("decided_by", []).append("A human decision must name its decider.")
+    review = None
+    if not errors and needs_lead_review(req):
+        review = usable_lead_review(req.account, issued_by=issued_by)
+        if review is None:
+            errors.setdefault("restriction_type", []).append(
+                f"{req.account} is a long-standing account (a member for at least "
+                f"{settings.LONG_STANDING_MEMBER_YEARS} years or earnings of at least "
+                f"{settings.LONG_STANDING_EARNINGS}): a lead must review a permanent "
+                "termination before it is proposed to the freelancer. Ask a lead to record "
+                "their review on the account's page, then issue it again."
+            )
     if errors:
         raise ActionRefused(errors)
 
@@ -482,6 +512,10 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
         takes_effect_at=takes_effect_at,
     )
     action.save()
+    if review is not None:
+        used = LeadReview.objects.filter(pk=review.pk, action__isnull=True).update(action=action)
+        if not used:  # another termination took this review first
+            raise ActionRefused({"restriction_type": ["This lead review was already used."]})
     action.cited_versions.set(req.cited_versions)
     EvidenceItem.objects.bulk_create(evidence_rows(action.pk, req))
     ClientNotice.objects.bulk_create(client_notice_rows(action.pk, req))

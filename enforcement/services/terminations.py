@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import record_audit
+from accounts.roles import MANAGE_QUEUES
 from enforcement.models import (
     ActionEvent,
     EnforcementAction,
+    LeadReview,
 )
 from enforcement.services.reversal import correct_client_notices, release_funds
 from infra.dates import format_day
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
+
+
+def record_lead_review(account, *, by, reason: str) -> LeadReview:
+    """A lead reviewed the case for terminating a long-standing account: one permanent
+    termination of it may now be proposed, by someone else, within `LEAD_REVIEW_VALID_DAYS`."""
+    if not by.has_perm(MANAGE_QUEUES):
+        raise ConfirmationRefused("Only a lead can review the termination of an account.")
+    if not reason.strip():
+        raise ConfirmationRefused({"reason": ["Say what you reviewed and why it may go ahead."]})
+    if account.pk == by.pk:
+        raise ConfirmationRefused("You cannot review the termination of your own account.")
+    with transaction.atomic(durable=True):
+        review = LeadReview.objects.create(
+            account=account,
+            reviewed_by=by,
+            reason=reason.strip(),
+            expires_at=timezone.now() + timedelta(days=settings.LEAD_REVIEW_VALID_DAYS),
+        )
+        record_audit(
+            actor=by,
+            verb="lead_review.recorded",
+            obj=review,
+            summary=f"Lead review: a permanent termination of {account} may be proposed.",
+            data={"account": account.pk, "reason": review.reason},
+        )
+    return review
 
 
 class ConfirmationRefused(ValidationError):

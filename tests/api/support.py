@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Role, TrackRecord, User
 from enforcement.models import (
     ActionEvent,
     ClientNotice,
@@ -58,6 +58,9 @@ WRITTEN_BY_AN_ACTION = (
     WebhookEvent,
     WebhookDelivery,
     AuditEvent,
+    # ...and what an account sync writes.
+    User,
+    TrackRecord,
 )
 
 

@@ -112,6 +112,9 @@ def test_a_valid_request_creates_the_action_with_its_complete_statement(world):
         "WebhookEvent": 1,
         "WebhookDelivery": 0,
         "AuditEvent": 1,
+        # An action creates no account and no track record.
+        "User": 0,
+        "TrackRecord": 0,
     }
     assert Notification.objects.get().recipient == world.freelancer
     assert AuditEvent.objects.get(verb="action.issued").data == {"source": "payments-detector"}
@@ -919,6 +922,8 @@ def test_no_docs_page_is_served_and_the_document_is(client):
         "/api/v1/transparency",
         "/api/v1/actions/{action_id}/client-notices",
         "/api/v1/client-notices/{notice_id}/acknowledge",
+        "/api/v1/accounts/{marketplace_id}",
+        "/api/v1/accounts/{marketplace_id}/deactivate",
     }
     assert schema["components"]["securitySchemes"] == {
         "SourceToken": {"type": "http", "scheme": "bearer"}

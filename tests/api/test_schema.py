@@ -101,3 +101,51 @@ def test_created_replayed_conflicting_and_read_answers_match_the_document(token)
 
     assert [r.status_code for r in (created, replayed, conflict, read)] == [201, 200, 409, 200]
     assert EnforcementAction.objects.filter(pk=action_id).exists()
+
+
+def test_account_sync_answers_match_the_document(token):
+    """Created, replayed, conflicting (409), read and deactivated accounts, as documented."""
+    headers = {"Authorization": f"Bearer {token}"}
+    FreelancerFactory(marketplace_id="mk-other", email="taken@example.test")
+    body = {
+        "email": "amara@example.test",
+        "name": "Amara Okafor",
+        "member_since": "2020-03-14",
+        "earnings_to_date": {"amount": "182450.00", "currency": "USD"},
+        "completed_contracts": 214,
+        "badges": ["top_rated"],
+        "client_feedback_score": "4.93",
+    }
+    sync = schema["/api/v1/accounts/{marketplace_id}"]["PUT"]
+
+    def put(payload):
+        return sync.Case(
+            path_parameters={"marketplace_id": "mk-amara"},
+            body=payload,
+            media_type="application/json",
+        ).call_and_validate(headers=headers)
+
+    created, replayed = put(body), put(body)
+    conflict = put({**body, "email": "taken@example.test"})
+    read = (
+        schema["/api/v1/accounts/{marketplace_id}"]["GET"]
+        .Case(path_parameters={"marketplace_id": "mk-amara"})
+        .call_and_validate(headers=headers)
+    )
+    closed = (
+        schema["/api/v1/accounts/{marketplace_id}/deactivate"]["POST"]
+        .Case(
+            path_parameters={"marketplace_id": "mk-amara"},
+            body={"reason": "Closed."},
+            media_type="application/json",
+        )
+        .call_and_validate(headers=headers)
+    )
+
+    assert [r.status_code for r in (created, replayed, conflict, read, closed)] == [
+        201,
+        200,
+        409,
+        200,
+        200,
+    ]

@@ -348,3 +348,18 @@ def test_the_demo_reviewer_did_not_decide_the_demo_cases_so_can_work_their_appea
     )
     assert decided.exists()
     assert set(decided.values_list("decided_by__email", flat=True)) == {demo_data.DEMO_ENFORCER}
+
+
+@pytest.mark.django_db
+def test_the_demo_freelancers_have_realistic_track_records():
+    from accounts.models import TrackRecord
+
+    seed()
+    amara = TrackRecord.objects.select_related("user").get(user__email=demo_data.DEMO_FREELANCER)
+    jonas = TrackRecord.objects.select_related("user").get(user__email=demo_data.SECOND_FREELANCER)
+    assert amara.tenure_years() == 6
+    assert amara.badge_labels() == ["Top Rated"]
+    assert amara.is_long_standing()
+    assert not jonas.is_long_standing()
+    seed()
+    assert TrackRecord.objects.filter(user__email__endswith="@demo.recourse.test").count() == 2
