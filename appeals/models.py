@@ -756,7 +756,7 @@ class RoutingRule(models.Model):
     automated_decision = models.CharField(
         max_length=40, blank=True, choices=AutomatedDecision.choices
     )
-    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+    language = models.CharField(max_length=8, blank=True, choices=settings.REVIEW_LANGUAGES)
     region = models.CharField(max_length=2, blank=True, help_text="ISO country code")
     min_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -205,16 +206,29 @@ if WEBHOOK_LEASE_SECONDS <= WEBHOOK_TIMEOUT_SECONDS:
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The languages the portal is shipped in (complete, reviewed catalogues in locale/). A person's
+# setting, the browser's Accept-Language and the switcher pick among these only; a language
+# listed here without a catalogue would show a page half in English.
 LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("uk", "Українська"),
+    ("es", "Español"),
+]
+# The languages reviewers work in and queues and routing rules cover: wider than the portal's,
+# because a reviewer may read an appeal written in a language the interface is not shipped in.
+REVIEW_LANGUAGES = [
     ("en", "English"),
     ("de", "Deutsch"),
     ("fr", "Français"),
     ("es", "Español"),
     ("pt", "Português"),
     ("pl", "Polski"),
+    ("ru", "Русский"),
     ("uk", "Українська"),
     ("hi", "हिन्दी"),
 ]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -161,6 +161,95 @@ class RuleVersion(models.Model):
     def public_url(self) -> str:
         return settings.SITE_URL + self.get_absolute_url()
 
+    def translation_in(self, language: str | None) -> RuleVersionTranslation | None:
+        """The published translation into `language` (uses the prefetch when present)."""
+        if not language or language == settings.LANGUAGE_CODE:
+            return None
+        for translation in self.translations.all():
+            if translation.language == language and translation.is_published:
+                return translation
+        return None
+
+
+class RuleVersionTranslation(models.Model):
+    """A published rule version in another language. The English text stays legally binding;
+    statements show a translation beside it. Immutable once published, like the version itself
+    (a database trigger refuses changes), so a statement always shows the words it showed."""
+
+    version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="translations")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(max_length=200, help_text="The rule's title in this language.")
+    text = models.TextField(help_text="The clause, translated.")
+    examples = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "language"], name="rule_version_translation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(language="en"), name="rule_version_translation_not_english"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.language})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and self.is_published:
+            raise ValueError("A published translation is immutable; translate a new version.")
+        self.text = self.text.replace("\r\n", "\n").replace("\r", "\n")
+        self.examples = self.examples.replace("\r\n", "\n").replace("\r", "\n")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValueError("A published translation can never be deleted.")
+        return super().delete(*args, **kwargs)
+
+
+class ReasonCodeTranslation(models.Model):
+    """A reason code's title, explanation and advice in the translation's language, as part of
+    a rule version's translation (the reason codes of that rule). Published, and then
+    immutable, with it: `published_at` is copied from the translation in the same update."""
+
+    translation = models.ForeignKey(
+        RuleVersionTranslation, on_delete=models.PROTECT, related_name="reasons"
+    )
+    reason_code = models.ForeignKey(
+        "ReasonCode", on_delete=models.PROTECT, related_name="translations"
+    )
+    title = models.CharField(max_length=200)
+    explanation = models.TextField()
+    what_you_can_do = models.TextField()
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["translation", "reason_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation", "reason_code"], name="reason_code_translation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason_code_id} in {self.translation}"
+
 
 class ReasonCode(models.Model):
     """A machine-readable cause, mapped to the rule that prohibits it, explained for people."""
@@ -265,6 +354,11 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
     def with_statement(self) -> EnforcementActionQuerySet:
         """Everything the statement of reasons shows, in a fixed number of queries."""
         return self.with_summary().prefetch_related(
+            Prefetch(
+                "cited_versions__translations",
+                queryset=RuleVersionTranslation.objects.filter(published_at__isnull=False),
+            ),
+            "cited_versions__translations__reasons",
             Prefetch("evidence_items", queryset=EvidenceItem.objects.order_by("position", "id")),
             Prefetch(
                 "client_notices",
@@ -656,6 +750,18 @@ class EnforcementAction(models.Model):
         for version in self.cited_versions.all():
             if version.rule_id == self.reason_code.rule_id:
                 return version
+        return None
+
+    def reason_translation(self, language: str | None) -> ReasonCodeTranslation | None:
+        """The reason code's published translation into `language`, from the translation of the
+        cited version of the reason's rule (uses the prefetch when present)."""
+        version = self.primary_version()
+        translation = version.translation_in(language) if version else None
+        if translation is None:
+            return None
+        for reason in translation.reasons.all():
+            if reason.reason_code_id == self.reason_code_id:
+                return reason
         return None
 
     def change_status(self, to: str, *, actor, reason: str, kind: str | None = None) -> bool:

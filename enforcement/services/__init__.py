@@ -10,7 +10,11 @@ and writes its audit trail; callers use them as `services.issue_action(...)`.
 - `expiry`: restrictions that reach their end date
 """
 
-from enforcement.services.catalogue import draft_rule_version, publish_rule_version
+from enforcement.services.catalogue import (
+    draft_rule_version,
+    publish_rule_translation,
+    publish_rule_version,
+)
 from enforcement.services.client_notices import (
     NothingToAcknowledge,
     NoticeConflict,
@@ -76,6 +80,7 @@ __all__ = [
     "issue_action",
     "issue_once",
     "lift_action",
+    "publish_rule_translation",
     "publish_rule_version",
     "reduce_action",
     "reduction_errors",

@@ -1,6 +1,7 @@
 """Small display helpers for the freelancer and public pages."""
 
 from django import template
+from django.utils import translation
 
 from enforcement import redress
 from enforcement.models import EnforcementAction
@@ -63,3 +64,15 @@ def out_of_court_bodies() -> list[OutOfCourtBody]:
 @register.simple_tag
 def out_of_court_register_url() -> str:
     return redress.register_url()
+
+
+@register.filter
+def translated(version):
+    """A cited rule version's published translation into the reader's language, or None."""
+    return version.translation_in(translation.get_language())
+
+
+@register.filter
+def reason_translated(action):
+    """The action's reason code in the reader's language, or None."""
+    return action.reason_translation(translation.get_language())
