@@ -1,5 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from appeals.models import Appeal, Macro
 from appeals.uploads import MAX_FILES, CleanUpload, UploadRejected, validate_uploads
@@ -19,7 +21,12 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            f"Up to {MAX_FILES} files, 10 MB each: PDF, PNG, JPEG or plain text.",
+            ngettext_lazy(
+                "Up to %(count)d file, 10 MB: PDF, PNG, JPEG or plain text.",
+                "Up to %(count)d files, 10 MB each: PDF, PNG, JPEG or plain text.",
+                "count",
+            )
+            % {"count": MAX_FILES},
         )
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.txt"
@@ -38,29 +45,29 @@ class AttachmentsField(forms.FileField):
 
 class AppealForm(forms.Form):
     statement = forms.CharField(
-        label="Why is this decision wrong?",
+        label=_("Why is this decision wrong?"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Explain in your own words. Up to 10,000 characters.",
+        help_text=_("Explain in your own words. Up to 10,000 characters."),
     )
     requested_outcome = forms.ChoiceField(
-        label="What do you ask for?",
+        label=_("What do you ask for?"),
         choices=Appeal.RequestedOutcome.choices,
         widget=forms.RadioSelect,
     )
-    attachments = AttachmentsField(label="Supporting documents (optional)")
+    attachments = AttachmentsField(label=_("Supporting documents (optional)"))
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Your message", max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Your message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    attachments = AttachmentsField(label="Attach files (optional)")
+    attachments = AttachmentsField(label=_("Attach files (optional)"))
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you withdrawing? (optional)", required=False, max_length=2000
+        label=_("Why are you withdrawing? (optional)"), required=False, max_length=2000
     )
 
 

@@ -181,7 +181,9 @@ class RuleVersionTranslationAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         record_audit(
             actor=request.user,
-            verb="rule_version_translation.changed" if change else "rule_version_translation.drafted",
+            verb="rule_version_translation.changed"
+            if change
+            else "rule_version_translation.drafted",
             obj=obj,
             summary=str(obj),
         )

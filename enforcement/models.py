@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from enforcement.choices import (
     AccountType,
@@ -206,10 +207,6 @@ class RuleVersionTranslation(models.Model):
     def __str__(self) -> str:
         return f"{self.version} ({self.language})"
 
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
-
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and self.is_published:
             raise ValueError("A published translation is immutable; translate a new version.")
@@ -221,6 +218,10 @@ class RuleVersionTranslation(models.Model):
         if self.is_published:
             raise ValueError("A published translation can never be deleted.")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
 
 class ReasonCodeTranslation(models.Model):
@@ -278,11 +279,11 @@ class ReasonCode(models.Model):
 
 
 class Capability(models.TextChoices):
-    PROPOSALS = "proposals", "Sending proposals"
-    MESSAGING = "messaging", "Messaging clients"
-    PAYOUTS = "payouts", "Withdrawing earnings"
-    PROFILE_VISIBILITY = "profile_visibility", "Profile visible in search"
-    MARKETPLACE_LOGIN = "marketplace_login", "Signing in to the marketplace"
+    PROPOSALS = "proposals", _("Sending proposals")
+    MESSAGING = "messaging", _("Messaging clients")
+    PAYOUTS = "payouts", _("Withdrawing earnings")
+    PROFILE_VISIBILITY = "profile_visibility", _("Profile visible in search")
+    MARKETPLACE_LOGIN = "marketplace_login", _("Signing in to the marketplace")
 
 
 class IntakeSource(models.Model):
@@ -381,28 +382,28 @@ class EnforcementAction(models.Model):
     """
 
     class RestrictionType(models.TextChoices):
-        WARNING = "warning", "Warning"
-        FEATURE_RESTRICTION = "feature_restriction", "Feature restriction"
-        TEMPORARY_SUSPENSION = "temporary_suspension", "Temporary suspension"
-        PERMANENT_TERMINATION = "permanent_termination", "Permanent termination"
-        PAYOUT_HOLD = "payout_hold", "Payout hold"
+        WARNING = "warning", _("Warning")
+        FEATURE_RESTRICTION = "feature_restriction", _("Feature restriction")
+        TEMPORARY_SUSPENSION = "temporary_suspension", _("Temporary suspension")
+        PERMANENT_TERMINATION = "permanent_termination", _("Permanent termination")
+        PAYOUT_HOLD = "payout_hold", _("Payout hold")
 
     class Status(models.TextChoices):
         # A permanent termination is proposed first: it takes effect after its notice period
         # (or at once under a recorded exception) and only once a second person confirmed it.
-        PENDING = "pending", "Proposed, not in effect yet"
-        ACTIVE = "active", "In effect"
-        LIFTED = "lifted", "Lifted"
-        MODIFIED = "modified", "Modified"
-        EXPIRED = "expired", "Expired"
-        WITHDRAWN = "withdrawn", "Withdrawn before taking effect"
+        PENDING = "pending", _("Proposed, not in effect yet")
+        ACTIVE = "active", _("In effect")
+        LIFTED = "lifted", _("Lifted")
+        MODIFIED = "modified", _("Modified")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn before taking effect")
 
     class TerminationException(models.TextChoices):
         """The reasons a termination may take effect without the notice period."""
 
-        LEGAL_OBLIGATION = "legal_obligation", "A legal obligation"
-        REPEATED_INFRINGEMENT = "repeated_infringement", "Repeated infringement"
-        IMMINENT_FRAUD_RISK = "imminent_fraud_risk", "An imminent risk of fraud"
+        LEGAL_OBLIGATION = "legal_obligation", _("A legal obligation")
+        REPEATED_INFRINGEMENT = "repeated_infringement", _("Repeated infringement")
+        IMMINENT_FRAUD_RISK = "imminent_fraud_risk", _("An imminent risk of fraud")
 
     RESTRICTING_STATUSES = (Status.ACTIVE, Status.MODIFIED)
 
@@ -788,18 +789,18 @@ class ActionEvent(models.Model):
     """Append-only timeline of an action: who, when, from, to, why (a trigger forbids edits)."""
 
     class Kind(models.TextChoices):
-        ISSUED = "issued", "Action issued"
-        STATUS_CHANGED = "status_changed", "Status changed"
-        EXPIRED = "expired", "Restriction ended"
-        LIFTED = "lifted", "Action lifted"
-        MODIFIED = "modified", "Restriction reduced"
-        FUNDS_RELEASED = "funds_released", "Funds released"
-        CLIENTS_CORRECTED = "clients_corrected", "Clients sent a correction"
-        CONFIRMED = "confirmed", "Confirmed by a second person"
-        TOOK_EFFECT = "took_effect", "Took effect"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        RULE_CHANGED = "rule_changed", "The rule relied on changed"
-        REVIEW_OFFERED = "review_offered", "Fresh review offered"
+        ISSUED = "issued", _("Action issued")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        EXPIRED = "expired", _("Restriction ended")
+        LIFTED = "lifted", _("Action lifted")
+        MODIFIED = "modified", _("Restriction reduced")
+        FUNDS_RELEASED = "funds_released", _("Funds released")
+        CLIENTS_CORRECTED = "clients_corrected", _("Clients sent a correction")
+        CONFIRMED = "confirmed", _("Confirmed by a second person")
+        TOOK_EFFECT = "took_effect", _("Took effect")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        RULE_CHANGED = "rule_changed", _("The rule relied on changed")
+        REVIEW_OFFERED = "review_offered", _("Fresh review offered")
 
     action = models.ForeignKey(EnforcementAction, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -820,8 +821,8 @@ class ActionEvent(models.Model):
     def actor_label(self) -> str:
         """Who, as the freelancer may see it: a role, never a staff member's personal name."""
         if self.actor_id is None:
-            return "Automated system"
-        return "Trust & Safety team"
+            return _("Automated system")
+        return _("Trust & Safety team")
 
 
 class EvidenceItem(models.Model):
@@ -829,20 +830,20 @@ class EvidenceItem(models.Model):
     the freelancer; `summary` is what they see; redaction says what was withheld and why."""
 
     class SignalCategory(models.TextChoices):
-        IDENTITY = "identity", "Identity verification"
-        PAYMENT = "payment", "Payments"
-        LOGIN = "login", "Sign-in and devices"
-        LOCATION = "location", "Location and network"
-        MESSAGES = "messages", "Messages"
-        CLIENT_REPORT = "client_report", "Report from a client"
-        ACCOUNT_LINK = "account_link", "Linked accounts"
-        WORK_QUALITY = "work_quality", "Work and reviews"
-        OTHER = "other", "Other"
+        IDENTITY = "identity", _("Identity verification")
+        PAYMENT = "payment", _("Payments")
+        LOGIN = "login", _("Sign-in and devices")
+        LOCATION = "location", _("Location and network")
+        MESSAGES = "messages", _("Messages")
+        CLIENT_REPORT = "client_report", _("Report from a client")
+        ACCOUNT_LINK = "account_link", _("Linked accounts")
+        WORK_QUALITY = "work_quality", _("Work and reviews")
+        OTHER = "other", _("Other")
 
     class Redaction(models.TextChoices):
-        NONE = "none", "Shown in full"
-        PARTIAL = "partial", "Partly withheld"
-        WITHHELD = "withheld", "Withheld"
+        NONE = "none", _("Shown in full")
+        PARTIAL = "partial", _("Partly withheld")
+        WITHHELD = "withheld", _("Withheld")
 
     action = models.ForeignKey(
         EnforcementAction, on_delete=models.CASCADE, related_name="evidence_items"

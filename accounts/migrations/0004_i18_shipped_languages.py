@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_reviewerprofile'),
+        ("accounts", "0003_reviewerprofile"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='preferred_language',
-            field=models.CharField(choices=[('en', 'English'), ('ru', 'Русский'), ('uk', 'Українська'), ('es', 'Español')], default='en', max_length=8),
+            model_name="user",
+            name="preferred_language",
+            field=models.CharField(
+                choices=[
+                    ("en", "English"),
+                    ("ru", "Русский"),
+                    ("uk", "Українська"),
+                    ("es", "Español"),
+                ],
+                default="en",
+                max_length=8,
+            ),
         ),
     ]

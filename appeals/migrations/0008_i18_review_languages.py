@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0007_i14_report_indexes'),
+        ("appeals", "0007_i14_report_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='routingrule',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('de', 'Deutsch'), ('fr', 'Français'), ('es', 'Español'), ('pt', 'Português'), ('pl', 'Polski'), ('ru', 'Русский'), ('uk', 'Українська'), ('hi', 'हिन्दी')], max_length=8),
+            model_name="routingrule",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("de", "Deutsch"),
+                    ("fr", "Français"),
+                    ("es", "Español"),
+                    ("pt", "Português"),
+                    ("pl", "Polski"),
+                    ("ru", "Русский"),
+                    ("uk", "Українська"),
+                    ("hi", "हिन्दी"),
+                ],
+                max_length=8,
+            ),
         ),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from appeals.models import (
     Appeal,
@@ -31,9 +32,9 @@ def post_message(
     review; a reviewer's first message starts the review; internal notes change nothing."""
     body = body.strip()
     if not body:
-        raise AppealRefused({"body": "Write a message first."})
+        raise AppealRefused({"body": _("Write a message first.")})
     if len(body) > 10_000:
-        raise AppealRefused({"body": "Messages are limited to 10,000 characters."})
+        raise AppealRefused({"body": _("Messages are limited to 10,000 characters.")})
     # The status decides whether the message is accepted and what kind it is, so read it under
     # a lock: a decision or withdrawal committed since `appeal` was loaded must win.
     appeal.status = (

@@ -8,58 +8,121 @@ from infra.db import ForbidChanges
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enforcement', '0007_i11_ledger_and_guards'),
+        ("enforcement", "0007_i11_ledger_and_guards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RuleVersionTranslation',
+            name="RuleVersionTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ru', 'Русский'), ('uk', 'Українська'), ('es', 'Español')], max_length=8)),
-                ('title', models.CharField(help_text="The rule's title in this language.", max_length=200)),
-                ('text', models.TextField(help_text='The clause, translated.')),
-                ('examples', models.TextField(blank=True)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='translations', to='enforcement.ruleversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("ru", "Русский"),
+                            ("uk", "Українська"),
+                            ("es", "Español"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="The rule's title in this language.", max_length=200
+                    ),
+                ),
+                ("text", models.TextField(help_text="The clause, translated.")),
+                ("examples", models.TextField(blank=True)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="translations",
+                        to="enforcement.ruleversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', 'language'],
+                "ordering": ["version", "language"],
             },
         ),
         migrations.CreateModel(
-            name='ReasonCodeTranslation',
+            name="ReasonCodeTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('explanation', models.TextField()),
-                ('what_you_can_do', models.TextField()),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('reason_code', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='translations', to='enforcement.reasoncode')),
-                ('translation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reasons', to='enforcement.ruleversiontranslation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("explanation", models.TextField()),
+                ("what_you_can_do", models.TextField()),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "reason_code",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="translations",
+                        to="enforcement.reasoncode",
+                    ),
+                ),
+                (
+                    "translation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reasons",
+                        to="enforcement.ruleversiontranslation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['translation', 'reason_code'],
+                "ordering": ["translation", "reason_code"],
             },
         ),
         migrations.AddConstraint(
-            model_name='ruleversiontranslation',
-            constraint=models.UniqueConstraint(fields=('version', 'language'), name='rule_version_translation_unique'),
+            model_name="ruleversiontranslation",
+            constraint=models.UniqueConstraint(
+                fields=("version", "language"), name="rule_version_translation_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ruleversiontranslation',
-            constraint=models.CheckConstraint(condition=models.Q(('language', 'en'), _negated=True), name='rule_version_translation_not_english'),
+            model_name="ruleversiontranslation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("language", "en"), _negated=True),
+                name="rule_version_translation_not_english",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reasoncodetranslation',
-            constraint=models.UniqueConstraint(fields=('translation', 'reason_code'), name='reason_code_translation_unique'),
+            model_name="reasoncodetranslation",
+            constraint=models.UniqueConstraint(
+                fields=("translation", "reason_code"), name="reason_code_translation_unique"
+            ),
         ),
-            ForbidChanges(
+        ForbidChanges(
             table="enforcement_ruleversiontranslation",
             message="a published translation of a rule version is immutable",
             when_old="OLD.published_at IS NOT NULL",
@@ -69,4 +132,4 @@ class Migration(migrations.Migration):
             message="a published translation of a reason code is immutable",
             when_old="OLD.published_at IS NOT NULL",
         ),
-]
+    ]

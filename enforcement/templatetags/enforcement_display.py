@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from enforcement import redress
 from enforcement.models import EnforcementAction
@@ -64,6 +65,24 @@ def out_of_court_bodies() -> list[OutOfCourtBody]:
 @register.simple_tag
 def out_of_court_register_url() -> str:
     return redress.register_url()
+
+
+# Reasons the system itself writes on timeline events (stored in English, the record's
+# language): shown to the freelancer in their language. Anything a person wrote stays as written.
+SYSTEM_REASONS = {
+    gettext_noop("Confirmed by a second member of staff."),
+    gettext_noop("The action was withdrawn."),
+    gettext_noop("The notice period is over and the termination was confirmed."),
+    gettext_noop("The restriction reached its end date."),
+    gettext_noop("The restriction ended."),
+    gettext_noop("The action was lifted."),
+    gettext_noop("Part of the held funds released."),
+}
+
+
+@register.filter
+def system_reason(text: str) -> str:
+    return translation.gettext(text) if text in SYSTEM_REASONS else text
 
 
 @register.filter
