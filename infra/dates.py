@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat, formats, timezone, translation
+from django.utils.functional import lazy
 
 MOMENT_FORMAT = "j F Y, H:i T"  # 7 December 2026, 09:16 CET
 DAY_FORMAT = "j F Y"  # 7 December 2026
@@ -39,3 +40,9 @@ def format_day(day: date | datetime | None, zone: str | ZoneInfo | None = None) 
             zone = ZoneInfo(zone or "UTC")
         day = timezone.localtime(day, zone) if timezone.is_aware(day) else day
     return dateformat.format(day, _formats()[1])
+
+
+# For texts composed now and read later in another language (a notification's body is resolved
+# in its recipient's language): the date is written when the text is, in that language.
+format_day_lazy = lazy(format_day, str)
+format_when_lazy = lazy(format_when, str)

@@ -24,8 +24,12 @@ STALE_CLAIM = timedelta(minutes=5)
 
 
 def language_of(recipient) -> str:
-    """The shipped language a person reads in: their setting, else the site's."""
-    code = getattr(recipient, "preferred_language", "") or settings.LANGUAGE_CODE
+    """The shipped language a person (or a language code) reads in: their setting, else the
+    site's."""
+    if isinstance(recipient, str):
+        code = recipient or settings.LANGUAGE_CODE
+    else:
+        code = getattr(recipient, "preferred_language", "") or settings.LANGUAGE_CODE
     try:
         return translation.get_supported_language_variant(code)
     except LookupError:

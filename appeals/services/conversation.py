@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from appeals.models import (
     Appeal,
@@ -82,7 +84,7 @@ def post_message(
         notify_freelancer(
             appeal,
             Notification.Kind.NEW_MESSAGE,
-            subject=f"New message about your appeal #{appeal.pk}",
+            subject=format_lazy(_lazy("New message about your appeal #{number}"), number=appeal.pk),
             body=message.body,
         )
     return message
@@ -110,7 +112,9 @@ def request_information(appeal: Appeal, *, reviewer, question: str) -> Message:
     notify_freelancer(
         appeal,
         Notification.Kind.INFO_REQUESTED,
-        subject=f"We need information for your appeal #{appeal.pk}",
+        subject=format_lazy(
+            _lazy("We need information for your appeal #{number}"), number=appeal.pk
+        ),
         body=question,
     )
     return message

@@ -7,6 +7,8 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import record_audit
 from enforcement.models import (
@@ -14,7 +16,7 @@ from enforcement.models import (
     EnforcementAction,
 )
 from enforcement.services.reversal import correct_client_notices, release_funds
-from infra.dates import format_day
+from infra.dates import format_day_lazy
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
@@ -86,8 +88,13 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
         notify(
             action.account,
             kind=Notification.Kind.ACTION_WITHDRAWN,
-            subject="We withdrew the proposed termination of your account",
-            body=f"It never took effect and does not restrict your account. Our reason: {reason}",
+            subject=_lazy("We withdrew the proposed termination of your account"),
+            body=format_lazy(
+                _lazy(
+                    "It never took effect and does not restrict your account. Our reason: {reason}"
+                ),
+                reason=reason,
+            ),
             url=action.get_absolute_url(),
         )
         record_event(WebhookEvent.Kind.ACTION_WITHDRAWN, action, action_payload(action))
@@ -108,10 +115,13 @@ def _take_effect(action: EnforcementAction) -> bool:
     notify(
         action.account,
         kind=Notification.Kind.ACTION_TOOK_EFFECT,
-        subject="Your account termination has taken effect",
-        body=(
-            "The termination we proposed has now taken effect. You can still appeal it until "
-            f"{format_day(action.appeal_deadline, action.account.time_zone)}."
+        subject=_lazy("Your account termination has taken effect"),
+        body=format_lazy(
+            _lazy(
+                "The termination we proposed has now taken effect. You can still appeal it "
+                "until {day}."
+            ),
+            day=format_day_lazy(action.appeal_deadline, action.account.time_zone),
         ),
         url=action.get_absolute_url(),
     )
