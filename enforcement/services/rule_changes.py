@@ -77,9 +77,7 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
         )
         # Only actions without an appeal: an open appeal is already being reviewed, and an
         # action has exactly one appeal.
-        offered = {
-            pk for pk, _account, _deadline, appeal, _zone, _lang in affected if appeal is None
-        }
+        offered = {row[0] for row in affected if row[3] is None}
         EnforcementAction.objects.filter(pk__in=offered).filter(
             Q(fresh_review_until__isnull=True) | Q(fresh_review_until__lt=review_until)
         ).update(fresh_review_until=review_until, fresh_review_version=version, updated_at=now)
