@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ReviewerProfile, User
 from accounts.roles import REVIEW_APPEALS
@@ -247,7 +247,7 @@ def _tell_freelancer_received(appeal: Appeal) -> None:
         kind=Notification.Kind.APPEAL_RECEIVED,
         appeal=fresh,
         subject=format_lazy(
-            _lazy("We received your appeal against action #{number}"), number=fresh.action_id
+            gettext_lazy("We received your appeal against action #{number}"), number=fresh.action_id
         ),
         body=received_notice_body(fresh),
         url=fresh.get_absolute_url(),

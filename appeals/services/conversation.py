@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from appeals.models import (
     Appeal,
@@ -84,7 +84,9 @@ def post_message(
         notify_freelancer(
             appeal,
             Notification.Kind.NEW_MESSAGE,
-            subject=format_lazy(_lazy("New message about your appeal #{number}"), number=appeal.pk),
+            subject=format_lazy(
+                gettext_lazy("New message about your appeal #{number}"), number=appeal.pk
+            ),
             body=message.body,
         )
     return message
@@ -113,7 +115,7 @@ def request_information(appeal: Appeal, *, reviewer, question: str) -> Message:
         appeal,
         Notification.Kind.INFO_REQUESTED,
         subject=format_lazy(
-            _lazy("We need information for your appeal #{number}"), number=appeal.pk
+            gettext_lazy("We need information for your appeal #{number}"), number=appeal.pk
         ),
         body=question,
     )

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent, User, record_audit
 from enforcement.choices import (
@@ -439,15 +439,15 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
         action.account,
         kind=Notification.Kind.ACTION_ISSUED,
         subject=(
-            _lazy("We propose to terminate your account")
+            gettext_lazy("We propose to terminate your account")
             if action.is_pending()
             else format_lazy(
-                _lazy("New decision on your account: {kind}"),
+                gettext_lazy("New decision on your account: {kind}"),
                 kind=lazy_lower(action.get_restriction_type_display()),
             )
         ),
         body=format_lazy(
-            _lazy(
+            gettext_lazy(
                 "Read the full statement of reasons: the rule, the facts, the evidence and how to "
                 "appeal (until {day})."
             ),

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from enforcement.diff import Segment, word_diff
 from enforcement.models import ActionEvent, EnforcementAction, RuleVersion
@@ -109,7 +109,7 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
             kind=Notification.Kind.RULE_CHANGED,
             subject=_in(
                 languages[account],
-                _lazy("Rule {key} changed: version {number}"),
+                gettext_lazy("Rule {key} changed: version {number}"),
                 key=version.rule.key,
                 number=version.number,
             ),

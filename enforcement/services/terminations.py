@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import record_audit
 from enforcement.models import (
@@ -88,9 +88,9 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
         notify(
             action.account,
             kind=Notification.Kind.ACTION_WITHDRAWN,
-            subject=_lazy("We withdrew the proposed termination of your account"),
+            subject=gettext_lazy("We withdrew the proposed termination of your account"),
             body=format_lazy(
-                _lazy(
+                gettext_lazy(
                     "It never took effect and does not restrict your account. Our reason: {reason}"
                 ),
                 reason=reason,
@@ -115,9 +115,9 @@ def _take_effect(action: EnforcementAction) -> bool:
     notify(
         action.account,
         kind=Notification.Kind.ACTION_TOOK_EFFECT,
-        subject=_lazy("Your account termination has taken effect"),
+        subject=gettext_lazy("Your account termination has taken effect"),
         body=format_lazy(
-            _lazy(
+            gettext_lazy(
                 "The termination we proposed has now taken effect. You can still appeal it "
                 "until {day}."
             ),
