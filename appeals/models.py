@@ -564,8 +564,8 @@ class AppealEvent(models.Model):
 
     def to_label(self) -> str:
         if self.kind != self.Kind.STATUS:
-            return self.get_kind_display()
-        return Appeal.Status(self.to_status).label
+            return str(self.get_kind_display())
+        return str(Appeal.Status(self.to_status).label)
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
@@ -610,8 +610,8 @@ class Message(models.Model):
     def author_label(self, *, for_freelancer: bool) -> str:
         """Freelancers see "You" or the team, not a reviewer's personal account details."""
         if self.author_id == self.appeal.freelancer_id:
-            return _("You") if for_freelancer else str(self.author)
-        return _("Trust & Safety reviewer") if for_freelancer else str(self.author)
+            return str(_("You")) if for_freelancer else str(self.author)
+        return str(_("Trust & Safety reviewer")) if for_freelancer else str(self.author)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -731,17 +731,17 @@ class EnforcementAction(models.Model):
 
     def capability_labels(self) -> list[str]:
         labels = dict(Capability.choices)
-        return [labels.get(value, value) for value in self.restricted_capabilities]
+        return [str(labels.get(value, value)) for value in self.restricted_capabilities]
 
     def decision_visibility_labels(self) -> list[str]:
         from enforcement.choices import DecisionVisibility
 
         labels = dict(DecisionVisibility.choices)
-        return [labels.get(value, value) for value in self.decision_visibility]
+        return [str(labels.get(value, value)) for value in self.decision_visibility]
 
     def content_type_labels(self) -> list[str]:
         labels = dict(ContentType.choices)
-        return [labels.get(value, value) for value in self.content_type]
+        return [str(labels.get(value, value)) for value in self.content_type]
 
     def is_fully_automated(self) -> bool:
         return self.automated_decision == AutomatedDecision.FULLY
@@ -821,8 +821,8 @@ class ActionEvent(models.Model):
     def actor_label(self) -> str:
         """Who, as the freelancer may see it: a role, never a staff member's personal name."""
         if self.actor_id is None:
-            return _("Automated system")
-        return _("Trust & Safety team")
+            return str(_("Automated system"))
+        return str(_("Trust & Safety team"))
 
 
 class EvidenceItem(models.Model):
