@@ -208,9 +208,8 @@ def main(argv: list[str]) -> int:
     if problems:
         print(f"{len(problems)} translation problem(s)")
         return 1
-    print(
-        f"translations complete: {', '.join(shipped_languages())}; {len(MARKED_TEMPLATES)} templates"
-    )
+    languages = ", ".join(shipped_languages())
+    print(f"translations complete: {languages}; {len(MARKED_TEMPLATES)} templates checked")
     return 0
 
 
