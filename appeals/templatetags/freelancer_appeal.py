@@ -51,4 +51,8 @@ def event_reason_for_freelancer(event: AppealEvent) -> str:
         and event.to_status != Appeal.Status.DECIDED
     ):
         return _("The second reviewer sent the proposed decision back for more review.")
+    if event.to_status == Appeal.Status.DECIDED and event.appeal.outcome:
+        # Stored as "Decision: <outcome>." in the language of the reviewer's request.
+        outcome = Appeal.Outcome(event.appeal.outcome).label
+        return _("Decision: %(outcome)s.") % {"outcome": outcome}
     return _(event.reason) if event.reason in SYSTEM_REASONS else event.reason
