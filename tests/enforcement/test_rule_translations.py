@@ -11,7 +11,13 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from enforcement import services
 from enforcement.models import ReasonCodeTranslation, RuleVersionTranslation
-from tests.factories import FreelancerFactory, ReasonCodeFactory, make_action, published_version
+from tests.factories import (
+    FreelancerFactory,
+    ReasonCodeFactory,
+    RuleVersionFactory,
+    make_action,
+    published_version,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +143,7 @@ def test_the_admin_shows_a_published_translation_read_only(as_admin, published):
 
 
 def test_a_translation_of_a_draft_version_cannot_be_published(admin_user):
-    draft = published_version(draft=True)
+    draft = RuleVersionFactory(draft=True)
     translation = RuleVersionTranslation.objects.create(
         version=draft, language="es", title="Título", text="Texto"
     )
