@@ -1,7 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 
 from appeals.models import Appeal, Macro
 from appeals.uploads import MAX_FILES, CleanUpload, UploadRejected, validate_uploads
@@ -12,6 +13,18 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def _files_help_now() -> str:
+    return ngettext(
+        "Up to %(count)d file, 10 MB: PDF, PNG, JPEG or plain text.",
+        "Up to %(count)d files, 10 MB each: PDF, PNG, JPEG or plain text.",
+        MAX_FILES,
+    ) % {"count": MAX_FILES}
+
+
+# Resolved when the form renders, in the reader's language (not once, at import).
+_files_help = lazy(_files_help_now, str)
+
+
 class AttachmentsField(forms.FileField):
     """Up to MAX_FILES files, validated by content; cleans to a list of CleanUpload."""
 
@@ -19,15 +32,7 @@ class AttachmentsField(forms.FileField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "help_text",
-            ngettext_lazy(
-                "Up to %(count)d file, 10 MB: PDF, PNG, JPEG or plain text.",
-                "Up to %(count)d files, 10 MB each: PDF, PNG, JPEG or plain text.",
-                "count",
-            )
-            % {"count": MAX_FILES},
-        )
+        kwargs.setdefault("help_text", _files_help())
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.txt"
 

@@ -1,5 +1,8 @@
 """Small display helpers for the freelancer and public pages."""
 
+import re
+from datetime import date
+
 from django import template
 from django.utils import translation
 from django.utils.translation import gettext_noop
@@ -7,6 +10,7 @@ from django.utils.translation import gettext_noop
 from enforcement import redress
 from enforcement.models import EnforcementAction
 from enforcement.redress import OutOfCourtBody
+from infra.dates import format_day
 
 register = template.Library()
 
@@ -80,9 +84,34 @@ SYSTEM_REASONS = {
 }
 
 
+_FUNDS_RELEASED = re.compile(
+    r"^(?P<amount>\d+(?:\.\d+)?) (?P<currency>[A-Z]{3}) released\.\s*(?P<rest>.*)$"
+)
+_CORRECTIONS = re.compile(r"^(?P<count>\d+) client correction\(s\) queued for the marketplace\.$")
+_RELEASE_DATE = re.compile(r"^Release date (?P<day>\d{4}-\d{2}-\d{2})\.$")
+
+
 @register.filter
 def system_reason(text: str) -> str:
-    return translation.gettext(text) if text in SYSTEM_REASONS else text
+    """A reason the system wrote, in the reader's language; anything else as written."""
+    if text in SYSTEM_REASONS:
+        return translation.gettext(text)
+    if match := _FUNDS_RELEASED.match(text):
+        released = translation.gettext("%(amount)s %(currency)s released.") % match.groupdict()
+        rest = match["rest"]
+        return f"{released} {system_reason(rest)}".strip() if rest else released
+    if match := _CORRECTIONS.match(text):
+        count = int(match["count"])
+        return translation.ngettext(
+            "%(count)s client correction queued for the marketplace.",
+            "%(count)s client corrections queued for the marketplace.",
+            count,
+        ) % {"count": count}
+    if match := _RELEASE_DATE.match(text):
+        return translation.gettext("Release date %(day)s.") % {
+            "day": format_day(date.fromisoformat(match["day"]))
+        }
+    return text
 
 
 @register.filter

@@ -53,7 +53,8 @@ EXPECTED = {
 # Written by people, in the demo's English: facts, evidence, notices, conversation. The scan
 # is about the portal's own words.
 PEOPLES_TEXT = (
-    ".prose, .user-text, .notice-text, .redaction-reason, .evidence-list article > p:first-of-type"
+    ".prose, .record-text, .user-text, .notice-text, .redaction-reason, "
+    ".evidence-list article > p:first-of-type"
 )
 
 
@@ -88,7 +89,11 @@ def portal_text(page: Page) -> str:
 def assert_no_english_left(page: Page, language: str, english: list[str]) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
     text = portal_text(page)
-    left = [phrase for phrase in english if phrase in text]
+    left = [
+        text[max(0, text.index(phrase) - 60) : text.index(phrase) + len(phrase) + 60]
+        for phrase in english
+        if phrase in text
+    ]
     assert not left, f"English left on {page.url}: {left}"
     assert_no_axe_violations(page)
 
