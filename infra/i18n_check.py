@@ -44,6 +44,9 @@ MARKED_TEMPLATES = [
     "appeals/_freelancer_appeal_form.html",
     "appeals/_freelancer_decision.html",
     "appeals/_freelancer_attachments.html",
+    "enforcement/redress.html",
+    "accounts/home.html",
+    "accounts/profile.html",
     "notifications/email/notification.html",
     "notifications/email/notification.txt",
 ]
