@@ -47,6 +47,7 @@ MARKED_TEMPLATES = [
     "enforcement/redress.html",
     "accounts/home.html",
     "accounts/profile.html",
+    "notifications/inbox.html",
     "notifications/email/notification.html",
     "notifications/email/notification.txt",
 ]
