@@ -54,8 +54,8 @@ def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) 
                 continue
             released = release_funds(action, None, by=None, reason="The restriction ended.")
             with in_language_of(action.account):
-                kind = action.get_restriction_type_display()
-                subject = _("%(kind)s ended") % {"kind": kind}
+                kind = action.get_restriction_type_display().lower()
+                subject = _("Your %(kind)s ended") % {"kind": kind}
                 if released:
                     subject += "; " + _("%(amount)s %(currency)s released") % {
                         "amount": released,
@@ -65,7 +65,7 @@ def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) 
                     part
                     for part in (
                         _(
-                            "%(kind)s: it reached its end date on %(day)s and no longer "
+                            "The %(kind)s reached its end date on %(day)s and no longer "
                             "restricts your account."
                         )
                         % {
