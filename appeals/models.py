@@ -435,6 +435,10 @@ class Appeal(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("appeals:case-detail", args=[self.action_id]) + "#appeal"
 
+    def language_name(self) -> str:
+        """The freelancer's language at filing, by its own name (staff pages show it)."""
+        return dict(settings.REVIEW_LANGUAGES).get(self.language, self.language)
+
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
 

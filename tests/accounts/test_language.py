@@ -71,3 +71,15 @@ def test_the_profile_offers_only_shipped_languages():
     offered = [code for code, _label in ProfileForm().fields["preferred_language"].choices]
     assert offered == ["en", "ru", "uk", "es"]
     assert "Deutsch" not in ProfileForm().as_div()
+
+
+def test_the_reviewer_sees_the_freelancers_language_on_the_appeal(client, reviewer):
+    from tests.factories import FreelancerFactory, make_action, make_appeal
+
+    appeal = make_appeal(make_action(FreelancerFactory(preferred_language="uk")))
+    assert appeal.language == "uk"
+    client.force_login(reviewer)
+    page = client.get(reverse("appeals:review-detail", args=[appeal.pk])).content.decode()
+    assert "Freelancer&#x27;s language" in page or "Freelancer's language" in page
+    assert "Українська (uk)" in page
+    assert '<html lang="en"' in page  # staff pages stay English
