@@ -1,5 +1,6 @@
 from allauth.account.forms import LoginForm
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -8,7 +9,11 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "preferred_language", "time_zone"]
-        labels = {"time_zone": "Time zone (dates are shown in it)"}
+        labels = {
+            "display_name": _("Display name"),
+            "preferred_language": _("Language (pages and emails are in it)"),
+            "time_zone": _("Time zone (dates are shown in it)"),
+        }
 
 
 class SignInForm(LoginForm):

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 
 
@@ -159,3 +159,31 @@ class StaffSessionTimeoutMiddleware:
 
             return HttpResponseClientRedirect(login)
         return redirect(login)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person reads the portal in the language of their setting; everyone else in
+    the one LocaleMiddleware picked (the switcher's cookie, else the browser's Accept-Language).
+    Sits after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = supported_language(user.preferred_language)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+def supported_language(code: str | None) -> str | None:
+    """The shipped language for `code` (its own or its base language's), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None

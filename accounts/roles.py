@@ -23,6 +23,8 @@ _STAFF_READ = [
     "enforcement.view_rule",
     "enforcement.view_ruleversion",
     "enforcement.view_reasoncode",
+    "enforcement.view_ruleversiontranslation",
+    "enforcement.view_reasoncodetranslation",
     "enforcement.view_enforcementaction",
     "enforcement.view_evidenceitem",
     "enforcement.view_clientnotice",
@@ -92,6 +94,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enforcement.delete_ruleversion",
         "enforcement.add_reasoncode",
         "enforcement.change_reasoncode",
+        # Translations of published rule versions (and of their reason codes).
+        "enforcement.view_ruleversiontranslation",
+        "enforcement.add_ruleversiontranslation",
+        "enforcement.change_ruleversiontranslation",
+        "enforcement.delete_ruleversiontranslation",
+        "enforcement.view_reasoncodetranslation",
+        "enforcement.add_reasoncodetranslation",
+        "enforcement.change_reasoncodetranslation",
+        "enforcement.delete_reasoncodetranslation",
     ],
 }
 

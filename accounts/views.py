@@ -5,11 +5,14 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import signed_in, staff_required
+from accounts.decorators import public, signed_in, staff_required
 from accounts.forms import AuditFilterForm, ProfileForm
-from accounts.models import AuditEvent
+from accounts.middleware import supported_language
+from accounts.models import AuditEvent, User, record_audit
 from accounts.roles import VIEW_AUDIT
 
 AUDIT_PAGE_SIZE = 50
@@ -21,7 +24,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your settings are saved.")
+        messages.success(request, _("Your settings are saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
@@ -32,7 +35,7 @@ def _audit_cursor(event: AuditEvent) -> str:
 
 def _after_cursor(value: str) -> Q | None:
     """Rows older than the cursor (keyset pagination on created_at, id), or None if unreadable."""
-    moment, _, pk = value.partition("~")
+    moment, _sep, pk = value.partition("~")
     try:
         created_at, pk = datetime.fromisoformat(moment), int(pk)
     except ValueError:
@@ -103,3 +106,22 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@public
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's own `set_language` (a cookie, then back to `next`), and
+    for a signed-in person their setting too, so that pages and emails follow it."""
+    language = supported_language(request.POST.get("language"))
+    if language and request.user.is_authenticated:
+        changed = User.objects.filter(pk=request.user.pk).exclude(preferred_language=language)
+        if changed.update(preferred_language=language):
+            record_audit(
+                actor=request.user,
+                verb="account.language_changed",
+                obj=request.user,
+                summary=f"Language set to {language}",
+                data={"language": language},
+            )
+    return i18n.set_language(request)

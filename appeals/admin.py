@@ -78,7 +78,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 # --- Queues, routing rules and reviewer profiles (leads) ------------------------------------------
 
-LANGUAGE_CHOICES = settings.LANGUAGES
+LANGUAGE_CHOICES = settings.REVIEW_LANGUAGES
 
 
 def _reviewer_accounts():

@@ -1,6 +1,9 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from appeals.macros import check_macro_body
 from appeals.models import Appeal, Macro
@@ -13,6 +16,18 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def _files_help_now() -> str:
+    return ngettext(
+        "Up to %(count)d file, 10 MB: PDF, PNG, JPEG or plain text.",
+        "Up to %(count)d files, 10 MB each: PDF, PNG, JPEG or plain text.",
+        MAX_FILES,
+    ) % {"count": MAX_FILES}
+
+
+# Resolved when the form renders, in the reader's language (not once, at import).
+_files_help = lazy(_files_help_now, str)
+
+
 class AttachmentsField(forms.FileField):
     """Up to MAX_FILES files, validated by content; cleans to a list of CleanUpload."""
 
@@ -20,10 +35,7 @@ class AttachmentsField(forms.FileField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "help_text",
-            f"Up to {MAX_FILES} files, 10 MB each: PDF, PNG, JPEG or plain text.",
-        )
+        kwargs.setdefault("help_text", _files_help())
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.txt"
 
@@ -41,31 +53,31 @@ class AttachmentsField(forms.FileField):
 
 class AppealForm(forms.Form):
     statement = forms.CharField(
-        label="Why is this decision wrong?",
+        label=_("Why is this decision wrong?"),
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Explain in your own words. Up to 10,000 characters.",
+        help_text=_("Explain in your own words. Up to 10,000 characters."),
     )
     requested_outcomes = forms.MultipleChoiceField(
-        label="What do you ask for?",
+        label=_("What do you ask for?"),
         choices=Appeal.RequestedOutcome.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Choose everything you ask for; you can choose more than one.",
-        error_messages={"required": "Choose what you ask for: one or more of the options."},
+        help_text=_("Choose everything you ask for; you can choose more than one."),
+        error_messages={"required": _("Choose what you ask for: one or more of the options.")},
     )
-    attachments = AttachmentsField(label="Supporting documents (optional)")
+    attachments = AttachmentsField(label=_("Supporting documents (optional)"))
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(
-        label="Your message", max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Your message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    attachments = AttachmentsField(label="Attach files (optional)")
+    attachments = AttachmentsField(label=_("Attach files (optional)"))
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you withdrawing? (optional)", required=False, max_length=2000
+        label=_("Why are you withdrawing? (optional)"), required=False, max_length=2000
     )
     confirm = confirmation_field(
         "I understand that I cannot appeal this action again inside Recourse afterwards."

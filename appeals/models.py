@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Badge, Role, User, time_zone_choices
 from accounts.roles import ISSUE_ACTIONS, MANAGE_QUEUES, REVIEW_APPEALS, VIEW_ACCOUNTS
@@ -298,23 +299,26 @@ class Appeal(models.Model):
     """A freelancer's complaint against one enforcement action (one per action, by constraint)."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        IN_REVIEW = "in_review", "In review"
-        AWAITING_FREELANCER = "awaiting_freelancer", "Waiting for your answer"
-        SECOND_REVIEW = "second_review", "Decision under second review"
-        DECIDED = "decided", "Decided"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("In review")
+        AWAITING_FREELANCER = "awaiting_freelancer", _("Waiting for your answer")
+        SECOND_REVIEW = "second_review", _("Decision under second review")
+        DECIDED = "decided", _("Decided")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class RequestedOutcome(models.TextChoices):
-        LIFT = "lift", "Lift the action completely"
-        REDUCE = "reduce", "Reduce the restriction"
-        RELEASE_FUNDS = "release_funds", "Release my held funds"
-        CORRECT_RECORD = "correct_record", "Correct the facts on record and what clients were told"
+        LIFT = "lift", _("Lift the action completely")
+        REDUCE = "reduce", _("Reduce the restriction")
+        RELEASE_FUNDS = "release_funds", _("Release my held funds")
+        CORRECT_RECORD = (
+            "correct_record",
+            _("Correct the facts on record and what clients were told"),
+        )
 
     class Outcome(models.TextChoices):
-        UPHELD = "upheld", "Upheld: the action stays"
-        OVERTURNED = "overturned", "Overturned: the action is lifted"
-        MODIFIED = "modified", "Modified: the action is reduced"
+        UPHELD = "upheld", _("Upheld: the action stays")
+        OVERTURNED = "overturned", _("Overturned: the action is lifted")
+        MODIFIED = "modified", _("Modified: the action is reduced")
 
     CLOSED_STATUSES = (Status.DECIDED, Status.WITHDRAWN)
     OPEN_STATUSES = (
@@ -534,6 +538,10 @@ class Appeal(models.Model):
         labels = dict(self.RequestedOutcome.choices)
         return [labels[value] for value in self.requested_outcomes if value in labels]
 
+    def language_name(self) -> str:
+        """The freelancer's language at filing, by its own name (staff pages show it)."""
+        return dict(settings.REVIEW_LANGUAGES).get(self.language, self.language)
+
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
 
@@ -687,19 +695,19 @@ class AppealEvent(models.Model):
     (a trigger forbids edits)."""
 
     class Kind(models.TextChoices):
-        STATUS = "status", "Status changed"
-        ROUTED = "routed", "Routed to a queue"
-        ASSIGNED = "assigned", "Assigned by routing"
-        CLAIMED = "claimed", "Claimed"
-        LEASE_EXPIRED = "lease_expired", "Returned to the queue (no activity)"
-        RELEASED = "released", "Released to the queue"
-        REASSIGNED = "reassigned", "Reassigned by a lead"
-        CLOCK_PAUSED = "clock_paused", "Clock paused"
-        CLOCK_RESUMED = "clock_resumed", "Clock resumed"
-        RECOMPUTED = "recomputed", "Deadlines recomputed"
-        SLA_WARNING = "sla_warning", "Deadline approaching"
-        SLA_BREACHED = "sla_breached", "Deadline missed"
-        ESCALATED = "escalated", "Escalated"
+        STATUS = "status", _("Status changed")
+        ROUTED = "routed", _("Routed to a queue")
+        ASSIGNED = "assigned", _("Assigned by routing")
+        CLAIMED = "claimed", _("Claimed")
+        LEASE_EXPIRED = "lease_expired", _("Returned to the queue (no activity)")
+        RELEASED = "released", _("Released to the queue")
+        REASSIGNED = "reassigned", _("Reassigned by a lead")
+        CLOCK_PAUSED = "clock_paused", _("Clock paused")
+        CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
+        RECOMPUTED = "recomputed", _("Deadlines recomputed")
+        SLA_WARNING = "sla_warning", _("Deadline approaching")
+        SLA_BREACHED = "sla_breached", _("Deadline missed")
+        ESCALATED = "escalated", _("Escalated")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATUS)
@@ -726,8 +734,8 @@ class AppealEvent(models.Model):
 
     def to_label(self) -> str:
         if self.kind != self.Kind.STATUS:
-            return self.get_kind_display()
-        return Appeal.Status(self.to_status).label
+            return str(self.get_kind_display())
+        return str(Appeal.Status(self.to_status).label)
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
@@ -739,10 +747,10 @@ class Message(models.Model):
     """One entry of an appeal's conversation. Internal notes are for reviewers only."""
 
     class Kind(models.TextChoices):
-        MESSAGE = "message", "Message"
-        INFO_REQUEST = "info_request", "Information requested"
-        REPLY = "reply", "Answer to a request"
-        INTERNAL_NOTE = "internal_note", "Internal note"
+        MESSAGE = "message", _("Message")
+        INFO_REQUEST = "info_request", _("Information requested")
+        REPLY = "reply", _("Answer to a request")
+        INTERNAL_NOTE = "internal_note", _("Internal note")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -772,8 +780,8 @@ class Message(models.Model):
     def author_label(self, *, for_freelancer: bool) -> str:
         """Freelancers see "You" or the team, not a reviewer's personal account details."""
         if self.author_id == self.appeal.freelancer_id:
-            return "You" if for_freelancer else str(self.author)
-        return "Trust & Safety reviewer" if for_freelancer else str(self.author)
+            return str(_("You")) if for_freelancer else str(self.author)
+        return str(_("Trust & Safety reviewer")) if for_freelancer else str(self.author)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -846,7 +854,7 @@ class Macro(models.Model):
     language = models.CharField(
         max_length=8,
         blank=True,
-        choices=settings.LANGUAGES,
+        choices=settings.REVIEW_LANGUAGES,
         help_text="Offered only on appeals in this language (empty: every language).",
     )
     is_active = models.BooleanField(default=True)
@@ -966,7 +974,7 @@ class RoutingRule(models.Model):
     automated_decision = models.CharField(
         max_length=40, blank=True, choices=AutomatedDecision.choices
     )
-    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+    language = models.CharField(max_length=8, blank=True, choices=settings.REVIEW_LANGUAGES)
     region = models.CharField(max_length=2, blank=True, help_text="ISO country code")
     min_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_funds_held = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -1252,8 +1260,8 @@ class AppealClock(models.Model):
     recomputed when the clock pauses, resumes, or its policy or calendar changes."""
 
     class Kind(models.TextChoices):
-        FIRST_RESPONSE = "first_response", "First response"
-        DECISION = "decision", "Decision"
+        FIRST_RESPONSE = "first_response", _("First response")
+        DECISION = "decision", _("Decision")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="clocks")
     kind = models.CharField(max_length=16, choices=Kind.choices)

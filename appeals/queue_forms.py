@@ -48,7 +48,7 @@ class QueueFilterForm(forms.Form):
         choices=[("", "Any open status"), *OPEN_STATUS_CHOICES], required=False
     )
     language = forms.ChoiceField(
-        choices=[("", "Any language"), *settings.LANGUAGES], required=False
+        choices=[("", "Any language"), *settings.REVIEW_LANGUAGES], required=False
     )
     age = forms.TypedChoiceField(
         choices=AGE_CHOICES, coerce=int, required=False, empty_value=None, label="Waiting"

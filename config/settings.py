@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.StaffSessionTimeoutMiddleware",
     "accounts.middleware.LoginThrottleMiddleware",
     # Names the signed-in person on configuration audit events (accounts/config_audit.py).
@@ -88,6 +89,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -269,16 +271,29 @@ if TDB_SUBMIT_URL and not TDB_SUBMIT_TOKEN:
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The languages the portal is shipped in (complete, reviewed catalogues in locale/). A person's
+# setting, the browser's Accept-Language and the switcher pick among these only; a language
+# listed here without a catalogue would show a page half in English.
 LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("uk", "Українська"),
+    ("es", "Español"),
+]
+# The languages reviewers work in and queues and routing rules cover: wider than the portal's,
+# because a reviewer may read an appeal written in a language the interface is not shipped in.
+REVIEW_LANGUAGES = [
     ("en", "English"),
     ("de", "Deutsch"),
     ("fr", "Français"),
     ("es", "Español"),
     ("pt", "Português"),
     ("pl", "Polski"),
+    ("ru", "Русский"),
     ("uk", "Українська"),
     ("hi", "हिन्दी"),
 ]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

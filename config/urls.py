@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 import api as intake_api
+from accounts import views as account_views
 from config import views
 from transparency.api import router as transparency_router
 
@@ -12,6 +13,7 @@ intake_api.api.add_router("", transparency_router)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("enforcement.urls")),

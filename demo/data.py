@@ -1861,3 +1861,152 @@ HISTORY_SOURCES: tuple[HistorySource, ...] = (
     HistorySource("Client report triage", 25, 0.20),
     HistorySource(None, 15, 0.15),
 )
+
+
+# --- Translations of the catalogue (issue #18) -------------------------------------------------
+# The English text stays binding; these are shown beside it on statements and published, like
+# the versions themselves, immutably. Each translates the latest version of its rule and the
+# rule's reason codes.
+
+
+@dataclass(frozen=True)
+class ReasonTranslationSpec:
+    code: str
+    title: str
+    explanation: str
+    what_you_can_do: str
+
+
+@dataclass(frozen=True)
+class RuleTranslationSpec:
+    rule_key: str
+    language: str
+    title: str
+    text: str
+    examples: str
+    reasons: tuple[ReasonTranslationSpec, ...] = ()
+
+
+RULE_TRANSLATIONS: tuple[RuleTranslationSpec, ...] = (
+    RuleTranslationSpec(
+        "TOS-2.3",
+        "ru",
+        "Достоверный профиль и местоположение",
+        "Всё в вашем профиле должно быть правдой и относиться к вам: имя, фото, навыки, опыт "
+        "работы, а также страна и город, где вы живёте. Клиенты полагаются на указанное вами "
+        "местоположение из-за часовых поясов, налогов и по юридическим причинам, поэтому это "
+        "должно быть место, где вы действительно живёте и работаете. Если вы переехали, обновите "
+        "профиль в течение 30 дней. Использование VPN или прокси, а также поездки сами по себе не "
+        "являются нарушением: это правило касается того, что указано в вашем профиле, а не сети, "
+        "через которую вы подключаетесь. Для проверки местоположения мы опираемся на проверку "
+        "личности, счета для выплат и налоговые данные, но никогда только на сетевое "
+        "местоположение.",
+        "Нельзя: указывать город, в котором вы никогда не жили, чтобы попасть в местный поиск.\n"
+        "Нельзя: оставлять в профиле прежнюю страну спустя месяцы после переезда.\n"
+        "Можно: работать через VPN вашей компании.\n"
+        "Можно: работать несколько недель во время поездки за границу.\n"
+        "Можно: обновить профиль через три недели после переезда.",
+        (
+            ReasonTranslationSpec(
+                "location-misrepresentation",
+                "Местоположение в профиле не соответствует месту вашего проживания",
+                "В вашем профиле указаны страна или город, где, согласно перечисленным в этом "
+                "решении признакам, вы сейчас не живёте. Использование VPN или поездки сами по "
+                "себе не являются нарушением: эта причина касается только того, что указано в "
+                "вашем профиле.",
+                "Если вы переехали, обновите местоположение в профиле. Если профиль верен, подайте "
+                "жалобу и приложите документ, подтверждающий место вашего проживания, например "
+                "недавний счёт за коммунальные услуги или налоговую регистрацию (можно скрыть всё, "
+                "кроме имени, адреса и даты).",
+            ),
+        ),
+    ),
+    RuleTranslationSpec(
+        "TOS-2.3",
+        "es",
+        "Perfil y ubicación veraces",
+        "Todo lo que figura en su perfil debe ser cierto y suyo: su nombre, foto, competencias, "
+        "experiencia laboral y el país y la ciudad donde vive. Los clientes confían en la "
+        "ubicación que indica por motivos de zona horaria, fiscales y jurídicos, así que debe ser "
+        "el lugar donde realmente vive y trabaja. Si se muda, actualice su perfil en un plazo de "
+        "30 días. Usar una VPN o un proxy, o viajar, no es en sí una infracción: esta norma se "
+        "refiere a lo que dice su perfil, no a la red desde la que se conecta. Para comprobar una "
+        "ubicación nos basamos en su verificación de identidad, sus cuentas de cobro y sus datos "
+        "fiscales, nunca solo en la ubicación de red.",
+        "No permitido: indicar una ciudad en la que nunca ha vivido para aparecer en búsquedas "
+        "locales.\n"
+        "No permitido: mantener su antiguo país en el perfil meses después de mudarse.\n"
+        "Permitido: trabajar a través de la VPN de su empresa.\n"
+        "Permitido: trabajar unas semanas mientras viaja al extranjero.\n"
+        "Permitido: actualizar su perfil tres semanas después de mudarse.",
+        (
+            ReasonTranslationSpec(
+                "location-misrepresentation",
+                "La ubicación del perfil no coincide con el lugar donde vive",
+                "Su perfil indica un país o una ciudad donde, según los indicios enumerados en "
+                "esta exposición de motivos, no vive actualmente. Usar una VPN o viajar no es en "
+                "sí una infracción: este motivo se refiere solo a lo que dice su perfil.",
+                "Si se ha mudado, actualice la ubicación de su perfil. Si su perfil es correcto, "
+                "recurra y añada un documento que muestre dónde vive, como una factura reciente "
+                "de suministros o un alta fiscal (puede tachar todo salvo su nombre, su dirección "
+                "y la fecha).",
+            ),
+        ),
+    ),
+    RuleTranslationSpec(
+        "TOS-1.2",
+        "ru",
+        "Достоверные данные о личности и проверка",
+        "Регистрируйтесь под своим юридическим именем и проходите проверку личности, когда мы об "
+        "этом просим. Документы и фотографии, которые вы нам предоставляете, должны быть "
+        "подлинными, действительными и вашими. Владельцем каждого добавленного вами способа "
+        "выплат должны быть вы или компания, принадлежность которой вам вы нам подтвердили. Если "
+        "имя в способе выплат не совпадает с вашей подтверждённой личностью, выплаты удерживаются, "
+        "пока вы не подтвердите связь или не удалите этот способ выплат.",
+        "Нельзя: проходить проверку с отредактированным или чужим документом.\n"
+        "Нельзя: выводить заработок на банковский счёт друга.\n"
+        "Можно: выводить средства на счёт своей компании после того, как вы добавили её "
+        "регистрационный документ в разделе «Настройки › Личность».",
+        (
+            ReasonTranslationSpec(
+                "identity-mismatch",
+                "Данные о личности не совпадают",
+                "Имя в вашем аккаунте, ваша подтверждённая личность и владелец способа выплат не "
+                "совпадают. Пока это так, мы не можем быть уверены, что ваш заработок доходит до "
+                "вас.",
+                "Пройдите проверку личности ещё раз в разделе «Настройки › Личность», добавьте "
+                "способ выплат на своё имя или добавьте регистрационный документ своей компании, "
+                "если счёт для выплат принадлежит ей. Если имена различаются по законной причине, "
+                "подайте жалобу и приложите документ, подтверждающий связь.",
+            ),
+        ),
+    ),
+    RuleTranslationSpec(
+        "TOS-1.2",
+        "es",
+        "Identidad veraz y verificación",
+        "Regístrese con su nombre legal y complete la verificación de identidad cuando se la "
+        "pidamos. Los documentos y las fotos que nos facilite deben ser auténticos, vigentes y "
+        "suyos. El titular de cada método de cobro que añada debe ser usted o una empresa que nos "
+        "haya demostrado que es suya. Si el nombre de un método de cobro no coincide con su "
+        "identidad verificada, los cobros se retienen hasta que verifique el vínculo o elimine ese "
+        "método de cobro.",
+        "No permitido: verificarse con un documento editado o que pertenece a otra persona.\n"
+        "No permitido: retirar ingresos a la cuenta bancaria de un amigo.\n"
+        "Permitido: retirar fondos a la cuenta de su propia empresa una vez añadido su documento "
+        "de registro en Ajustes › Identidad.",
+        (
+            ReasonTranslationSpec(
+                "identity-mismatch",
+                "Los datos de identidad no coinciden",
+                "El nombre de su cuenta, su identidad verificada y el titular de su método de "
+                "cobro no coinciden entre sí. Mientras no coincidan, no podemos estar seguros de "
+                "que sus ingresos le lleguen.",
+                "Vuelva a verificar su identidad en Ajustes › Identidad, añada un método de cobro "
+                "a su nombre o añada el documento de registro de su empresa si la cuenta de cobro "
+                "es de ella. Si los nombres difieren por un motivo legítimo, recurra y adjunte un "
+                "documento que muestre el vínculo.",
+            ),
+        ),
+    ),
+)

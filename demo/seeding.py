@@ -36,8 +36,10 @@ from enforcement.models import (
     EnforcementAction,
     EvidenceItem,
     ReasonCode,
+    ReasonCodeTranslation,
     Rule,
     RuleVersion,
+    RuleVersionTranslation,
 )
 from enforcement.services import (
     ActionRefused,
@@ -48,6 +50,7 @@ from enforcement.services import (
     evidence_rows,
     expire_ended_actions,
     issue_action,
+    publish_rule_translation,
     termination_takes_effect_at,
 )
 
@@ -159,6 +162,39 @@ def seed_catalogue(*, published_by: User) -> tuple[int, int, int]:
         )
         codes_created += created
     return rules_created, versions_created, codes_created
+
+
+def seed_translations(*, published_by: User) -> int:
+    """Russian and Spanish translations of the latest version of a few demo rules (and of their
+    reason codes), published through the catalogue service; returns how many were created."""
+    created = 0
+    for spec in demo_data.RULE_TRANSLATIONS:
+        version = (
+            RuleVersion.objects.published()
+            .filter(rule__key=spec.rule_key)
+            .order_by("-number")
+            .first()
+        )
+        if version is None or version.translations.filter(language=spec.language).exists():
+            continue
+        translation = RuleVersionTranslation.objects.create(
+            version=version,
+            language=spec.language,
+            title=spec.title,
+            text=spec.text,
+            examples=spec.examples,
+        )
+        for reason in spec.reasons:
+            ReasonCodeTranslation.objects.create(
+                translation=translation,
+                reason_code=ReasonCode.objects.get(code=reason.code),
+                title=reason.title,
+                explanation=reason.explanation,
+                what_you_can_do=reason.what_you_can_do,
+            )
+        publish_rule_translation(translation, published_by=published_by)
+        created += 1
+    return created
 
 
 # --- Demo cases --------------------------------------------------------------------------------

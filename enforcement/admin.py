@@ -17,8 +17,10 @@ from enforcement.models import (
     EvidenceItem,
     IntakeSource,
     ReasonCode,
+    ReasonCodeTranslation,
     Rule,
     RuleVersion,
+    RuleVersionTranslation,
 )
 
 
@@ -186,6 +188,73 @@ def publish_preview(version: RuleVersion) -> dict:
             "examples_changed": has_changes(examples_diff),
         }
     return preview
+
+
+class ReasonCodeTranslationInline(admin.StackedInline):
+    model = ReasonCodeTranslation
+    fields = ["reason_code", "title", "explanation", "what_you_can_do"]
+    extra = 1
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+
+@admin.register(RuleVersionTranslation)
+class RuleVersionTranslationAdmin(admin.ModelAdmin):
+    """Translations of published rule versions (and of their rule's reason codes). Drafted and
+    corrected here, then published: from then on the database refuses any change."""
+
+    list_display = ["__str__", "version", "language", "published_at"]
+    list_filter = ["language"]
+    list_select_related = ["version__rule"]
+    fields = ["version", "language", "title", "text", "examples", "published_at", "published_by"]
+    readonly_fields = ["published_at", "published_by"]
+    inlines = [ReasonCodeTranslationInline]
+    actions = ["publish"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "version":
+            kwargs["queryset"] = RuleVersion.objects.published().select_related("rule")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record_audit(
+            actor=request.user,
+            verb="rule_version_translation.changed"
+            if change
+            else "rule_version_translation.drafted",
+            obj=obj,
+            summary=str(obj),
+        )
+
+    @admin.action(description="Publish selected translations (they become immutable)")
+    def publish(self, request, queryset):
+        for translation in queryset.filter(published_at__isnull=True):
+            try:
+                services.publish_rule_translation(translation, published_by=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{translation}: {'; '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(request, f"Published {translation}.", messages.SUCCESS)
 
 
 @admin.register(ReasonCode)

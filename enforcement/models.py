@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from enforcement.choices import (
     AccountType,
@@ -161,6 +162,95 @@ class RuleVersion(models.Model):
     def public_url(self) -> str:
         return settings.SITE_URL + self.get_absolute_url()
 
+    def translation_in(self, language: str | None) -> RuleVersionTranslation | None:
+        """The published translation into `language` (uses the prefetch when present)."""
+        if not language or language == settings.LANGUAGE_CODE:
+            return None
+        for translation in self.translations.all():
+            if translation.language == language and translation.is_published:
+                return translation
+        return None
+
+
+class RuleVersionTranslation(models.Model):
+    """A published rule version in another language. The English text stays legally binding;
+    statements show a translation beside it. Immutable once published, like the version itself
+    (a database trigger refuses changes), so a statement always shows the words it showed."""
+
+    version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="translations")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(max_length=200, help_text="The rule's title in this language.")
+    text = models.TextField(help_text="The clause, translated.")
+    examples = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "language"], name="rule_version_translation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(language="en"), name="rule_version_translation_not_english"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.language})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and self.is_published:
+            raise ValueError("A published translation is immutable; translate a new version.")
+        self.text = self.text.replace("\r\n", "\n").replace("\r", "\n")
+        self.examples = self.examples.replace("\r\n", "\n").replace("\r", "\n")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValueError("A published translation can never be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ReasonCodeTranslation(models.Model):
+    """A reason code's title, explanation and advice in the translation's language, as part of
+    a rule version's translation (the reason codes of that rule). Published, and then
+    immutable, with it: `published_at` is copied from the translation in the same update."""
+
+    translation = models.ForeignKey(
+        RuleVersionTranslation, on_delete=models.PROTECT, related_name="reasons"
+    )
+    reason_code = models.ForeignKey(
+        "ReasonCode", on_delete=models.PROTECT, related_name="translations"
+    )
+    title = models.CharField(max_length=200)
+    explanation = models.TextField()
+    what_you_can_do = models.TextField()
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["translation", "reason_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation", "reason_code"], name="reason_code_translation_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason_code_id} in {self.translation}"
+
 
 class ReasonCode(models.Model):
     """A machine-readable cause, mapped to the rule that prohibits it, explained for people."""
@@ -189,11 +279,11 @@ class ReasonCode(models.Model):
 
 
 class Capability(models.TextChoices):
-    PROPOSALS = "proposals", "Sending proposals"
-    MESSAGING = "messaging", "Messaging clients"
-    PAYOUTS = "payouts", "Withdrawing earnings"
-    PROFILE_VISIBILITY = "profile_visibility", "Profile visible in search"
-    MARKETPLACE_LOGIN = "marketplace_login", "Signing in to the marketplace"
+    PROPOSALS = "proposals", _("Sending proposals")
+    MESSAGING = "messaging", _("Messaging clients")
+    PAYOUTS = "payouts", _("Withdrawing earnings")
+    PROFILE_VISIBILITY = "profile_visibility", _("Profile visible in search")
+    MARKETPLACE_LOGIN = "marketplace_login", _("Signing in to the marketplace")
 
 
 class IntakeSource(models.Model):
@@ -261,7 +351,9 @@ class EnforcementActionQuerySet(models.QuerySet["EnforcementAction"]):
 
     def with_statement(self) -> EnforcementActionQuerySet:
         """Everything the statement of reasons shows, in a fixed number of queries."""
-        return self.with_summary().prefetch_related(*statement_prefetches()[2:])
+        return self.with_summary().prefetch_related(
+            *statement_prefetches()[2:], *translation_prefetches()
+        )
 
 
 def summary_prefetches() -> list[Prefetch]:
@@ -272,6 +364,18 @@ def summary_prefetches() -> list[Prefetch]:
         Prefetch(
             "events", queryset=ActionEvent.objects.select_related("actor").order_by("at", "id")
         ),
+    ]
+
+
+def translation_prefetches() -> list:
+    """The published translations of the cited versions and of their reason codes (the
+    freelancer's statement shows one beside the binding English; staff pages read English)."""
+    return [
+        Prefetch(
+            "cited_versions__translations",
+            queryset=RuleVersionTranslation.objects.filter(published_at__isnull=False),
+        ),
+        "cited_versions__translations__reasons",
     ]
 
 
@@ -301,28 +405,28 @@ class EnforcementAction(models.Model):
     """
 
     class RestrictionType(models.TextChoices):
-        WARNING = "warning", "Warning"
-        FEATURE_RESTRICTION = "feature_restriction", "Feature restriction"
-        TEMPORARY_SUSPENSION = "temporary_suspension", "Temporary suspension"
-        PERMANENT_TERMINATION = "permanent_termination", "Permanent termination"
-        PAYOUT_HOLD = "payout_hold", "Payout hold"
+        WARNING = "warning", _("Warning")
+        FEATURE_RESTRICTION = "feature_restriction", _("Feature restriction")
+        TEMPORARY_SUSPENSION = "temporary_suspension", _("Temporary suspension")
+        PERMANENT_TERMINATION = "permanent_termination", _("Permanent termination")
+        PAYOUT_HOLD = "payout_hold", _("Payout hold")
 
     class Status(models.TextChoices):
         # A permanent termination is proposed first: it takes effect after its notice period
         # (or at once under a recorded exception) and only once a second person confirmed it.
-        PENDING = "pending", "Proposed, not in effect yet"
-        ACTIVE = "active", "In effect"
-        LIFTED = "lifted", "Lifted"
-        MODIFIED = "modified", "Modified"
-        EXPIRED = "expired", "Expired"
-        WITHDRAWN = "withdrawn", "Withdrawn before taking effect"
+        PENDING = "pending", _("Proposed, not in effect yet")
+        ACTIVE = "active", _("In effect")
+        LIFTED = "lifted", _("Lifted")
+        MODIFIED = "modified", _("Modified")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn before taking effect")
 
     class TerminationException(models.TextChoices):
         """The reasons a termination may take effect without the notice period."""
 
-        LEGAL_OBLIGATION = "legal_obligation", "A legal obligation"
-        REPEATED_INFRINGEMENT = "repeated_infringement", "Repeated infringement"
-        IMMINENT_FRAUD_RISK = "imminent_fraud_risk", "An imminent risk of fraud"
+        LEGAL_OBLIGATION = "legal_obligation", _("A legal obligation")
+        REPEATED_INFRINGEMENT = "repeated_infringement", _("Repeated infringement")
+        IMMINENT_FRAUD_RISK = "imminent_fraud_risk", _("An imminent risk of fraud")
 
     RESTRICTING_STATUSES = (Status.ACTIVE, Status.MODIFIED)
 
@@ -665,17 +769,17 @@ class EnforcementAction(models.Model):
 
     def capability_labels(self) -> list[str]:
         labels = dict(Capability.choices)
-        return [labels.get(value, value) for value in self.restricted_capabilities]
+        return [str(labels.get(value, value)) for value in self.restricted_capabilities]
 
     def decision_visibility_labels(self) -> list[str]:
         from enforcement.choices import DecisionVisibility
 
         labels = dict(DecisionVisibility.choices)
-        return [labels.get(value, value) for value in self.decision_visibility]
+        return [str(labels.get(value, value)) for value in self.decision_visibility]
 
     def content_type_labels(self) -> list[str]:
         labels = dict(ContentType.choices)
-        return [labels.get(value, value) for value in self.content_type]
+        return [str(labels.get(value, value)) for value in self.content_type]
 
     def is_fully_automated(self) -> bool:
         return self.automated_decision == AutomatedDecision.FULLY
@@ -685,6 +789,18 @@ class EnforcementAction(models.Model):
         for version in self.cited_versions.all():
             if version.rule_id == self.reason_code.rule_id:
                 return version
+        return None
+
+    def reason_translation(self, language: str | None) -> ReasonCodeTranslation | None:
+        """The reason code's published translation into `language`, from the translation of the
+        cited version of the reason's rule (uses the prefetch when present)."""
+        version = self.primary_version()
+        translation = version.translation_in(language) if version else None
+        if translation is None:
+            return None
+        for reason in translation.reasons.all():
+            if reason.reason_code_id == self.reason_code_id:
+                return reason
         return None
 
     def change_status(self, to: str, *, actor, reason: str, kind: str | None = None) -> bool:
@@ -711,18 +827,18 @@ class ActionEvent(models.Model):
     """Append-only timeline of an action: who, when, from, to, why (a trigger forbids edits)."""
 
     class Kind(models.TextChoices):
-        ISSUED = "issued", "Action issued"
-        STATUS_CHANGED = "status_changed", "Status changed"
-        EXPIRED = "expired", "Restriction ended"
-        LIFTED = "lifted", "Action lifted"
-        MODIFIED = "modified", "Restriction reduced"
-        FUNDS_RELEASED = "funds_released", "Funds released"
-        CLIENTS_CORRECTED = "clients_corrected", "Clients sent a correction"
-        CONFIRMED = "confirmed", "Confirmed by a second person"
-        TOOK_EFFECT = "took_effect", "Took effect"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        RULE_CHANGED = "rule_changed", "The rule relied on changed"
-        REVIEW_OFFERED = "review_offered", "Fresh review offered"
+        ISSUED = "issued", _("Action issued")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        EXPIRED = "expired", _("Restriction ended")
+        LIFTED = "lifted", _("Action lifted")
+        MODIFIED = "modified", _("Restriction reduced")
+        FUNDS_RELEASED = "funds_released", _("Funds released")
+        CLIENTS_CORRECTED = "clients_corrected", _("Clients sent a correction")
+        CONFIRMED = "confirmed", _("Confirmed by a second person")
+        TOOK_EFFECT = "took_effect", _("Took effect")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        RULE_CHANGED = "rule_changed", _("The rule relied on changed")
+        REVIEW_OFFERED = "review_offered", _("Fresh review offered")
 
     action = models.ForeignKey(EnforcementAction, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -743,8 +859,8 @@ class ActionEvent(models.Model):
     def actor_label(self) -> str:
         """Who, as the freelancer may see it: a role, never a staff member's personal name."""
         if self.actor_id is None:
-            return "Automated system"
-        return "Trust & Safety team"
+            return str(_("Automated system"))
+        return str(_("Trust & Safety team"))
 
 
 class EvidenceItem(models.Model):
@@ -752,20 +868,20 @@ class EvidenceItem(models.Model):
     the freelancer; `summary` is what they see; redaction says what was withheld and why."""
 
     class SignalCategory(models.TextChoices):
-        IDENTITY = "identity", "Identity verification"
-        PAYMENT = "payment", "Payments"
-        LOGIN = "login", "Sign-in and devices"
-        LOCATION = "location", "Location and network"
-        MESSAGES = "messages", "Messages"
-        CLIENT_REPORT = "client_report", "Report from a client"
-        ACCOUNT_LINK = "account_link", "Linked accounts"
-        WORK_QUALITY = "work_quality", "Work and reviews"
-        OTHER = "other", "Other"
+        IDENTITY = "identity", _("Identity verification")
+        PAYMENT = "payment", _("Payments")
+        LOGIN = "login", _("Sign-in and devices")
+        LOCATION = "location", _("Location and network")
+        MESSAGES = "messages", _("Messages")
+        CLIENT_REPORT = "client_report", _("Report from a client")
+        ACCOUNT_LINK = "account_link", _("Linked accounts")
+        WORK_QUALITY = "work_quality", _("Work and reviews")
+        OTHER = "other", _("Other")
 
     class Redaction(models.TextChoices):
-        NONE = "none", "Shown in full"
-        PARTIAL = "partial", "Partly withheld"
-        WITHHELD = "withheld", "Withheld"
+        NONE = "none", _("Shown in full")
+        PARTIAL = "partial", _("Partly withheld")
+        WITHHELD = "withheld", _("Withheld")
 
     action = models.ForeignKey(
         EnforcementAction, on_delete=models.CASCADE, related_name="evidence_items"

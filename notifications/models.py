@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -24,22 +25,22 @@ class Notification(models.Model):
     """
 
     class Kind(models.TextChoices):
-        APPEAL_RECEIVED = "appeal_received", "Appeal received"
-        INFO_REQUESTED = "info_requested", "Information requested"
-        NEW_MESSAGE = "new_message", "New message"
-        DECISION = "decision", "Decision"
-        SLA_WARNING = "sla_warning", "Deadline approaching"
-        SLA_BREACH = "sla_breach", "Deadline missed"
-        ACTION_ISSUED = "action_issued", "New decision on your account"
-        ACTION_TOOK_EFFECT = "action_took_effect", "Decision took effect"
-        ACTION_WITHDRAWN = "action_withdrawn", "Proposed decision withdrawn"
+        APPEAL_RECEIVED = "appeal_received", _("Appeal received")
+        INFO_REQUESTED = "info_requested", _("Information requested")
+        NEW_MESSAGE = "new_message", _("New message")
+        DECISION = "decision", _("Decision")
+        SLA_WARNING = "sla_warning", _("Deadline approaching")
+        SLA_BREACH = "sla_breach", _("Deadline missed")
+        ACTION_ISSUED = "action_issued", _("New decision on your account")
+        ACTION_TOOK_EFFECT = "action_took_effect", _("Decision took effect")
+        ACTION_WITHDRAWN = "action_withdrawn", _("Proposed decision withdrawn")
         # To staff: a step that waits on them.
-        FREELANCER_REPLIED = "freelancer_replied", "The freelancer wrote"
-        APPEAL_WITHDRAWN = "appeal_withdrawn", "Appeal withdrawn"
-        APPROVAL_WAITING = "approval_waiting", "Second review waiting"
-        RULE_CHANGED = "rule_changed", "A rule you were restricted under changed"
-        ACTION_ENDED = "action_ended", "Restriction ended"
-        FUNDS_RELEASED = "funds_released", "Funds released"
+        FREELANCER_REPLIED = "freelancer_replied", _("The freelancer wrote")
+        APPEAL_WITHDRAWN = "appeal_withdrawn", _("Appeal withdrawn")
+        APPROVAL_WAITING = "approval_waiting", _("Second review waiting")
+        RULE_CHANGED = "rule_changed", _("A rule you were restricted under changed")
+        ACTION_ENDED = "action_ended", _("Restriction ended")
+        FUNDS_RELEASED = "funds_released", _("Funds released")
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from infra.queueing import enqueue
 from notifications.models import Notification
@@ -24,8 +25,32 @@ MAX_EMAIL_ATTEMPTS = 6
 STALE_CLAIM = timedelta(minutes=5)
 
 
+def language_of(recipient) -> str:
+    """The shipped language a person (or a language code) reads in: their setting, else the
+    site's."""
+    if isinstance(recipient, str):
+        code = recipient or settings.LANGUAGE_CODE
+    else:
+        code = getattr(recipient, "preferred_language", "") or settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+@contextmanager
+def in_language_of(recipient):
+    """Compose what `recipient` reads (subject, body, dates) in their own language, whatever
+    language the request or the worker that triggers it runs in."""
+    with translation.override(language_of(recipient)):
+        yield
+
+
 def notify(recipient, *, kind: str, subject: str, body: str, url: str = "", appeal=None):
-    """Record a notification and queue its email once the surrounding transaction commits."""
+    """Record a notification and queue its email once the surrounding transaction commits.
+    Lazy texts (gettext_lazy, format_lazy) are resolved in the recipient's language."""
+    with in_language_of(recipient):
+        subject, body = str(subject), str(body)
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, appeal=appeal, subject=subject, body=body, url=url
     )
@@ -117,6 +142,12 @@ def _record_sent(notification_id: int, *, attempts: int = 20) -> None:
 
 
 def _build_email(notification: Notification) -> EmailMultiAlternatives:
+    """The email in the recipient's language (greeting, links, the redress routes, dates)."""
+    with in_language_of(notification.recipient):
+        return _compose_email(notification)
+
+
+def _compose_email(notification: Notification) -> EmailMultiAlternatives:
     context = {
         "notification": notification,
         "recipient": notification.recipient,

@@ -17,6 +17,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ReviewerProfile, TrackRecord, User
 from accounts.roles import REVIEW_APPEALS
@@ -25,7 +28,7 @@ from appeals.operations import sla
 from appeals.operations.claims import lease_duration
 from infra.dates import format_when
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import in_language_of, notify
 
 
 def fallback_queue() -> Queue:
@@ -249,14 +252,17 @@ def received_notice_body(appeal: Appeal) -> str:
 
     def local(moment: datetime | None) -> str:
         if moment is None:  # the clock is paused: it waits for the freelancer's answer
-            return "a date we will give you once you have answered our question"
+            return _("a date we will give you once you have answered our question")
         return format_when(moment, zone)
 
-    return (
-        "A person on our Trust & Safety team, who did not take the original decision, will "
-        f"review it. You can expect a first reply by {local(appeal.reply_expected_by())} and a "
-        f"decision by {local(appeal.decision_expected_by())}."
-    )
+    with in_language_of(appeal.freelancer):
+        return _(
+            "A person on our Trust & Safety team, who did not take the original decision, will "
+            "review it. You can expect a first reply by %(reply)s and a decision by %(decision)s."
+        ) % {
+            "reply": local(appeal.reply_expected_by()),
+            "decision": local(appeal.decision_expected_by()),
+        }
 
 
 def _tell_freelancer_received(appeal: Appeal) -> None:
@@ -268,7 +274,9 @@ def _tell_freelancer_received(appeal: Appeal) -> None:
         fresh.freelancer,
         kind=Notification.Kind.APPEAL_RECEIVED,
         appeal=fresh,
-        subject=f"We received your appeal against action #{fresh.action_id}",
+        subject=format_lazy(
+            gettext_lazy("We received your appeal against action #{number}"), number=fresh.action_id
+        ),
         body=received_notice_body(fresh),
         url=fresh.get_absolute_url(),
     )

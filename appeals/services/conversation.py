@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appeals.models import (
     Appeal,
@@ -31,9 +34,9 @@ def post_message(
     review; a reviewer's first message starts the review; internal notes change nothing."""
     body = body.strip()
     if not body:
-        raise AppealRefused({"body": "Write a message first."})
+        raise AppealRefused({"body": _("Write a message first.")})
     if len(body) > 10_000:
-        raise AppealRefused({"body": "Messages are limited to 10,000 characters."})
+        raise AppealRefused({"body": _("Messages are limited to 10,000 characters.")})
     # The status decides whether the message is accepted and what kind it is, so read it under
     # a lock: a decision or withdrawal committed since `appeal` was loaded must win.
     appeal.status = (
@@ -81,7 +84,9 @@ def post_message(
         notify_freelancer(
             appeal,
             Notification.Kind.NEW_MESSAGE,
-            subject=f"New message about your appeal #{appeal.pk}",
+            subject=format_lazy(
+                gettext_lazy("New message about your appeal #{number}"), number=appeal.pk
+            ),
             body=message.body,
         )
     return message
@@ -109,7 +114,9 @@ def request_information(appeal: Appeal, *, reviewer, question: str) -> Message:
     notify_freelancer(
         appeal,
         Notification.Kind.INFO_REQUESTED,
-        subject=f"We need information for your appeal #{appeal.pk}",
+        subject=format_lazy(
+            gettext_lazy("We need information for your appeal #{number}"), number=appeal.pk
+        ),
         body=question,
     )
     return message

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appeals.models import (
     Appeal,
@@ -27,6 +28,7 @@ from appeals.services.shared import (
 from enforcement import services as enforcement_services
 from enforcement.models import EnforcementAction, RuleVersion
 from notifications.models import Notification, WebhookEvent
+from notifications.services import in_language_of
 from notifications.webhooks import appeal_payload, record_event
 
 
@@ -267,10 +269,14 @@ def _tell_marketplace(appeal: Appeal) -> None:
 
 
 def _notify_decision(appeal: Appeal) -> None:
-    outcome = Appeal.Outcome(appeal.outcome).label
-    notify_freelancer(
-        appeal,
-        Notification.Kind.DECISION,
-        subject=f"Decision on your appeal #{appeal.pk}: {outcome.split(':')[0]}",
-        body=f"{outcome}.\n\nOur reasons:\n{appeal.decision_reasons}",
-    )
+    with in_language_of(appeal.freelancer):
+        outcome = str(Appeal.Outcome(appeal.outcome).label)
+        subject = _("Decision on your appeal #%(number)s: %(outcome)s") % {
+            "number": appeal.pk,
+            "outcome": outcome.split(":")[0],
+        }
+        body = _("%(outcome)s.\n\nOur reasons:\n%(reasons)s") % {
+            "outcome": outcome,
+            "reasons": appeal.decision_reasons,
+        }
+    notify_freelancer(appeal, Notification.Kind.DECISION, subject=subject, body=body)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from appeals.models import (
     Appeal,
@@ -40,27 +41,29 @@ def file_appeal(
     """File the one appeal of an action. A repeat (double click, second tab, retried request)
     returns the existing appeal with created=False, never an error and never a second appeal."""
     if action.account_id != filed_by.pk:
-        raise AppealRefused("Only the account holder can appeal this action.")
+        raise AppealRefused(_("Only the account holder can appeal this action."))
     existing = Appeal.objects.filter(action=action).first()
     if existing is not None:
         return existing, False
     if action.status == EnforcementAction.Status.WITHDRAWN:
-        raise AppealRefused("This proposed termination was withdrawn: there is nothing to appeal.")
+        raise AppealRefused(
+            _("This proposed termination was withdrawn: there is nothing to appeal.")
+        )
     if not action.appeal_window_open():
         raise AppealRefused(
-            f"The appeal window closed on {format_day(action.appeal_deadline)}, "
-            "six months after you were notified."
+            _("The appeal window closed on %(day)s, six months after you were notified.")
+            % {"day": format_day(action.appeal_deadline)}
         )
     statement = statement.strip()
     if not statement:
-        raise AppealRefused({"statement": "Tell us why the decision is wrong."})
+        raise AppealRefused({"statement": _("Tell us why the decision is wrong.")})
     if len(statement) > 10_000:
-        raise AppealRefused({"statement": "Your statement is limited to 10,000 characters."})
+        raise AppealRefused({"statement": _("Your statement is limited to 10,000 characters.")})
     requested_outcomes = list(requested_outcomes)
     outcomes = Appeal.normalise_outcomes(requested_outcomes)
     if not outcomes or len(outcomes) != len(set(requested_outcomes)):
         raise AppealRefused(
-            {"requested_outcomes": "Choose what you ask for: one or more of the options."}
+            {"requested_outcomes": _("Choose what you ask for: one or more of the options.")}
         )
 
     stored: list[Attachment] = []
@@ -99,7 +102,7 @@ def file_appeal(
 @transaction.atomic(durable=True)
 def withdraw_appeal(appeal: Appeal, *, by, reason: str = "") -> Appeal:
     if by.pk != appeal.freelancer_id:
-        raise AppealRefused("Only the person who appealed can withdraw the appeal.")
+        raise AppealRefused(_("Only the person who appealed can withdraw the appeal."))
     try:
         appeal.transition(Appeal.Status.WITHDRAWN, actor=by, reason=reason or "Withdrawn.")
     except InvalidTransition as exc:

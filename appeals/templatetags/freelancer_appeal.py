@@ -1,10 +1,24 @@
 """Display helpers for the freelancer's appeal panel on the case page."""
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from appeals.models import Appeal, AppealEvent, Message
 
 register = template.Library()
+
+
+# Reasons the system writes on appeal events (stored in English): shown in the reader's language.
+SYSTEM_REASONS = {
+    gettext_noop("Appeal filed."),
+    gettext_noop("Withdrawn."),
+    gettext_noop("The freelancer answered the request."),
+    gettext_noop("Review started."),
+    gettext_noop("Information requested."),
+    gettext_noop("Claimed."),
+    gettext_noop("Second reviewer approved the decision."),
+}
 
 
 @register.filter
@@ -16,10 +30,10 @@ def author_for_freelancer(message: Message) -> str:
 @register.filter
 def event_actor_for_freelancer(event: AppealEvent) -> str:
     if event.actor_id is None:
-        return "Automated system"
+        return _("Automated system")
     if event.actor_id == event.appeal.freelancer_id:
-        return "You"
-    return "Trust & Safety team"
+        return _("You")
+    return _("Trust & Safety team")
 
 
 @register.filter
@@ -31,10 +45,14 @@ def event_reason_for_freelancer(event: AppealEvent) -> str:
     both reasons describe the unconfirmed proposal.
     """
     if event.to_status == Appeal.Status.SECOND_REVIEW:
-        return "A reviewer proposed a decision; a second reviewer must confirm it."
+        return _("A reviewer proposed a decision; a second reviewer must confirm it.")
     if (
         event.from_status == Appeal.Status.SECOND_REVIEW
         and event.to_status != Appeal.Status.DECIDED
     ):
-        return "The second reviewer sent the proposed decision back for more review."
-    return event.reason
+        return _("The second reviewer sent the proposed decision back for more review.")
+    if event.to_status == Appeal.Status.DECIDED and event.appeal.outcome:
+        # Stored as "Decision: <outcome>." in the language of the reviewer's request.
+        outcome = Appeal.Outcome(event.appeal.outcome).label
+        return _("Decision: %(outcome)s.") % {"outcome": outcome}
+    return _(event.reason) if event.reason in SYSTEM_REASONS else event.reason

@@ -4,6 +4,7 @@ filing, messages, withdrawal, and downloading their attachments."""
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.decorators import freelancer_required, signed_in
@@ -109,18 +110,20 @@ def appeal_create(request: HttpRequest, action_pk: int) -> HttpResponse:
         add_refusal_errors(form, exc)
         return _render_case(request, action, status=422, appeal_form=form)
     if created:
-        messages.success(request, "Your appeal was received. A person will review it.")
+        messages.success(request, _("Your appeal was received. A person will review it."))
         return _after_post(request, action)
     new_text = form.cleaned_data["statement"].strip()
     if new_text == appeal.statement.strip() or not appeal.is_open():
-        messages.info(request, "You have already appealed this action. Here is your appeal.")
+        messages.info(request, _("You have already appealed this action. Here is your appeal."))
         return _after_post(request, action)
     # A second filing from a stale tab: the appeal exists, and the text typed in the stale tab
     # is not dropped. It waits in the message box, ready to be sent to the reviewer.
     messages.info(
         request,
-        "You have already appealed this action, so no second appeal was filed. What you just "
-        "wrote is in the message box below: send it to add it to your appeal.",
+        _(
+            "You have already appealed this action, so no second appeal was filed. What you "
+            "just wrote is in the message box below: send it to add it to your appeal."
+        ),
     )
     return _render_case(request, action, message_form=MessageForm(initial={"body": new_text}))
 
@@ -143,7 +146,7 @@ def appeal_message(request: HttpRequest, pk: int) -> HttpResponse:
     except services.AppealRefused as exc:
         add_refusal_errors(form, exc)
         return _render_case(request, action, status=422, message_form=form)
-    messages.success(request, "Your message was sent.")
+    messages.success(request, _("Your message was sent."))
     return _after_post(request, action)
 
 
@@ -160,7 +163,7 @@ def appeal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except services.AppealRefused as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Your appeal was withdrawn.")
+        messages.success(request, _("Your appeal was withdrawn."))
     return _after_post(request, action)
 
 

@@ -11,7 +11,11 @@ and writes its audit trail; callers use them as `services.issue_action(...)`.
 - `submission`: submitting statements to the DSA Transparency Database (optional)
 """
 
-from enforcement.services.catalogue import draft_rule_version, publish_rule_version
+from enforcement.services.catalogue import (
+    draft_rule_version,
+    publish_rule_translation,
+    publish_rule_version,
+)
 from enforcement.services.client_notices import (
     NothingToAcknowledge,
     NoticeConflict,
@@ -83,6 +87,7 @@ __all__ = [
     "issue_once",
     "needs_lead_review",
     "lift_action",
+    "publish_rule_translation",
     "publish_rule_version",
     "record_lead_review",
     "reduce_action",

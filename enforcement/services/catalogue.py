@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from accounts.models import record_audit
 from enforcement.models import (
+    ReasonCodeTranslation,
     Rule,
     RuleVersion,
+    RuleVersionTranslation,
 )
 from enforcement.services.rule_changes import notify_rule_change
 
@@ -76,5 +78,38 @@ def publish_rule_version(version: RuleVersion, *, published_by) -> RuleVersion:
         summary=f"Published {current} effective {effective_from:%Y-%m-%d %H:%M}"
         + (" (narrows the rule)" if current.narrows else "")
         + f"; {current.notified_count} freelancer(s) notified",
+    )
+    return current
+
+
+@transaction.atomic
+def publish_rule_translation(
+    translation: RuleVersionTranslation, *, published_by
+) -> RuleVersionTranslation:
+    """Publish a translation of a published rule version, with its reason codes' translations:
+    from then on the database refuses any change to them. The English version stays binding."""
+    current = RuleVersionTranslation.objects.select_for_update().get(pk=translation.pk)
+    if current.is_published:
+        raise ValidationError(f"{current} is already published.")
+    version = current.version
+    if not version.is_published:
+        raise ValidationError("Publish the rule version before its translations.")
+    if not current.title.strip() or not current.text.strip():
+        raise ValidationError("A translation needs the rule's title and text.")
+    strays = current.reasons.exclude(reason_code__rule_id=version.rule_id)
+    if strays.exists():
+        raise ValidationError("A translation covers only the reason codes of its own rule.")
+    now = timezone.now()
+    ReasonCodeTranslation.objects.filter(translation=current).update(published_at=now)
+    RuleVersionTranslation.objects.filter(pk=current.pk, published_at__isnull=True).update(
+        published_at=now, published_by=published_by
+    )
+    current.refresh_from_db()
+    record_audit(
+        actor=published_by,
+        verb="rule_version_translation.published",
+        obj=current,
+        summary=f"Published the {current.language} translation of {version}",
+        data={"version": version.pk, "language": current.language},
     )
     return current

@@ -14,18 +14,22 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enforcement.models import ActionEvent, EnforcementAction
 from enforcement.services.reversal import release_funds
 from infra.dates import format_day, format_when
 from notifications.models import Notification, WebhookEvent
-from notifications.services import notify
+from notifications.services import in_language_of, notify
 from notifications.webhooks import action_payload, record_event
 
 
 def _released_sentence(action: EnforcementAction, released: Decimal) -> str:
     if released > 0:
-        return f"{released} {action.funds_currency} held from your earnings were released."
+        return _("%(amount)s %(currency)s held from your earnings were released.") % {
+            "amount": released,
+            "currency": action.funds_currency,
+        }
     return ""
 
 
@@ -49,22 +53,34 @@ def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) 
             ):
                 continue
             released = release_funds(action, None, by=None, reason="The restriction ended.")
-            kind = action.get_restriction_type_display().lower()
-            notify(
-                action.account,
-                kind=Notification.Kind.ACTION_ENDED,
-                subject=f"Your {kind} ended"
-                + (f"; {released} {action.funds_currency} released" if released else ""),
-                body=" ".join(
+            with in_language_of(action.account):
+                kind = action.get_restriction_type_display().lower()
+                subject = _("Your %(kind)s ended") % {"kind": kind}
+                if released:
+                    subject += "; " + _("%(amount)s %(currency)s released") % {
+                        "amount": released,
+                        "currency": action.funds_currency,
+                    }
+                body = " ".join(
                     part
                     for part in (
-                        f"The {kind} reached its end date on "
-                        f"{format_when(action.ends_at, action.account.time_zone)} "
-                        "and no longer restricts your account.",
+                        _(
+                            "The %(kind)s reached its end date on %(day)s and no longer "
+                            "restricts your account."
+                        )
+                        % {
+                            "kind": kind,
+                            "day": format_when(action.ends_at, action.account.time_zone),
+                        },
                         _released_sentence(action, released),
                     )
                     if part
-                ),
+                )
+            notify(
+                action.account,
+                kind=Notification.Kind.ACTION_ENDED,
+                subject=subject,
+                body=body,
                 url=action.get_absolute_url(),
             )
             record_event(WebhookEvent.Kind.ACTION_EXPIRED, action, action_payload(action))
@@ -94,14 +110,23 @@ def release_scheduled_funds(*, now: datetime | None = None, batch_size: int = 50
             )
             if not released:
                 continue
+            with in_language_of(action.account):
+                subject = _("%(amount)s %(currency)s released") % {
+                    "amount": released,
+                    "currency": action.funds_currency,
+                }
+                body = " ".join(
+                    (
+                        _released_sentence(action, released),
+                        _("They were due for release on %(day)s.")
+                        % {"day": format_day(action.funds_release_on)},
+                    )
+                )
             notify(
                 action.account,
                 kind=Notification.Kind.FUNDS_RELEASED,
-                subject=f"{released} {action.funds_currency} released",
-                body=(
-                    f"{_released_sentence(action, released)} They were due for release on "
-                    f"{format_day(action.funds_release_on)}."
-                ),
+                subject=subject,
+                body=body,
                 url=action.get_absolute_url(),
             )
             record_event(WebhookEvent.Kind.ACTION_FUNDS_RELEASED, action, action_payload(action))

@@ -16,6 +16,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent, TrackRecord, User, record_audit
 from enforcement.choices import (
@@ -40,10 +43,13 @@ from enforcement.models import (
     ReasonCode,
     RuleVersion,
 )
-from infra.dates import format_day, format_when
+from infra.dates import format_day_lazy, format_when
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
+
+# A label resolved, then lowercased, in the language it is finally read in.
+lazy_lower = lazy(lambda text: str(text).lower(), str)
 
 
 class ActionRefused(ValidationError):
@@ -544,13 +550,19 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
         action.account,
         kind=Notification.Kind.ACTION_ISSUED,
         subject=(
-            "We propose to terminate your account"
+            gettext_lazy("We propose to terminate your account")
             if action.is_pending()
-            else f"New decision on your account: {action.get_restriction_type_display().lower()}"
+            else format_lazy(
+                gettext_lazy("New decision on your account: {kind}"),
+                kind=lazy_lower(action.get_restriction_type_display()),
+            )
         ),
-        body=(
-            "Read the full statement of reasons: the rule, the facts, the evidence and how to "
-            f"appeal (until {format_day(action.appeal_deadline, action.account.time_zone)})."
+        body=format_lazy(
+            gettext_lazy(
+                "Read the full statement of reasons: the rule, the facts, the evidence and how to "
+                "appeal (until {day})."
+            ),
+            day=format_day_lazy(action.appeal_deadline, action.account.time_zone),
         ),
         url=action.get_absolute_url(),
     )

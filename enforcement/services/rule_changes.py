@@ -18,12 +18,15 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enforcement.diff import Segment, word_diff
 from enforcement.models import ActionEvent, EnforcementAction, RuleVersion
 from infra.dates import format_day, format_when
 from notifications.models import Notification
-from notifications.services import notify_many
+from notifications.services import in_language_of, notify_many
 
 LIVE_STATUSES = (
     EnforcementAction.Status.PENDING,
@@ -54,7 +57,14 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
         )
         .exclude(cited_versions=version)
         .distinct()
-        .values_list("pk", "account_id", "appeal_deadline", "appeal__id", "account__time_zone")
+        .values_list(
+            "pk",
+            "account_id",
+            "appeal_deadline",
+            "appeal__id",
+            "account__time_zone",
+            "account__preferred_language",
+        )
     )
     if not affected:
         return 0
@@ -67,7 +77,7 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
         )
         # Only actions without an appeal: an open appeal is already being reviewed, and an
         # action has exactly one appeal.
-        offered = {pk for pk, _account, _deadline, appeal, _zone in affected if appeal is None}
+        offered = {row[0] for row in affected if row[3] is None}
         EnforcementAction.objects.filter(pk__in=offered).filter(
             Q(fresh_review_until__isnull=True) | Q(fresh_review_until__lt=review_until)
         ).update(fresh_review_until=review_until, fresh_review_version=version, updated_at=now)
@@ -82,21 +92,37 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
             reason=f"{version} published"
             + (f"; fresh review open until {review_until:%Y-%m-%d}" if pk in offered else ""),
         )
-        for pk, _account, _deadline, _appeal, _zone in affected
+        for pk, _account, _deadline, _appeal, _zone, _lang in affected
     )
 
     by_account: dict[int, list[int]] = defaultdict(list)
     zones: dict[int, str] = {}
-    for pk, account, _deadline, _appeal, zone in affected:
+    languages: dict[int, str] = {}
+    for pk, account, _deadline, _appeal, zone, language in affected:
         by_account[account].append(pk)
         zones[account] = zone
+        languages[account] = language
     diff = diff_as_text(word_diff(previous.text, version.text))
     notifications = [
         Notification(
             recipient_id=account,
             kind=Notification.Kind.RULE_CHANGED,
-            subject=f"Rule {version.rule.key} changed: version {version.number}",
-            body=_body(version, previous, diff, sorted(pks), offered, review_until, zones[account]),
+            subject=_in(
+                languages[account],
+                gettext_lazy("Rule {key} changed: version {number}"),
+                key=version.rule.key,
+                number=version.number,
+            ),
+            body=_body(
+                version,
+                previous,
+                diff,
+                sorted(pks),
+                offered,
+                review_until,
+                zones[account],
+                languages[account],
+            ),
             url=_url(version, pks, offered),
         )
         for account, pks in by_account.items()
@@ -112,30 +138,64 @@ def _url(version: RuleVersion, pks: list[int], offered: set[int]) -> str:
     return version.get_absolute_url()
 
 
+def _in(language: str, text, **kwargs) -> str:
+    with in_language_of(language):
+        return str(format_lazy(text, **kwargs)) if kwargs else str(text)
+
+
 def _body(
+    version,
+    previous,
+    diff: str,
+    pks: list[int],
+    offered: set[int],
+    review_until,
+    zone: str,
+    language: str,
+) -> str:
+    """The notice, in the freelancer's language, with dates in their own time zone (as on
+    their pages)."""
+    with in_language_of(language):
+        return _compose_body(version, previous, diff, pks, offered, review_until, zone)
+
+
+def _compose_body(
     version, previous, diff: str, pks: list[int], offered: set[int], review_until, zone: str
 ) -> str:
-    """The notice, with dates in the freelancer's own time zone (as on their pages)."""
     actions = ", ".join(f"#{pk}" for pk in pks)
     lines = [
-        f"The rule {version.rule.key} “{version.rule.title}”, which your decision {actions} "
-        f"relies on, has a new version: version {version.number}, in force from "
-        f"{format_when(version.effective_from, zone)}. Your decision keeps "
-        f"citing version {previous.number}, the text that applied when it was taken.",
+        _(
+            "The rule %(key)s “%(title)s”, which your decision %(actions)s relies on, has a new "
+            "version: version %(number)s, in force from %(since)s. Your decision keeps citing "
+            "version %(previous)s, the text that applied when it was taken."
+        )
+        % {
+            "key": version.rule.key,
+            "title": version.rule.title,
+            "actions": actions,
+            "number": version.number,
+            "since": format_when(version.effective_from, zone),
+            "previous": previous.number,
+        },
         "",
-        f"What changed: {version.change_summary}",
+        _("What changed: %(summary)s") % {"summary": version.change_summary},
         "",
-        "The text, word by word ([-removed-] {+added+}):",
+        _("The text, word by word ([-removed-] {+added+}):"),
         diff,
     ]
     mine_offered = [pk for pk in pks if pk in offered]
     if mine_offered:
         lines += [
             "",
-            "This change narrows the rule. You may ask for a fresh review of "
-            + ", ".join(f"#{pk}" for pk in mine_offered)
-            + f" until {format_day(review_until, zone)}, even if your time to appeal "
-            "has ended: open the decision and file an appeal. A person who did not take the "
-            "decision will review it, like any other appeal.",
+            _(
+                "This change narrows the rule. You may ask for a fresh review of %(actions)s "
+                "until %(day)s, even if your time to appeal has ended: open the decision and "
+                "file an appeal. A person who did not take the decision will review it, like "
+                "any other appeal."
+            )
+            % {
+                "actions": ", ".join(f"#{pk}" for pk in mine_offered),
+                "day": format_day(review_until, zone),
+            },
         ]
     return "\n".join(lines)

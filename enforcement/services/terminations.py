@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import record_audit
 from accounts.roles import MANAGE_QUEUES
@@ -17,7 +19,7 @@ from enforcement.models import (
     LeadReview,
 )
 from enforcement.services.reversal import correct_client_notices, release_funds
-from infra.dates import format_day
+from infra.dates import format_day_lazy
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
@@ -115,8 +117,13 @@ def withdraw_termination(action: EnforcementAction, *, by, reason: str) -> Enfor
         notify(
             action.account,
             kind=Notification.Kind.ACTION_WITHDRAWN,
-            subject="We withdrew the proposed termination of your account",
-            body=f"It never took effect and does not restrict your account. Our reason: {reason}",
+            subject=gettext_lazy("We withdrew the proposed termination of your account"),
+            body=format_lazy(
+                gettext_lazy(
+                    "It never took effect and does not restrict your account. Our reason: {reason}"
+                ),
+                reason=reason,
+            ),
             url=action.get_absolute_url(),
         )
         record_event(WebhookEvent.Kind.ACTION_WITHDRAWN, action, action_payload(action))
@@ -137,10 +144,13 @@ def _take_effect(action: EnforcementAction) -> bool:
     notify(
         action.account,
         kind=Notification.Kind.ACTION_TOOK_EFFECT,
-        subject="Your account termination has taken effect",
-        body=(
-            "The termination we proposed has now taken effect. You can still appeal it until "
-            f"{format_day(action.appeal_deadline, action.account.time_zone)}."
+        subject=gettext_lazy("Your account termination has taken effect"),
+        body=format_lazy(
+            gettext_lazy(
+                "The termination we proposed has now taken effect. You can still appeal it "
+                "until {day}."
+            ),
+            day=format_day_lazy(action.appeal_deadline, action.account.time_zone),
         ),
         url=action.get_absolute_url(),
     )

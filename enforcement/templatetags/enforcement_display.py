@@ -1,10 +1,16 @@
 """Small display helpers for the freelancer and public pages."""
 
+import re
+from datetime import date
+
 from django import template
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from enforcement import redress
 from enforcement.models import EnforcementAction
 from enforcement.redress import OutOfCourtBody
+from infra.dates import format_day
 
 register = template.Library()
 
@@ -63,3 +69,58 @@ def out_of_court_bodies() -> list[OutOfCourtBody]:
 @register.simple_tag
 def out_of_court_register_url() -> str:
     return redress.register_url()
+
+
+# Reasons the system itself writes on timeline events (stored in English, the record's
+# language): shown to the freelancer in their language. Anything a person wrote stays as written.
+SYSTEM_REASONS = {
+    gettext_noop("Confirmed by a second member of staff."),
+    gettext_noop("The action was withdrawn."),
+    gettext_noop("The notice period is over and the termination was confirmed."),
+    gettext_noop("The restriction reached its end date."),
+    gettext_noop("The restriction ended."),
+    gettext_noop("The action was lifted."),
+    gettext_noop("Part of the held funds released."),
+}
+
+
+_FUNDS_RELEASED = re.compile(
+    r"^(?P<amount>\d+(?:\.\d+)?) (?P<currency>[A-Z]{3}) released\.\s*(?P<rest>.*)$"
+)
+_CORRECTIONS = re.compile(r"^(?P<count>\d+) client correction\(s\) queued for the marketplace\.$")
+_RELEASE_DATE = re.compile(r"^Release date (?P<day>\d{4}-\d{2}-\d{2})\.$")
+
+
+@register.filter
+def system_reason(text: str) -> str:
+    """A reason the system wrote, in the reader's language; anything else as written."""
+    if text in SYSTEM_REASONS:
+        return translation.gettext(text)
+    if match := _FUNDS_RELEASED.match(text):
+        released = translation.gettext("%(amount)s %(currency)s released.") % match.groupdict()
+        rest = match["rest"]
+        return f"{released} {system_reason(rest)}".strip() if rest else released
+    if match := _CORRECTIONS.match(text):
+        count = int(match["count"])
+        return translation.ngettext(
+            "%(count)s client correction queued for the marketplace.",
+            "%(count)s client corrections queued for the marketplace.",
+            count,
+        ) % {"count": count}
+    if match := _RELEASE_DATE.match(text):
+        return translation.gettext("Release date %(day)s.") % {
+            "day": format_day(date.fromisoformat(match["day"]))
+        }
+    return text
+
+
+@register.filter
+def translated(version):
+    """A cited rule version's published translation into the reader's language, or None."""
+    return version.translation_in(translation.get_language())
+
+
+@register.filter
+def reason_translated(action):
+    """The action's reason code in the reader's language, or None."""
+    return action.reason_translation(translation.get_language())

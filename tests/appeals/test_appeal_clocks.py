@@ -342,7 +342,7 @@ def test_withdrawing_during_the_second_review_stops_the_decision_clock(
 # --- What the freelancer's timeline shows --------------------------------------------------------
 
 INTERNAL_LABELS = [
-    label
+    str(label)  # translatable labels are lazy strings
     for kind, label in Event.choices
     if kind not in (Event.STATUS, Event.CLOCK_PAUSED, Event.CLOCK_RESUMED)
 ]

@@ -149,7 +149,7 @@ def test_the_case_page_has_a_form_that_works_with_and_without_htmx(signed_in, ac
     assert 'name="statement"' in panel
     for value, label in Appeal.RequestedOutcome.choices:
         assert f'type="checkbox" name="requested_outcomes" value="{value}"' in panel
-        assert escape(label) in panel
+        assert escape(str(label)) in panel
     assert re.search(r'<input type="file" name="attachments"[^>]*multiple', panel)
 
 

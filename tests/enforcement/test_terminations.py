@@ -191,7 +191,7 @@ def test_under_an_exception_it_takes_effect_at_its_start_once_confirmed(exceptio
     action.refresh_from_db()
     assert action.status == Status.ACTIVE
     took_effect = action.events.get(kind=ActionEvent.Kind.TOOK_EFFECT)
-    assert Exception_(exception).label in took_effect.reason
+    assert str(Exception_(exception).label) in took_effect.reason
 
 
 REFUSED_EXCEPTIONS = {

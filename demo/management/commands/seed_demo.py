@@ -15,6 +15,7 @@ from demo.seeding import (
     seed_macros,
     seed_people,
     seed_queues,
+    seed_translations,
 )
 from enforcement.models import ReasonCode, Rule, RuleVersion
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             people, people_created = seed_people()
             rules, versions, codes = seed_catalogue(published_by=people[demo_data.DEMO_ADMIN])
+            seed_translations(published_by=people[demo_data.DEMO_ADMIN])
             actions = seed_demo_cases(people, issued_by=people[demo_data.DEMO_ENFORCER])
             seed_macros()
             seed_queues(people)

@@ -1,0 +1,221 @@
+"""The translation check run by `.ci/run` and `tests/test_i18n_catalogues.py`.
+
+It fails when
+- a freelancer-facing or public template has words outside `{% translate %}` /
+  `{% blocktranslate %}` (text between tags, words in `aria-label`, `title`, `alt` or
+  `placeholder`, or an English literal given to a filter such as `|default:"None"`);
+- a shipped catalogue (`locale/<lang>/LC_MESSAGES/django.po`) has an untranslated or fuzzy
+  entry, a translation whose placeholders differ from the English, or the wrong number of
+  plural forms;
+- a committed `.mo` file does not hold exactly what its `.po` says (the `.mo` files are
+  committed because GNU gettext's `msgfmt` is not installed on a fresh machine; `python -m
+  infra.i18n_check --compile` rebuilds them with polib).
+
+Run: `scripts/uv.sh run --frozen python -m infra.i18n_check [--compile]`. Needs polib (a dev
+dependency); the portal itself never imports this module.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES = BASE_DIR / "templates"
+LOCALE = BASE_DIR / "locale"
+
+# The freelancer's journey and the pages and emails it links to: every word here is marked.
+MARKED_TEMPLATES = [
+    "base.html",
+    "enforcement/standing.html",
+    "enforcement/_statement.html",
+    "enforcement/_action_dates.html",
+    "enforcement/_strikes.html",
+    "enforcement/_client_notices.html",
+    "enforcement/_redress.html",
+    "appeals/case_detail.html",
+    "appeals/_case_appeal.html",
+    "appeals/_case_appeal_status.html",
+    "appeals/_case_bundle_links.html",
+    "appeals/_clock_due.html",
+    "appeals/_freelancer_appeal.html",
+    "appeals/_freelancer_appeal_form.html",
+    "appeals/_freelancer_decision.html",
+    "appeals/_freelancer_attachments.html",
+    "enforcement/redress.html",
+    "accounts/home.html",
+    "accounts/profile.html",
+    "notifications/inbox.html",
+    "notifications/email/notification.html",
+    "notifications/email/notification.txt",
+]
+
+# Words that are not English to translate: the product's name.
+ALLOWED_WORDS = {"Recourse"}
+# Filter arguments that are formats, not words.
+ALLOWED_LITERALS = {"c", "2g", "Y-m-d", ", ", "s,", "info"}  # "info": a CSS class
+PLURAL_FORMS = {"ru": 3, "uk": 3, "es": 2, "de": 2}
+
+_TAG = re.compile(r"<[^>]*>", re.S)
+_ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_LABEL_ATTR = re.compile(r'\b(aria-label|title|alt|placeholder)="([^"{]*)"')
+_FILTER_LITERAL = re.compile(r"""\|\w+:(["'])(.*?)\1""")
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if w not in ALLOWED_WORDS]
+
+
+def check_template_source(name: str, source: str) -> list[Problem]:
+    """Unmarked words in one template's source. Tags and variables are replaced by a marker
+    without letters, so that the HTML left around them can be stripped whole."""
+    from django.template.base import Lexer, TokenType
+
+    problems: list[Problem] = []
+    flat: list[str] = []
+    depth = 0  # inside {% blocktranslate %} or {% comment %}
+    for token in Lexer(source).tokenize():
+        where = f"{name}:{token.lineno}"
+        if token.token_type in (TokenType.BLOCK, TokenType.VAR):
+            command = token.contents.split()[0] if token.contents else ""
+            if command in ("blocktranslate", "blocktrans", "comment"):
+                depth += 1
+            elif command in ("endblocktranslate", "endblocktrans", "endcomment"):
+                depth -= 1
+            for _quote, literal in _FILTER_LITERAL.findall(token.contents):
+                if literal not in ALLOWED_LITERALS and _words(literal):
+                    problems.append(Problem(where, f"unmarked filter argument {literal!r}"))
+            flat.append("\x00")
+        elif token.token_type == TokenType.TEXT:
+            # Marked text keeps its line breaks, so that line numbers stay right.
+            flat.append(token.contents if depth == 0 else "\n" * token.contents.count("\n"))
+    text = "".join(flat)
+    for match in _LABEL_ATTR.finditer(text):
+        if _words(match.group(2)):
+            line = text.count("\n", 0, match.start()) + 1
+            problems.append(Problem(f"{name}:{line}", f"unmarked {match.group(1)}"))
+    stripped = _TAG.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    for number, line in enumerate(_ENTITY.sub(" ", stripped).split("\n"), start=1):
+        if _words(line):
+            problems.append(
+                Problem(f"{name}:{number}", f"unmarked text {' '.join(line.split())!r}")
+            )
+    return problems
+
+
+def check_templates(names: list[str] | None = None) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in names or MARKED_TEMPLATES:
+        problems += check_template_source(name, (TEMPLATES / name).read_text())
+    return problems
+
+
+def shipped_languages() -> list[str]:
+    from django.conf import settings
+
+    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def _translations(catalogue) -> dict[tuple[str | None, str], tuple[str, ...]]:
+    table = {}
+    for entry in catalogue:
+        if entry.obsolete:
+            continue
+        if entry.msgid_plural:
+            forms = tuple(entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural))
+        else:
+            forms = (entry.msgstr,)
+        table[(entry.msgctxt, entry.msgid)] = forms
+    return table
+
+
+def check_catalogue(language: str) -> list[Problem]:
+    import polib
+
+    po_path = LOCALE / language / "LC_MESSAGES" / "django.po"
+    mo_path = po_path.with_suffix(".mo")
+    if not po_path.exists():
+        return [Problem(str(po_path), "missing catalogue of a shipped language")]
+    catalogue = polib.pofile(str(po_path))
+    where = str(po_path.relative_to(BASE_DIR))
+    problems = [
+        Problem(where, f"untranslated: {entry.msgid!r}")
+        for entry in catalogue.untranslated_entries()
+    ] + [Problem(where, f"fuzzy: {entry.msgid!r}") for entry in catalogue.fuzzy_entries()]
+    expected_forms = PLURAL_FORMS.get(language)
+    for entry in catalogue.translated_entries():
+        english = set(_PLACEHOLDER.findall(entry.msgid + (entry.msgid_plural or "")))
+        forms = (
+            [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)]
+            if entry.msgid_plural
+            else [entry.msgstr]
+        )
+        if entry.msgid_plural and expected_forms and len(forms) != expected_forms:
+            problems.append(
+                Problem(where, f"{len(forms)} plural forms, not {expected_forms}: {entry.msgid!r}")
+            )
+        for form in forms:
+            if not set(_PLACEHOLDER.findall(form)) <= english:
+                problems.append(Problem(where, f"placeholders differ: {entry.msgid!r}"))
+    if not mo_path.exists():
+        problems.append(Problem(where, "no compiled .mo beside it (run --compile)"))
+    else:
+        compiled = _translations(polib.mofile(str(mo_path)))
+        source = {
+            key: forms
+            for key, forms in _translations(catalogue.translated_entries()).items()
+            if key[1]  # the header
+        }
+        compiled.pop((None, ""), None)
+        if compiled != source:
+            problems.append(
+                Problem(where, "the committed .mo does not match the .po (run --compile)")
+            )
+    return problems
+
+
+def compile_catalogues() -> None:
+    import polib
+
+    for po_path in sorted(LOCALE.glob("*/LC_MESSAGES/django.po")):
+        polib.pofile(str(po_path)).save_as_mofile(str(po_path.with_suffix(".mo")))
+        print(f"compiled {po_path.relative_to(BASE_DIR)}")
+
+
+def main(argv: list[str]) -> int:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    if "--compile" in argv:
+        compile_catalogues()
+    problems = check_templates()
+    for language in shipped_languages():
+        problems += check_catalogue(language)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} translation problem(s)")
+        return 1
+    languages = ", ".join(shipped_languages())
+    print(f"translations complete: {languages}; {len(MARKED_TEMPLATES)} templates checked")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

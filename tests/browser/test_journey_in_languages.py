@@ -1,0 +1,172 @@
+"""Issue #18's journey in a real browser, in Russian and in Spanish: the demo freelancer picks
+their language with the switcher, reads their standing and the statement of reasons (the cited
+rule in their language beside the binding English), appeals, and reads the decision. No English
+of the portal is left on those pages (the page text is scanned against the English msgids of
+the catalogue; only text marked lang="en", the binding rule text, may be English), the `lang`
+attributes are right and axe finds no violation."""
+
+import re
+
+import polib
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from appeals import services as appeal_services
+from appeals.models import Appeal
+from demo.data import DEMO_FREELANCER, DEMO_PASSWORD
+from enforcement.models import EnforcementAction
+from tests.browser.conftest import assert_no_axe_violations, csp_violations
+from tests.browser.test_freelancer_journey import _sign_in
+from tests.factories import ReviewerFactory, claim
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("celery_in_memory"),
+]
+
+EXPECTED = {
+    "ru": {
+        "standing": "Состояние вашего аккаунта",
+        "rule": "Правило",
+        "statement": "Вы можете подать жалобу до",
+        "appeal_label": "Почему это решение неверно?",
+        "send": "Отправить жалобу",
+        "received": "Мы получили вашу жалобу",
+        "decision": "Решение по вашей жалобе",
+        "binding": "Юридически обязательным является текст на английском языке",
+    },
+    "es": {
+        "standing": "La situación de su cuenta",
+        "rule": "La norma",
+        "statement": "Puede recurrir hasta el",
+        "appeal_label": "¿Por qué es errónea esta decisión?",
+        "send": "Enviar mi recurso",
+        "received": "Hemos recibido su recurso",
+        "decision": "La decisión sobre su recurso",
+        "binding": "El texto en inglés que figura a continuación es el vinculante",
+    },
+}
+# Written by people, in the demo's English: facts, evidence, notices, conversation. The scan
+# is about the portal's own words.
+PEOPLES_TEXT = (
+    ".prose, .record-text, .user-text, .notice-text, .redaction-reason, "
+    ".evidence-list article > p:first-of-type"
+)
+
+
+def english_fragments(language: str) -> list[str]:
+    """The portal's English words, from the catalogue: every msgid cut at its placeholders and
+    tags into phrases of two words or more."""
+    path = settings.BASE_DIR / "locale" / language / "LC_MESSAGES" / "django.po"
+    phrases = set()
+    for entry in polib.pofile(str(path)):
+        for msgid in filter(None, (entry.msgid, entry.msgid_plural)):
+            for part in re.split(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>", msgid):
+                part = " ".join(part.split()).strip(" .,:;()")
+                if len(part.split()) >= 2:
+                    phrases.add(part)
+    return sorted(phrases)
+
+
+def portal_text(page: Page) -> str:
+    """The page's text without what may be English: the binding text (lang="en") and what
+    people wrote."""
+    return page.evaluate(
+        """(selector) => {
+            const body = document.body.cloneNode(true);
+            body.querySelectorAll('[lang="en"], script, style, ' + selector)
+                .forEach((node) => node.remove());
+            return body.textContent.replace(/\\s+/g, ' ');
+        }""",
+        PEOPLES_TEXT,
+    )
+
+
+def assert_no_english_left(page: Page, language: str, english: list[str]) -> None:
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    text = portal_text(page)
+    left = [
+        text[max(0, text.index(phrase) - 60) : text.index(phrase) + len(phrase) + 60]
+        for phrase in english
+        if phrase in text
+    ]
+    assert not left, f"English left on {page.url}: {left}"
+    assert_no_axe_violations(page)
+
+
+@pytest.fixture
+def demo(live_server) -> User:
+    call_command("seed_demo", verbosity=0)
+    return User.objects.get(email=DEMO_FREELANCER)
+
+
+@pytest.fixture
+def suspension(demo: User) -> EnforcementAction:
+    return (
+        EnforcementAction.objects.for_account(demo)
+        .restricting()
+        .with_statement()
+        .filter(funds_held_amount__gt=0, client_notices__isnull=False, appeal__isnull=True)
+        .distinct()
+        .get()
+    )
+
+
+@pytest.mark.parametrize("language", ["ru", "es"])
+def test_the_freelancer_journey_reads_entirely_in_their_language(
+    page: Page, demo: User, suspension: EnforcementAction, console_errors, language
+):
+    words = EXPECTED[language]
+    english = english_fragments(language)
+    _sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/standing/$"))
+
+    # The switcher in the footer: a plain form, and it saves the setting.
+    page.get_by_label("Language").select_option(language)
+    page.get_by_role("button", name="Change language").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["standing"])
+    demo.refresh_from_db()
+    assert demo.preferred_language == language
+    assert_no_english_left(page, language, english)
+
+    # The statement of reasons.
+    page.locator(f'a[href="{suspension.get_absolute_url()}"]').first.click()
+    expect(page.locator("#rule").get_by_role("heading", name=words["rule"])).to_be_visible()
+    expect(page.locator("#status-panel")).to_contain_text(words["statement"])
+    version = suspension.primary_version()
+    translation = version.translations.filter(language=language).first()
+    english_rule = page.locator('#rule blockquote[lang="en"]').first
+    expect(english_rule).to_contain_text(version.text[:60])
+    if translation is not None:
+        expect(page.locator(f'#rule blockquote[lang="{language}"]')).to_contain_text(
+            translation.text[:60]
+        )
+        expect(page.locator("#rule")).to_contain_text(words["binding"])
+    assert_no_english_left(page, language, english)
+
+    # The appeal, filed with the translated form.
+    page.get_by_label(words["appeal_label"]).fill("Я живу там, где указано в профиле. Vivo aquí.")
+    page.locator('input[name="requested_outcome"]').first.check()
+    page.get_by_role("button", name=words["send"]).click()
+    expect(page.locator("#appeal")).to_contain_text(words["received"])
+    assert_no_english_left(page, language, english)
+
+    # A reviewer who did not take the decision overturns it; the freelancer reads the decision.
+    appeal = Appeal.objects.get(action=suspension)
+    reviewer = ReviewerFactory(email="quinn@example.test", display_name="Quinn Reviewer")
+    claim(appeal, reviewer)
+    appeal_services.decide_appeal(
+        appeal,
+        outcome=Appeal.Outcome.OVERTURNED,
+        reasons="Документы подтверждают адрес. Los documentos confirman la dirección.",
+        versions=list(suspension.cited_versions.all()),
+        decided_by=reviewer,
+    )
+    page.reload()
+    expect(page.locator("#appeal-decision-heading")).to_have_text(words["decision"])
+    assert_no_english_left(page, language, english)
+    assert not csp_violations(console_errors)
