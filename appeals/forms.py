@@ -80,7 +80,7 @@ class WithdrawForm(forms.Form):
         label=_("Why are you withdrawing? (optional)"), required=False, max_length=2000
     )
     confirm = confirmation_field(
-        "I understand that I cannot appeal this action again inside Recourse afterwards."
+        _("I understand that I cannot appeal this action again inside Recourse afterwards.")
     )
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,10 @@ def api_too_large(limit: int) -> JsonResponse:
 
 def upload_too_large(request: HttpRequest) -> HttpResponse:
     limit = settings.UPLOAD_MAX_REQUEST_BYTES
-    # No request context: this answers before sessions and sign-in have run.
-    body = render_to_string("413.html", {"limit": _megabytes(limit), "back": request.path})
+    # No request context: this answers before sessions and sign-in have run, so the language is
+    # the switcher's cookie or the browser's Accept-Language (not yet the signed-in setting).
+    with translation.override(translation.get_language_from_request(request)):
+        body = render_to_string("413.html", {"limit": _megabytes(limit), "back": request.path})
     return HttpResponse(body, status=413)
 
 

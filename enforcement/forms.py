@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from enforcement.choices import (
@@ -605,14 +606,14 @@ class IssueActionForms:
             self._apply(key, messages)
 
     def _apply(self, key: str, messages: list[str]) -> None:
-        head, _, rest = key.partition(".")
+        head, _sep, rest = key.partition(".")
         if head in ("evidence", "client_notices"):
             formset, rows = (
                 (self.evidence, self._evidence_rows)
                 if head == "evidence"
                 else (self.notices, self._notice_rows)
             )
-            index, _, field = rest.partition(".")
+            index, _sep, field = rest.partition(".")
             if not index.isdigit() or int(index) >= len(rows):
                 formset.non_form_errors().extend(messages)
                 return
@@ -627,7 +628,7 @@ class IssueActionForms:
         self.form.add_error(key if key in self.form.fields else None, messages)
 
 
-def confirmation_field(label: str) -> forms.BooleanField:
+def confirmation_field(label) -> forms.BooleanField:
     """A required tick box in front of a step that cannot be undone.
 
     It works without JavaScript: the browser will not submit the form while the box is unticked
@@ -637,7 +638,7 @@ def confirmation_field(label: str) -> forms.BooleanField:
     return forms.BooleanField(
         label=label,
         required=True,
-        error_messages={"required": "Tick this box to confirm: this step cannot be undone."},
+        error_messages={"required": _("Tick this box to confirm: this step cannot be undone.")},
     )
 
 

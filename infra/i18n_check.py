@@ -44,12 +44,19 @@ MARKED_TEMPLATES = [
     "appeals/_freelancer_appeal_form.html",
     "appeals/_freelancer_decision.html",
     "appeals/_freelancer_attachments.html",
+    "appeals/_requested_outcomes.html",
     "enforcement/redress.html",
     "accounts/home.html",
     "accounts/profile.html",
     "notifications/inbox.html",
+    "notifications/detail.html",
     "notifications/email/notification.html",
     "notifications/email/notification.txt",
+    "account/email/base_message.txt",
+    "account/email/email_confirmation_subject.txt",
+    "account/email/password_reset_key_subject.txt",
+    "413.html",
+    "429.html",
 ]
 
 # Words that are not English to translate: the product's name.
