@@ -24,6 +24,7 @@ import pypdf
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
@@ -58,11 +59,12 @@ _CONTENT_TYPE_FOR_MAGIC = {
     "message/rfc822": "text/plain",
 }
 _PILLOW_FORMAT = {"image/png": "PNG", "image/jpeg": "JPEG"}
+# Translated where the message is made (gettext_noop only marks them for the catalogue).
 _KIND_FOR_USERS = {
     "application/pdf": "PDF",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "text/plain": "text file",
+    "image/png": gettext_noop("PNG image"),
+    "image/jpeg": gettext_noop("JPEG image"),
+    "text/plain": gettext_noop("text file"),
 }
 
 # libmagic already labels most markup text/html or image/svg+xml (refused, not allowed), but it
@@ -233,7 +235,7 @@ def _unreadable(content_type: str, shown_name: str) -> UploadRejected:
         "unreadable",
         _("“%(name)s” looks like a %(kind)s but could not be read; it may be damaged."),
         shown_name,
-        kind=_KIND_FOR_USERS[content_type],
+        kind=_(_KIND_FOR_USERS[content_type]),
     )
 
 
