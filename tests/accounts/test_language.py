@@ -74,10 +74,11 @@ def test_the_profile_offers_only_shipped_languages():
 
 
 def test_the_reviewer_sees_the_freelancers_language_on_the_appeal(client, reviewer):
-    from tests.factories import FreelancerFactory, make_action, make_appeal
+    from tests.factories import FreelancerFactory, in_queue, make_action, make_appeal
 
     appeal = make_appeal(make_action(FreelancerFactory(preferred_language="uk")))
     assert appeal.language == "uk"
+    in_queue(appeal, reviewer)  # reviewers open only the appeals of their queues
     client.force_login(reviewer)
     page = client.get(reverse("appeals:review-detail", args=[appeal.pk])).content.decode()
     assert "Freelancer&#x27;s language" in page or "Freelancer's language" in page
