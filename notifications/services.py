@@ -49,10 +49,17 @@ def in_language_of(recipient):
 def notify(recipient, *, kind: str, subject: str, body: str, url: str = "", appeal=None):
     """Record a notification and queue its email once the surrounding transaction commits.
     Lazy texts (gettext_lazy, format_lazy) are resolved in the recipient's language."""
-    with in_language_of(recipient):
+    language = language_of(recipient)
+    with translation.override(language):
         subject, body = str(subject), str(body)
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, appeal=appeal, subject=subject, body=body, url=url
+        recipient=recipient,
+        kind=kind,
+        appeal=appeal,
+        language=language,
+        subject=subject,
+        body=body,
+        url=url,
     )
     transaction.on_commit(lambda: _enqueue(notification.pk))
     return notification

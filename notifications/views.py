@@ -13,7 +13,7 @@ from notifications.models import Notification
 @signed_in
 def inbox(request: HttpRequest) -> HttpResponse:
     notifications = Notification.objects.for_recipient(request.user).only(
-        "pk", "kind", "subject", "body", "url", "created_at", "read_at"
+        "pk", "kind", "language", "subject", "body", "url", "created_at", "read_at"
     )
     page = Paginator(notifications, 25).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})

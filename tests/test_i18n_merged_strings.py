@@ -197,3 +197,31 @@ def test_the_429_page_reads_in_the_visitors_language(settings, client):
     assert "<h1>Слишком много попыток</h1>" in content
     assert "Подождите минуту и попробуйте снова." in content
     assert "Too many attempts" not in content
+
+
+def test_a_notice_keeps_the_language_it_was_sent_in_and_says_so(client):
+    """Stored notices are not re-translated: one sent while the freelancer read English stays
+    English after they switch to Russian, marked lang="en" on the inbox and on its page."""
+    freelancer = _person("en")
+    sent = notify(
+        freelancer,
+        kind=Notification.Kind.NEW_MESSAGE,
+        subject="New message",
+        body="Body.",
+        url=reverse("enforcement:standing"),
+    )
+    assert sent.language == "en"
+    freelancer.preferred_language = "ru"
+    freelancer.save(update_fields=["preferred_language"])
+    client.force_login(freelancer)
+
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
+    page = client.get(reverse("notifications:open", args=[sent.pk])).content.decode()
+
+    assert '<html lang="ru"' in inbox and '<html lang="ru"' in page
+    assert (
+        f'href="{reverse("notifications:open", args=[sent.pk])}" lang="en">New message</a>' in inbox
+    )
+    assert '<p class="inbox-excerpt" lang="en">Body.</p>' in inbox
+    assert '<h1 id="notification-subject" lang="en">New message</h1>' in page
+    assert '<p class="inbox-body" lang="en">Body.</p>' in page

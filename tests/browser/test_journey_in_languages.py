@@ -11,6 +11,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -18,6 +19,7 @@ from appeals import services as appeal_services
 from appeals.models import Appeal
 from demo.data import DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
+from notifications.models import Notification
 from tests.browser.conftest import assert_no_axe_violations, csp_violations
 from tests.browser.test_freelancer_journey import _sign_in
 from tests.factories import ReviewerFactory, claim
@@ -38,6 +40,8 @@ EXPECTED = {
         "received": "Мы получили вашу жалобу",
         "decision": "Решение по вашей жалобе",
         "binding": "Юридически обязательным является текст на английском языке",
+        "inbox": "Входящие",
+        "open_and_read": "Открыть и отметить как прочитанное",
     },
     "es": {
         "standing": "La situación de su cuenta",
@@ -48,6 +52,8 @@ EXPECTED = {
         "received": "Hemos recibido su recurso",
         "decision": "La decisión sobre su recurso",
         "binding": "El texto en inglés que figura a continuación es el vinculante",
+        "inbox": "Bandeja de entrada",
+        "open_and_read": "Abrir y marcar como leída",
     },
 }
 # Written by people, in the demo's English: facts, evidence, notices, conversation. The scan
@@ -150,7 +156,7 @@ def test_the_freelancer_journey_reads_entirely_in_their_language(
 
     # The appeal, filed with the translated form.
     page.get_by_label(words["appeal_label"]).fill("Я живу там, где указано в профиле. Vivo aquí.")
-    page.locator('input[name="requested_outcome"]').first.check()
+    page.locator('input[name="requested_outcomes"]').first.check()
     page.get_by_role("button", name=words["send"]).click()
     expect(page.locator("#appeal")).to_contain_text(words["received"])
     assert_no_english_left(page, language, english)
@@ -168,5 +174,15 @@ def test_the_freelancer_journey_reads_entirely_in_their_language(
     )
     page.reload()
     expect(page.locator("#appeal-decision-heading")).to_have_text(words["decision"])
+    assert_no_english_left(page, language, english)
+
+    # The inbox, and the notice about the decision opened from it (its own page).
+    page.locator("a.inbox-link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["inbox"])
+    assert_no_english_left(page, language, english)
+    decided = demo.notifications.filter(kind=Notification.Kind.DECISION).latest("created_at")
+    page.locator(f'a[href="{reverse("notifications:open", args=[decided.pk])}"]').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(decided.subject)
+    expect(page.get_by_role("button", name=words["open_and_read"])).to_be_visible()
     assert_no_english_left(page, language, english)
     assert not csp_violations(console_errors)
