@@ -536,7 +536,7 @@ class Appeal(models.Model):
 
     def requested_outcome_labels(self) -> list[str]:
         labels = dict(self.RequestedOutcome.choices)
-        return [labels[value] for value in self.requested_outcomes if value in labels]
+        return [str(labels[value]) for value in self.requested_outcomes if value in labels]
 
     def language_name(self) -> str:
         """The freelancer's language at filing, by its own name (staff pages show it)."""

@@ -296,7 +296,7 @@ def build_report(period: Period, *, minimum: int | None = None) -> Report:
             "type",
             "actions_by_type",
             "Actions by restriction type",
-            dict(EnforcementAction.RestrictionType.choices),
+            {key: str(label) for key, label in EnforcementAction.RestrictionType.choices},
         ),
         _actions_by(c, "rule", "actions_by_rule", "Actions by rule", rule_titles),
         _actions_by(c, "reason", "actions_by_reason", "Actions by reason code", reason_titles),
