@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from appeals.models import Appeal
-from tests.factories import make_action, make_appeal
+from tests.factories import in_queue, make_action, make_appeal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_in_memory")]
 
@@ -60,8 +60,12 @@ def test_several_requested_outcomes_are_stored_as_a_set_and_shown_everywhere(
     )
     assert bundle["appeal"]["requested_outcomes"] == chosen
 
+    # A reviewer opens only the appeals of their queues: routing filed this one in theirs.
+    in_queue(appeal, reviewer)
     client.force_login(reviewer)
-    review_page = client.get(reverse("appeals:review-detail", args=[appeal.pk])).content.decode()
+    response = client.get(reverse("appeals:review-detail", args=[appeal.pk]))
+    assert response.status_code == 200
+    review_page = response.content.decode()
     for label in chosen:
         assert f"<li>{escape(label)}</li>" in review_page
 

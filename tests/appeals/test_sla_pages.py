@@ -488,10 +488,18 @@ def test_the_case_page_shows_the_pauses_and_since_when_the_clock_is_paused(
         services.request_information(
             claimed_appeal, reviewer=worker, question="Please send the invoice."
         )
+    def sign_in_again():
+        # Hours without a request end a staff session (STAFF_SESSION_IDLE_MINUTES): the
+        # reviewer signs in again before looking at the case.
+        as_worker.logout()
+        as_worker.force_login(worker)
+
     with time_machine.travel(start + timedelta(hours=3), tick=False):
+        sign_in_again()
         paused = _status_section(as_worker, claimed_appeal)
         services.post_message(claimed_appeal, author=claimed_appeal.freelancer, body="Here it is.")
     with time_machine.travel(start + timedelta(hours=4), tick=False):
+        sign_in_again()
         resumed = _status_section(as_worker, claimed_appeal)
 
     # The question was the first reply: that clock stopped, in time, and never paused.

@@ -746,10 +746,14 @@ def test_a_tampered_payload_issues_nothing(signed_in, freelancer, version, reaso
 
 
 def test_an_old_preview_must_be_previewed_again(
-    signed_in, freelancer, version, reason_code, time_machine
+    signed_in, enforcer, freelancer, version, reason_code, time_machine
 ):
     payload = _payload(_preview(signed_in, form_data(freelancer, version, reason_code)))
     time_machine.move_to(timezone.now() + timedelta(hours=3))
+    # Three hours without a request end a staff session (STAFF_SESSION_IDLE_MINUTES): the
+    # enforcer signs in again, and the preview they made before is still theirs but too old.
+    signed_in.logout()
+    signed_in.force_login(enforcer)
     response = signed_in.post(CONFIRM_URL, {"payload": payload}, follow=True)
     assert EnforcementAction.objects.count() == 0
     assert "more than two hours old" in response.content.decode()

@@ -88,9 +88,18 @@ def test_a_notice_period_runs_from_the_notice_even_for_a_start_in_the_past(issue
         published_at=now - timedelta(days=31), effective_from=now - timedelta(days=30)
     )
     with time_machine.travel(now, tick=False):
+        # Told now of a start ten days ago (the request factory would otherwise date the notice
+        # at the start): a notice after the start says why it comes late.
         action = services.issue_action(
-            termination(version=version, starts_at=now - timedelta(days=10)), issued_by=issuer
+            termination(
+                version=version,
+                starts_at=now - timedelta(days=10),
+                notified_at=now,
+                late_notice_reason="The decision was reviewed before the freelancer was told.",
+            ),
+            issued_by=issuer,
         )
+    assert action.notified_at == now
     assert action.takes_effect_at == now + timedelta(days=30)
 
 
