@@ -2,7 +2,8 @@
 case: the marketplace's synced record (tenure, earnings, contracts, badges, feedback) and every
 action on the account with its appeal and outcome and the strikes it carried over time.
 
-Read in a fixed number of queries whatever the length of the history (three).
+Read in a fixed number of queries whatever the length of the history (at most two; none
+when the caller already loaded the record and the actions).
 """
 
 from __future__ import annotations
@@ -49,13 +50,26 @@ class AccountHistory:
         return sorted(rows, key=lambda a: (a.starts_at, a.pk))
 
 
-def account_history(account: User) -> AccountHistory:
-    record = TrackRecord.objects.filter(user=account).first()
+_NOT_LOADED = object()
+
+
+def account_history(
+    account: User,
+    *,
+    actions: list[EnforcementAction] | None = None,
+    record: TrackRecord | None | object = _NOT_LOADED,
+) -> AccountHistory:
+    """The account's history. A caller that already loaded the account's actions (with their
+    reason code, rule and appeal, newest first) passes them as `actions`, and its track record
+    (or None: never synced) as `record`: the reviewer's case page reads neither twice."""
+    if record is _NOT_LOADED:
+        record = TrackRecord.objects.filter(user=account).first()
     if record is not None:
         record.user = account  # tenure reads member_since from the account already loaded
-    actions = list(
-        EnforcementAction.objects.for_account(account)
-        .select_related("reason_code__rule", "appeal")
-        .order_by("-starts_at", "-id")
-    )
+    if actions is None:
+        actions = list(
+            EnforcementAction.objects.for_account(account)
+            .select_related("reason_code__rule", "appeal")
+            .order_by("-starts_at", "-id")
+        )
     return AccountHistory(account=account, record=record, actions=actions)

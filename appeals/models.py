@@ -249,9 +249,10 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
         )
 
     def for_case_page(self) -> AppealQuerySet:
-        """The reviewer's case page, first query: the appeal with the people on it, its action
-        with the statement's reason code and rule, and its SLA clocks with their pauses as one
-        JSON column (`clock_rows`). `Appeal.load_case_page()` fetches the rest."""
+        """The reviewer's case page, first query: the appeal with the people on it (the freelancer
+        with their synced track record), its action with the statement's reason code and rule,
+        and its SLA clocks with their pauses as one JSON column (`clock_rows`).
+        `Appeal.load_case_page()` fetches the rest."""
         pauses = (
             ClockPause.objects.filter(clock=OuterRef("pk"))
             .order_by()
@@ -283,7 +284,7 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
             "decided_by",
             "approved_by",
             "proposed_by",
-            "freelancer",
+            "freelancer__track_record",
             "assigned_to",
             "queue",
             "action__account",

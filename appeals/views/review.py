@@ -44,11 +44,13 @@ def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
 
 def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict:
     action = appeal.action  # with its statement: `Appeal.load_case_page`
-    other_actions = list(
+    # One read of the account's actions serves the other-actions list and the history panel.
+    account_actions = list(
         EnforcementAction.objects.for_account(appeal.freelancer)
-        .exclude(pk=action.pk)
         .select_related("reason_code__rule", "appeal")
+        .order_by("-starts_at", "-id")
     )
+    other_actions = [other for other in account_actions if other.pk != action.pk]
     is_original_decider = appeal.took_part_in_decision(request.user.pk)
     appeal.action = action  # the macros' placeholders read the rule from the statement
     others_here = presence.touch(appeal.pk, request.user)
@@ -56,7 +58,12 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
         "appeal": appeal,
         "action": action,
         "other_actions": other_actions,
-        "history": account_history(appeal.freelancer),
+        "history": account_history(
+            appeal.freelancer,
+            actions=account_actions,
+            # Loaded with the appeal (`for_case_page`), None when never synced.
+            record=getattr(appeal.freelancer, "track_record", None),
+        ),
         "is_original_decider": is_original_decider,
         "others_here": others_here,
         "live_marker": live.marker_with_presence(live.appeal_marker(appeal), others_here),

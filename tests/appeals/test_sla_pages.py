@@ -488,6 +488,7 @@ def test_the_case_page_shows_the_pauses_and_since_when_the_clock_is_paused(
         services.request_information(
             claimed_appeal, reviewer=worker, question="Please send the invoice."
         )
+
     def sign_in_again():
         # Hours without a request end a staff session (STAFF_SESSION_IDLE_MINUTES): the
         # reviewer signs in again before looking at the case.
