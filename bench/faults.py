@@ -505,7 +505,7 @@ class Run:
         file_appeal(  # its own durable transaction, as in the web request
             action,
             statement="The client paid through the marketplace.",
-            requested_outcome=Appeal.RequestedOutcome.LIFT,
+            requested_outcomes=[Appeal.RequestedOutcome.LIFT],
             uploads=[],
             filed_by=freelancer,
         )

@@ -51,8 +51,13 @@ def event_reason_for_freelancer(event: AppealEvent) -> str:
         and event.to_status != Appeal.Status.DECIDED
     ):
         return _("The second reviewer sent the proposed decision back for more review.")
-    if event.to_status == Appeal.Status.DECIDED and event.appeal.outcome:
-        # Stored as "Decision: <outcome>." in the language of the reviewer's request.
+    if (
+        event.to_status == Appeal.Status.DECIDED
+        and event.from_status != Appeal.Status.SECOND_REVIEW
+        and event.appeal.outcome
+    ):
+        # Stored as "Decision: <outcome>." in the language of the reviewer's request. A decision
+        # confirmed in second review keeps its own system reason (translated below).
         outcome = Appeal.Outcome(event.appeal.outcome).label
         return _("Decision: %(outcome)s.") % {"outcome": outcome}
     return _(event.reason) if event.reason in SYSTEM_REASONS else event.reason

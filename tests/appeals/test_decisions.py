@@ -572,6 +572,31 @@ def test_a_third_reviewer_approves_and_the_decision_becomes_final(
 
 
 @pytest.mark.django_db
+def test_the_freelancer_reads_that_a_second_reviewer_approved_and_a_direct_decision_its_outcome(
+    proposed, second_reviewer, freelancer, original_decider
+):
+    from django.utils import translation
+
+    from appeals.templatetags.freelancer_appeal import event_reason_for_freelancer
+
+    services.approve_decision(proposed, approver=second_reviewer)
+    approved = Appeal.objects.get(pk=proposed.pk).events.latest("id")
+    with translation.override("en"):
+        assert event_reason_for_freelancer(approved) == "Second reviewer approved the decision."
+    with translation.override("ru"):
+        assert event_reason_for_freelancer(approved) == "Второй проверяющий утвердил решение."
+
+    reviewer = ReviewerFactory()
+    direct = make_appeal(make_action(freelancer, decided_by=original_decider), claimed_by=reviewer)
+    _decide(direct, reviewer, Outcome.OVERTURNED)
+    decided = Appeal.objects.get(pk=direct.pk).events.latest("id")
+    with translation.override("en"):
+        assert event_reason_for_freelancer(decided) == (
+            f"Decision: {Appeal.Outcome(Outcome.OVERTURNED).label}."
+        )
+
+
+@pytest.mark.django_db
 def test_nobody_can_decide_over_a_proposal_waiting_for_second_review(
     proposed, reviewer, second_reviewer
 ):

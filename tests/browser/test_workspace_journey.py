@@ -21,8 +21,10 @@ from tests.factories import (
     FreelancerFactory,
     LeadFactory,
     ReviewerFactory,
+    in_queue,
     make_action,
     make_appeal,
+    make_queue,
 )
 
 pytestmark = [
@@ -71,6 +73,10 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
 ):
     first, second, third = cases
     reviewer = ReviewerFactory(email="riley@example.test", display_name="Riley Reviewer")
+    # Reviewers open only the appeals of their queues: the three wait in Riley's.
+    queue = make_queue("Payments", members=[reviewer])
+    for appeal in cases:
+        in_queue(appeal, queue=queue)
     lead = LeadFactory(email="lena@example.test", display_name="Lena Lead")
     Macro.objects.create(
         title="Acknowledge",
@@ -181,6 +187,7 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     other_errors: list[str] = []
     other = page_for_another_person(browser, base_url, other_errors)
     quinn = ReviewerFactory(email="quinn@example.test", display_name="Quinn Other")
+    queue.members.add(quinn)  # a colleague in the same queue may open the case Riley holds
     _sign_in(other, quinn.email, PASSWORD)
     other.goto(f"/staff/appeals/{second.pk}/")
     expect(other.locator("#presence")).to_contain_text("Also open now by Riley Reviewer.")
