@@ -154,7 +154,7 @@ class MacroForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["queue"].empty_label = "Every queue"
-        self.fields["language"].choices = [("", "Every language"), *settings.LANGUAGES]
+        self.fields["language"].choices = [("", "Every language"), *settings.REVIEW_LANGUAGES]
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
