@@ -1422,6 +1422,14 @@ def appeals_visible_to(user) -> AppealQuerySet:
     return Appeal.objects.none()
 
 
+class SavedSearchQuerySet(models.QuerySet):
+    def for_owner(self, user) -> SavedSearchQuerySet:
+        """A person's own saved views: nobody else's is ever listed, renamed or deleted."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(owner=user)
+
+
 class SavedSearch(models.Model):
     """A reviewer's saved view of the staff search: a name and the query string it stands for."""
 
@@ -1431,6 +1439,8 @@ class SavedSearch(models.Model):
     name = models.CharField(max_length=80)
     params = models.JSONField(default=dict, help_text="The search's filters (q, kind, ...).")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SavedSearchQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

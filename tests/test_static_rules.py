@@ -139,6 +139,10 @@ UNSCOPED_ALLOWED = {
     "appeals/views/macros.py:macro_set_active": (
         "leads (MANAGE_QUEUES) retire and restore canned replies house-wide"
     ),
+    "enforcement/staff_views.py:lead_review": (
+        "leads (MANAGE_QUEUES) record, house-wide, the review that terminating a long-standing "
+        "freelancer account needs; the read is limited to freelancer accounts"
+    ),
     "enforcement/staff_views.py:_get_termination": (
         "enforcers and leads (ISSUE_ACTIONS) confirm any proposed termination"
     ),

@@ -65,7 +65,13 @@ def save_macro(macro: Macro, *, by) -> Macro:
 def set_macro_active(macro: Macro, *, active: bool, by) -> Macro:
     """Retire a macro (reviewers no longer see it; messages sent with it stay) or restore it."""
     _require_lead(by)
-    updated = Macro.objects.filter(pk=macro.pk, is_active=not active).update(is_active=active)
+    # Locked and saved (not `QuerySet.update`), so the configuration audit sees the change too;
+    # a second click on the same state changes nothing and records nothing.
+    locked = Macro.objects.select_for_update().get(pk=macro.pk)
+    updated = locked.is_active != active
+    if updated:
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
     macro.refresh_from_db()
     if updated:
         record_audit(

@@ -30,7 +30,7 @@ def _render(request: HttpRequest, form: SearchForm, *, name_form=None, status: i
             pages = engine.search(request.user, filters, cursor=request.GET.get("after", ""))
     else:
         status = 422 if status == 200 else status
-    views = list(SavedSearch.objects.filter(owner=request.user))
+    views = list(SavedSearch.objects.for_owner(request.user))
     for view in views:
         view.rename_form = SavedSearchNameForm(
             owner=request.user, instance=view, initial={"name": view.name}, prefix=f"v{view.pk}"
@@ -83,7 +83,7 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required(USE_STAFF_PAGES)
 def saved_search_rename(request: HttpRequest, pk: int) -> HttpResponse:
-    saved = get_object_or_404(SavedSearch, pk=pk, owner=request.user)
+    saved = get_object_or_404(SavedSearch.objects.for_owner(request.user), pk=pk)
     form = SavedSearchNameForm(request.POST, owner=request.user, instance=saved, prefix=f"v{pk}")
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("name", ["Give the view a name."])))
@@ -96,7 +96,7 @@ def saved_search_rename(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required(USE_STAFF_PAGES)
 def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    saved = get_object_or_404(SavedSearch, pk=pk, owner=request.user)
+    saved = get_object_or_404(SavedSearch.objects.for_owner(request.user), pk=pk)
     saved_searches.delete_search(saved, by=request.user)
     messages.success(request, f"Deleted the view “{saved.name}”.")
     return redirect(reverse("appeals:search"))

@@ -38,6 +38,9 @@ OPEN_APPEAL_INDEXES = {
 # The primary key (reading a known appeal by its id touches nothing else), and a range of the
 # (status, submitted_at) index bounded to open statuses (the planner's pick on some statistics).
 BY_ID = {"appeals_appeal_pkey", "open status range"}
+# Indexes whose first column is the status: a range of them bounded to open statuses holds no
+# decided or withdrawn appeal (`appeal_status_newest` came with the staff search, issue #17).
+STATUS_LED_INDEXES = {"appeal_status_age", "appeal_status_newest"}
 CLOSED = 3000
 
 
@@ -91,8 +94,9 @@ def _plan_nodes(plan: dict):
 def _appeal_reads(sql: str) -> list[tuple[str, str | None]]:
     """How the plan of `sql` reads the appeals table: (node type, index name) per read.
 
-    A read of `appeal_status_age` (status, submitted_at) whose index condition names open
-    statuses only also reads open appeals only: it is reported as `open status range`."""
+    A read of an index led by the status — `appeal_status_age` (status, submitted_at), or the
+    search's `appeal_status_newest` (status, -id) — whose index condition names open statuses
+    only also reads open appeals only: it is reported as `open status range`."""
     appeal_indexes = _appeal_indexes()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
@@ -101,7 +105,7 @@ def _appeal_reads(sql: str) -> list[tuple[str, str | None]]:
     reads = []
     for node in _plan_nodes(plan):
         index = node.get("Index Name")
-        if index == "appeal_status_age" and _names_open_statuses_only(node.get("Index Cond")):
+        if index in STATUS_LED_INDEXES and _names_open_statuses_only(node.get("Index Cond")):
             reads.append((node["Node Type"], "open status range"))
         elif index in appeal_indexes:
             reads.append((node["Node Type"], index))
@@ -125,6 +129,28 @@ def _reads_of_appeals(queries) -> list[tuple[str, str | None]]:
         if sql.lstrip().upper().startswith("SELECT") and '"appeals_appeal"' in sql:
             reads.extend(_appeal_reads(sql))
     return reads
+
+
+@pytest.mark.parametrize("index", sorted(STATUS_LED_INDEXES))
+def test_a_range_of_a_status_index_counts_as_open_only_when_bounded_to_open_statuses(index):
+    """The planner's pick depends on statistics; force a read of each status-led index and check
+    the classification both ways: open statuses only pass, a closed status does not."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'appeals_appeal' "
+            "AND indexname <> %s AND indexname <> 'appeals_appeal_pkey' "
+            "AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+            [index],
+        )
+        for (other,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{other}"')  # rolled back with the test's transaction
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    open_only = ", ".join(f"'{status}'" for status in OPEN_STATUS_VALUES)
+    sql = "SELECT id FROM appeals_appeal WHERE status IN ({}) ORDER BY status"
+    assert [name for _, name in _appeal_reads(sql.format(open_only))] == ["open status range"]
+    closed = _appeal_reads(sql.format(f"{open_only}, 'decided'"))
+    assert [name for _, name in closed] == [index]
 
 
 def test_the_index_conditions_name_the_open_and_held_statuses():

@@ -19,6 +19,7 @@ from tests.factories import (
     FreelancerFactory,
     LeadFactory,
     ReviewerFactory,
+    in_queue,
     make_action,
     make_appeal,
     make_queue,
@@ -53,14 +54,28 @@ def as_reviewer(client, reviewer):
     return client
 
 
+@pytest.fixture
+def theirs(reviewer):
+    """File an appeal into a queue of the signed-in reviewer: reviewers search only the appeals
+    they may open (`Appeal.objects.for_reviewer`: their queues, the ones they hold or held)."""
+    queue = make_queue("Riley's queue", members=[reviewer])
+
+    def filed(*args, **kwargs):
+        return in_queue(make_appeal(*args, **kwargs), queue=queue)
+
+    return filed
+
+
 # --- Ranking and identity -----------------------------------------------------------------------
 
 
-def test_appeals_are_ranked_by_how_well_their_statement_and_messages_match(as_reviewer, reviewer):
-    strong = make_appeal(
+def test_appeals_are_ranked_by_how_well_their_statement_and_messages_match(
+    as_reviewer, reviewer, theirs
+):
+    strong = theirs(
         statement="The invoice was paid. The invoice number is on the invoice I attached."
     )
-    weak = make_appeal(
+    weak = theirs(
         statement="I delivered the logo, the brand guide and the website mock-ups on time, "
         "and the client approved every milestone; there is also an invoice somewhere."
     )
@@ -68,7 +83,7 @@ def test_appeals_are_ranked_by_how_well_their_statement_and_messages_match(as_re
     services.post_message(
         in_message, author=in_message.freelancer, body="Here is the invoice from March."
     )
-    unrelated = make_appeal(statement="My profile photo was flagged by mistake.")
+    unrelated = theirs(statement="My profile photo was flagged by mistake.")
 
     found = _appeal_ids(as_reviewer, q="invoice", kind="appeal")
 
@@ -79,12 +94,14 @@ def test_appeals_are_ranked_by_how_well_their_statement_and_messages_match(as_re
     assert set(_appeal_ids(as_reviewer, q="invoices", kind="appeal")) == set(found)
 
 
-def test_an_id_email_marketplace_id_or_name_finds_the_freelancer_and_their_cases(as_reviewer):
+def test_an_id_email_marketplace_id_or_name_finds_the_freelancer_and_their_cases(
+    as_reviewer, theirs
+):
     amara = FreelancerFactory(
         display_name="Amara Okafor", email="amara@example.test", marketplace_id="mk-4411"
     )
-    appeal = make_appeal(make_action(amara), statement="Nothing about names here.")
-    other = make_appeal(statement="Amara is not mentioned by name in this one... or is she?")
+    appeal = theirs(make_action(amara), statement="Nothing about names here.")
+    other = theirs(statement="Amara is not mentioned by name in this one... or is she?")
 
     for q in ("amara@example.test", "mk-4411", "Okafor"):
         response = as_reviewer.get(URL, {"q": q})
@@ -130,7 +147,9 @@ def _everything(client, q: str) -> dict[str, str]:
 
 def test_a_reviewer_finds_appeals_and_only_the_actions_and_freelancers_behind_them(client, world):
     appealed, unappealed, appellant, quiet = world
-    client.force_login(ReviewerFactory())
+    reviewer = ReviewerFactory()
+    in_queue(appealed, reviewer)  # reviewers search the appeals of their queues
+    client.force_login(reviewer)
     found = _everything(client, "scopetest")
     assert f"Appeal #{appealed.pk}<" in found["appeal"]
     assert f"#{appealed.action_id}<" in found["action"]
@@ -170,16 +189,17 @@ def test_freelancers_are_refused_and_visitors_sent_to_sign_in(client, world):
 # --- Filters and pages ----------------------------------------------------------------------------
 
 
-def test_filters_by_status_queue_and_date(as_reviewer):
-    queue = make_queue("Payments")
-    in_queue = make_appeal(statement="Filtertest one.")
-    Appeal.objects.filter(pk=in_queue.pk).update(queue=queue)
-    old = make_appeal(statement="Filtertest two.")
+def test_filters_by_status_queue_and_date(as_reviewer, reviewer, theirs):
+    queue = make_queue("Payments", members=[reviewer])
+    in_payments = in_queue(make_appeal(statement="Filtertest one."), queue=queue)
+    old = theirs(statement="Filtertest two.")
     Appeal.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - timedelta(days=40))
-    withdrawn = make_appeal(statement="Filtertest three.")
+    withdrawn = theirs(statement="Filtertest three.")
     services.withdraw_appeal(withdrawn, by=withdrawn.freelancer)
 
-    assert _appeal_ids(as_reviewer, q="filtertest", kind="appeal", queue=queue.pk) == [in_queue.pk]
+    assert _appeal_ids(as_reviewer, q="filtertest", kind="appeal", queue=queue.pk) == [
+        in_payments.pk
+    ]
     assert _appeal_ids(as_reviewer, q="filtertest", kind="appeal", status="withdrawn") == [
         withdrawn.pk
     ]
@@ -205,10 +225,10 @@ def _next_link(response) -> str | None:
 
 
 @pytest.mark.parametrize("q", ["pagetest", ""])
-def test_keyset_pages_walk_every_match_once_in_order(as_reviewer, q):
+def test_keyset_pages_walk_every_match_once_in_order(as_reviewer, theirs, q):
     freelancer = FreelancerFactory()
     created = [
-        make_appeal(make_action(freelancer), statement=f"Pagetest {'pagetest ' * (i % 3)}{i}.")
+        theirs(make_action(freelancer), statement=f"Pagetest {'pagetest ' * (i % 3)}{i}.")
         for i in range(23)
     ]
     first = as_reviewer.get(URL, {"q": q, "kind": "appeal", "freelancer": freelancer.pk})
@@ -223,10 +243,10 @@ def test_keyset_pages_walk_every_match_once_in_order(as_reviewer, q):
         assert page_one + page_two == sorted((a.pk for a in created), reverse=True)
 
 
-def test_a_page_of_results_takes_the_same_queries_for_3_or_20_rows(as_reviewer):
+def test_a_page_of_results_takes_the_same_queries_for_3_or_20_rows(as_reviewer, theirs):
     def count(n: int, word: str) -> int:
         for _ in range(n):
-            make_appeal(statement=f"{word} statement.")
+            theirs(statement=f"{word} statement.")
         with CaptureQueriesContext(connection) as queries:
             response = as_reviewer.get(URL, {"q": word})
         assert len(_ids(response, "appeal")) == min(n, engine.PREVIEW_SIZE)

@@ -17,6 +17,7 @@ from tests.factories import (
     FreelancerFactory,
     ReasonCodeFactory,
     give_track_record,
+    in_queue,
     make_action,
     make_appeal,
     published_version,
@@ -42,11 +43,16 @@ def test_the_case_shows_the_track_record_and_every_action_with_strikes(client, r
     today = timezone.localdate()
     old = make_action(amara, strike_count=2, strikes_expire_on=today - timedelta(days=10))
     recent = make_action(amara, strike_count=1, strikes_expire_on=today + timedelta(days=300))
-    appeal = make_appeal(make_action(amara, strike_count=0, strikes_expire_on=None))
+    # Reviewers open the appeals of their queues (`Appeal.objects.for_reviewer`).
+    appeal = in_queue(
+        make_appeal(make_action(amara, strike_count=0, strikes_expire_on=None)), reviewer
+    )
     make_appeal(old)
     client.force_login(reviewer)
 
-    content = client.get(_case_url(appeal)).content.decode()
+    response = client.get(_case_url(appeal))
+    assert response.status_code == 200
+    content = response.content.decode()
 
     assert "Track record of Amara Okafor" in content
     assert "(6 years)" in content
@@ -62,9 +68,11 @@ def test_the_case_shows_the_track_record_and_every_action_with_strikes(client, r
 
 
 def test_an_account_never_synced_says_so(client, reviewer, freelancer):
-    appeal = make_appeal(make_action(freelancer))
+    appeal = in_queue(make_appeal(make_action(freelancer)), reviewer)
     client.force_login(reviewer)
-    content = client.get(_case_url(appeal)).content.decode()
+    response = client.get(_case_url(appeal))
+    assert response.status_code == 200
+    content = response.content.decode()
     assert "has not synced this account's track record" in content
 
 

@@ -493,12 +493,14 @@ def test_a_lead_creates_edits_retires_and_restores_a_macro_and_each_change_is_au
     client.post(_url("appeals:macro-set-active", macro.pk), {"active": "yes"})
     assert Macro.objects.get(pk=macro.pk).is_active
 
-    verbs = list(
-        AuditEvent.objects.filter(object_type="appeals.macro", object_id=str(macro.pk))
-        .order_by("id")
-        .values_list("verb", flat=True)
-    )
+    events = AuditEvent.objects.filter(
+        object_type="appeals.macro", object_id=str(macro.pk)
+    ).order_by("id")
+    verbs = list(events.filter(verb__startswith="macro.").values_list("verb", flat=True))
     assert verbs == ["macro.created", "macro.changed", "macro.retired", "macro.restored"]
+    # A macro is configuration too (issue #11): each save also writes its `config.*` event.
+    config_verbs = list(events.filter(verb__startswith="config.").values_list("verb", flat=True))
+    assert config_verbs == ["config.created", "config.changed", "config.changed", "config.changed"]
     changed = AuditEvent.objects.get(verb="macro.changed", object_id=str(macro.pk))
     assert set(changed.data["after"]) == {"body", "effect", "queue", "language"}
 
