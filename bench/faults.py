@@ -197,7 +197,8 @@ class SmtpSink(socketserver.ThreadingTCPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), SmtpHandler)
         self.lock = threading.Lock()
-        self.by_notification: Counter[int] = Counter()
+        # notification id -> Message-ID -> copies received
+        self.by_notification: dict[int, Counter[str]] = {}
         self.messages = 0
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -212,7 +213,8 @@ class SmtpSink(socketserver.ThreadingTCPServer):
             self.messages += 1
             notification = message.get("X-Recourse-Notification")
             if notification:
-                self.by_notification[int(notification)] += 1
+                ids = self.by_notification.setdefault(int(notification), Counter())
+                ids[message.get("Message-ID", "")] += 1
 
 
 class SmtpHandler(socketserver.StreamRequestHandler):
@@ -696,10 +698,17 @@ class Run:
                 duplicated[key] += max(0, n - 1)
 
         notifications = list(Notification.objects.values_list("pk", "email_status"))
+        emails_resent_same_id = 0
         for pk, status in notifications:
-            copies = self.smtp.by_notification.get(pk, 0)
+            ids = self.smtp.by_notification.get(pk, Counter())
+            copies = sum(ids.values())
             lost["emails"] += status != Notification.EmailStatus.SENT or copies == 0
-            duplicated["emails"] += max(0, copies - 1)
+            # Two different Message-IDs for one notification are two emails. A second copy
+            # with the one Message-ID is the at-least-once resend after a worker died between
+            # the SMTP server's "250" and the "sent" record: mail systems recognise it as the
+            # same message (like a webhook redelivered with its idempotency key).
+            duplicated["emails"] += max(0, len(ids) - 1)
+            emails_resent_same_id += copies - len(ids)
 
         deliveries = list(WebhookDelivery.objects.select_related("event", "endpoint"))
         keys = {str(d.event.idempotency_key): d for d in deliveries}
@@ -755,6 +764,7 @@ class Run:
                 "appeals_routed": sum(1 for a in appeal_ids if routed_events.get(a)),
                 "emails": len(notifications),
                 "smtp_messages": self.smtp.messages,
+                "email_resends_same_message_id": emails_resent_same_id,
                 "webhook_deliveries": len(deliveries),
                 "webhook_requests": len(self.receiver.requests),
                 "webhook_redeliveries_same_key": len(self.receiver.requests) - len(by_key),

@@ -6,6 +6,7 @@ import logging
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -131,6 +132,12 @@ def send_email(notification_id: int) -> bool:
     return True
 
 
+def email_message_id(notification_id: int) -> str:
+    """The notification's one Message-ID, whatever the number of attempts."""
+    host = urlsplit(settings.SITE_URL).hostname or "recourse.invalid"
+    return f"<notification-{notification_id}@{host}>"
+
+
 def _record_sent(notification_id: int, *, attempts: int = 20) -> None:
     """The email has left: record it, through a database restart if need be. Were the record
     lost, the claim would go stale and the re-drive would send the email a second time."""
@@ -167,7 +174,13 @@ def _compose_email(notification: Notification) -> EmailMultiAlternatives:
         subject=f"[Recourse] {notification.subject}",
         body=text,
         to=[notification.recipient.email],
-        headers={"X-Recourse-Notification": str(notification.pk)},
+        headers={
+            "X-Recourse-Notification": str(notification.pk),
+            # The same Message-ID on every attempt. An email is sent at least once: a worker
+            # killed after the SMTP server took it but before "sent" was recorded sends it again
+            # when its claim goes stale, and mail systems recognise the copy by this header.
+            "Message-ID": email_message_id(notification.pk),
+        },
     )
     message.attach_alternative(html, "text/html")
     return message

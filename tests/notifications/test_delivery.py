@@ -187,6 +187,30 @@ def test_a_stale_claim_is_redriven_and_a_fresh_claim_is_not(freelancer):
 
 
 @pytest.mark.django_db
+def test_a_resend_after_a_lost_sent_record_carries_the_same_message_id(freelancer):
+    """A worker killed after the SMTP server took the email, before "sent" was recorded, leaves
+    a stale claim: the re-drive sends the email again (at least once). Both copies carry the
+    notification's one Message-ID, so mail systems recognise the second as the same message."""
+    notification = _notification(freelancer)
+    assert send_email(notification.pk) is True
+    # The crash: "sent" never recorded, and the claim has gone stale.
+    Notification.objects.filter(pk=notification.pk).update(
+        email_status=EmailStatus.SENDING,
+        email_claimed_at=timezone.now() - STALE_CLAIM - timedelta(seconds=1),
+        created_at=timezone.now() - timedelta(minutes=30),
+    )
+    assert services.pending_email_ids() == [notification.pk]
+    assert send_email(notification.pk) is True
+
+    first, second = mail.outbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    assert first.message()["Message-ID"] == services.email_message_id(notification.pk)
+    assert services.email_message_id(notification.pk) != services.email_message_id(
+        notification.pk + 1
+    )
+
+
+@pytest.mark.django_db
 def test_pending_emails_are_redriven_once_old_enough_oldest_first(freelancer):
     now = timezone.now()
     just_created = _notification(freelancer)
