@@ -243,13 +243,14 @@ def measure_pages(args, *, one: User, every: User, lead: User, held: Appeal) -> 
     case = reverse("appeals:case-detail", args=[held.action_id])
     pages.append(("freelancer case page", lambda: as_freelancer.get(case), None))
     # Pages of issues being built in parallel: measured once their URL exists.
-    for name, url_name in (
-        ("audit page", "accounts:audit"),
-        ("search", "appeals:search"),
-        ("transparency report", "transparency:report"),
+    for name, url_name, query in (
+        ("audit page", "accounts:audit-log", ""),
+        # A word of the seeded statements (as bench/search_scale.py's "rare word" searches).
+        ("search", "appeals:search", "?q=chargeback"),
+        ("transparency report", "transparency:report", ""),
     ):
         try:
-            url = reverse(url_name)
+            url = reverse(url_name) + query
         except NoReverseMatch:
             emit(name=name, skipped=f"no URL named {url_name} yet")
             continue
