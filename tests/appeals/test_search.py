@@ -344,3 +344,18 @@ def test_the_search_query_itself_uses_the_facts_index(lead):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert ranked and "action_facts_fts" in plan
+
+
+def test_more_matches_than_are_looked_up_by_id_are_still_all_found(
+    as_reviewer, theirs, monkeypatch
+):
+    """Up to MAX_MATCHES the matches are fetched first and looked up by id; past it the query
+    ranks them in one statement. Both paths find the same appeals."""
+    created = [theirs(statement="Overflowword statement.") for _ in range(4)]
+    found = {}
+    default = engine.MAX_MATCHES
+    for limit in (default, 2):
+        monkeypatch.setattr(engine, "MAX_MATCHES", limit)
+        response = as_reviewer.get(URL, {"q": "overflowword", "kind": "appeal"})
+        found[limit] = sorted(_ids(response, "appeal"))
+    assert found[default] == found[2] == sorted(a.pk for a in created)
