@@ -56,6 +56,10 @@ def post_message(
         if not internal:
             # Only the claim holder speaks to the freelancer; any reviewer may add a note.
             require_claim(appeal, author)
+        elif not Appeal.objects.for_reviewer(author).filter(pk=appeal.pk).exists():
+            # ...to an appeal they may open: the same scope as every staff page (the views
+            # answer 404 before this; a caller that skips them is refused here).
+            raise AppealRefused("You cannot work on this appeal.")
 
     message = Message.objects.create(appeal=appeal, author=author, kind=kind, body=body)
     store_attachments(appeal, uploads, uploaded_by=author, message=message)

@@ -110,6 +110,14 @@ def test_the_freelancers_thread_does_not_even_fetch_internal_notes(appeal, revie
 
 
 @pytest.mark.django_db
+def test_a_reviewer_outside_the_appeals_scope_cannot_write_an_internal_note(appeal):
+    outsider = ReviewerFactory()  # in none of the appeal's queues, never held it
+    with pytest.raises(AppealRefused, match="cannot work on this appeal"):
+        services.post_message(appeal, author=outsider, body=INTERNAL_NOTE, internal=True)
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_freelancer_cannot_write_an_internal_note(appeal, freelancer):
     with pytest.raises(AppealRefused, match="Only reviewers"):
         services.post_message(appeal, author=freelancer, body="Psst.", internal=True)
