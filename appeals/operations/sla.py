@@ -321,6 +321,11 @@ def _sweep_event(appeal: Appeal, kind: str, reason: str) -> AppealEvent:
 # sends a lead one digest, not a thousand emails. A clock that is warned and breached in the
 # same sweep (the sweep was down) is told as a breach only.
 
+# Deadline notices go to staff, whose pages are in English: their texts are written in English
+# and recorded as such, so that the email around them is English too (not a greeting in the
+# reader's setting around an English body) and the inbox marks them lang="en".
+STAFF_LANGUAGE = "en"
+
 # How many appeals a lead's digest names before "and N more".
 DIGEST_NAMES = 20
 
@@ -378,6 +383,7 @@ def _about_one(kind: str, clock: AppealClock, person_id: int) -> Notification:
     return Notification(
         recipient_id=person_id,
         kind=kind,
+        language=STAFF_LANGUAGE,
         appeal_id=clock.appeal_id,
         subject=_subject(kind, clock),
         body=_body(kind, clock),
@@ -413,6 +419,7 @@ def _digest(kind: str, clocks: list[AppealClock], lead_id: int) -> Notification:
     return Notification(
         recipient_id=lead_id,
         kind=kind,
+        language=STAFF_LANGUAGE,
         subject=subject,
         body=f"{body} The dashboard shows each queue's deadlines.",
         url=reverse("appeals:dashboard"),

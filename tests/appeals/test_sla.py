@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from appeals.models import (
 )
 from appeals.operations import claims, routing, sla
 from notifications.models import Notification
+from notifications.services import send_email
 from tests.factories import (
     LeadFactory,
     ReviewerFactory,
@@ -566,6 +568,28 @@ def test_without_leads_in_the_queue_every_active_lead_is_told(london_queue):
         (appeal.pk, "lars@example.test"),
         (appeal.pk, "lena@example.test"),
     ]
+
+
+@pytest.mark.django_db
+def test_deadline_notices_are_recorded_in_english_like_the_staff_pages_they_link_to(
+    london_queue, settings
+):
+    """Staff pages are English, and so are the sweep's texts: they are recorded as English
+    whatever the lead's setting, and the email around them is English too (one language)."""
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    LeadFactory(email="lena@example.test", preferred_language="ru")
+    LeadFactory(email="lars@example.test", preferred_language="es")
+    file_and_route(FRIDAY_AFTERNOON)
+
+    sla.sweep(now=june(15, 13))
+
+    notices = list(Notification.objects.filter(kind=Notification.Kind.SLA_WARNING))
+    assert len(notices) == 2
+    assert {notice.language for notice in notices} == {"en"}
+    for notice in notices:
+        assert send_email(notice.pk)
+    assert [m.alternatives[0][0].count('<html lang="en">') for m in mail.outbox] == [1, 1]
+    assert all(m.body.startswith("Hello") for m in mail.outbox)
 
 
 @pytest.mark.django_db
