@@ -22,7 +22,7 @@ class SignInForm(LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "remember" in self.fields:
-            self.fields["remember"].label = "Remember me on this device"
+            self.fields["remember"].label = _("Remember me on this device")
 
 
 class AuditFilterForm(forms.Form):

@@ -7,7 +7,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
 class UserTimeZoneMiddleware:
@@ -37,6 +37,8 @@ class PrivateByDefaultMiddleware:
     `@cache_public` and the visitor is not signed in: pages with personal data must never be
     kept by a shared proxy, nor by the browser's cache on a shared computer.
 
+    A public page varies on Accept-Language and Cookie: its language comes from them.
+
     Static files never reach it (WhiteNoise answers them earlier, with its own long-lived
     headers). A view that set its own Cache-Control keeps it, with no-store and private added.
     """
@@ -49,6 +51,10 @@ class PrivateByDefaultMiddleware:
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         if getattr(request, "_cache_public", False) and not signed_in:
+            # The same address answers in the visitor's language (the switcher's cookie, else
+            # Accept-Language): a shared cache must keep one copy per language, never hand a
+            # Spanish reader the Russian page.
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
             return response
         patch_cache_control(response, no_store=True, private=True)
         return response

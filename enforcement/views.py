@@ -1,6 +1,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import cache_public, freelancer_required, public
@@ -40,9 +41,16 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
     rules = Rule.objects.filter(versions__published_at__isnull=False).distinct()
     # Ordered so that, should two versions share an effective date, the higher number wins.
-    in_force = {v.rule_id: v for v in RuleVersion.objects.in_force_at(now).order_by("number")}
+    in_force = {
+        v.rule_id: v
+        for v in RuleVersion.objects.in_force_at(now)
+        .select_related("rule")
+        .prefetch_related("translations")
+        .order_by("number")
+    }
     pending: dict[int, RuleVersion] = {}
-    for version in RuleVersion.objects.pending_at(now).order_by("effective_from", "number"):
+    pending_versions = RuleVersion.objects.pending_at(now).select_related("rule")
+    for version in pending_versions.order_by("effective_from", "number"):
         pending.setdefault(version.rule_id, version)  # the next one to take effect
     matches = None
     if query:
@@ -65,7 +73,12 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 
 def _mentions(rule: Rule, version: RuleVersion, words: list[str]) -> bool:
-    haystack = " ".join((rule.key, rule.title, version.text, version.examples)).casefold()
+    """The words are all in the rule's title, text or examples: the binding English, or its
+    published translation into the reader's language (what the page shows them)."""
+    texts = [rule.key, rule.title, version.text, version.examples]
+    if translated := version.translation_in(translation.get_language()):
+        texts += [translated.title, translated.text, translated.examples]
+    haystack = " ".join(texts).casefold()
     return all(word.casefold() in haystack for word in words)
 
 
@@ -85,6 +98,7 @@ def rule_detail(request: HttpRequest, key: str) -> HttpResponse:
     versions = _published_versions(rule)
     if not versions:
         raise Http404("This rule has no published version.")
+    in_force = _version_in_force(rule)
     return render(
         request,
         "enforcement/rule_detail.html",
@@ -92,7 +106,9 @@ def rule_detail(request: HttpRequest, key: str) -> HttpResponse:
             "rule": rule,
             "versions": versions,
             "latest": versions[0],
-            "in_force": _version_in_force(rule),
+            "in_force": in_force,
+            # Whose title the page shows (translated where that version's translation is).
+            "shown": in_force or versions[0],
             "now": timezone.now(),
         },
     )
@@ -145,10 +161,11 @@ def rule_compare(request: HttpRequest, key: str) -> HttpResponse:
         old_number = int(request.GET.get("from", versions[-1].number))
         new_number = int(request.GET.get("to", versions[0].number))
     except ValueError:
-        old_number, new_number, error = versions[-1].number, versions[0].number, "Choose versions."
+        old_number, new_number = versions[-1].number, versions[0].number
+        error = _("Choose versions.")
     old, new = by_number.get(old_number), by_number.get(new_number)
     if old is None or new is None:
-        error = "Choose two published versions of this rule."
+        error = _("Choose two published versions of this rule.")
         old, new = versions[-1], versions[0]
     text_diff = word_diff(old.text, new.text)
     examples_diff = word_diff(old.examples, new.examples)

@@ -26,7 +26,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = BASE_DIR / "templates"
 LOCALE = BASE_DIR / "locale"
 
-# The freelancer's journey and the pages and emails it links to: every word here is marked.
+# The freelancer's journey and the pages and emails it links to, the public catalogue, the error
+# pages and the sign-in pages: every word here is marked.
 MARKED_TEMPLATES = [
     "base.html",
     "enforcement/standing.html",
@@ -55,12 +56,40 @@ MARKED_TEMPLATES = [
     "account/email/base_message.txt",
     "account/email/email_confirmation_subject.txt",
     "account/email/password_reset_key_subject.txt",
+    "403.html",
+    "404.html",
     "413.html",
     "429.html",
+    "500.html",
+    # The public rule catalogue.
+    "enforcement/rule_list.html",
+    "enforcement/rule_detail.html",
+    "enforcement/rule_version.html",
+    "enforcement/rule_compare.html",
+    "enforcement/_rule_text.html",
+    "enforcement/_change_summary.html",
+    "enforcement/_diff.html",
+    "enforcement/_diff_legend.html",
+    "enforcement/_version_status.html",
+    # allauth's pages (sign in, sign up, password reset, email confirmation, two-factor) render
+    # in these; allauth's own words come from its shipped catalogues.
+    "allauth/layouts/base.html",
+    "allauth/layouts/entrance.html",
+    "allauth/layouts/manage.html",
+    "allauth/elements/alert.html",
+    "allauth/elements/badge.html",
+    "allauth/elements/button.html",
+    "allauth/elements/button_group.html",
+    "allauth/elements/field.html",
+    "allauth/elements/fields.html",
+    "allauth/elements/img.html",
+    "allauth/elements/panel.html",
 ]
 
-# Words that are not English to translate: the product's name.
-ALLOWED_WORDS = {"Recourse"}
+# Words that are not English to translate: the product's name, and a CSS class a block adds to
+# an attribute of the layout (`{% block main_class %} narrow{% endblock %}` in allauth's
+# entrance layout).
+ALLOWED_WORDS = {"Recourse", "narrow"}
 # Filter arguments that are formats, not words.
 ALLOWED_LITERALS = {"c", "2g", "Y-m-d", ", ", "s,", "info"}  # "info": a CSS class
 PLURAL_FORMS = {"ru": 3, "uk": 3, "es": 2, "de": 2}

@@ -60,9 +60,9 @@ class Notification(models.Model):
         related_name="notifications",
     )
     # The language the subject and body were composed in (the recipient's at the time): stored
-    # text stays as it was sent, and pages mark it with this `lang`. Null: not recorded (rows
-    # from before, and sweeps' batches). Nullable so that SQLite adds the column without a
-    # table rebuild, which would drop the guard triggers.
+    # text stays as it was sent, and pages mark it with this `lang`; its email goes out in it.
+    # Null: not recorded (rows from before it was). Nullable so that SQLite adds the column
+    # without a table rebuild, which would drop the guard triggers.
     language = models.CharField(max_length=16, null=True, blank=True)
     subject = models.CharField(max_length=200)
     # Freelancer-safe text: built only from what the recipient may see.

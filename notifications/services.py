@@ -9,6 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
@@ -69,11 +70,31 @@ def notify(recipient, *, kind: str, subject: str, body: str, url: str = "", appe
 def notify_many(notifications: list[Notification]) -> list[Notification]:
     """Record unsaved notifications in one query (a sweep's batch) and, once the surrounding
     transaction commits, queue one message for all their emails (a thousand messages would
-    take seconds to publish)."""
+    take seconds to publish).
+
+    Like `notify()`, each row records the language its recipient reads (read in one query for
+    the batch) and lazy texts are resolved in it. A caller that composed a text in another
+    language on purpose sets `language` itself, and it is kept."""
+    _record_languages(notifications)
     created = Notification.objects.bulk_create(notifications)
     if created:
         transaction.on_commit(lambda: _enqueue_batch([n.pk for n in created]))
     return created
+
+
+def _record_languages(notifications: list[Notification]) -> None:
+    unset = [n for n in notifications if not n.language]
+    settings_of = dict(
+        get_user_model()
+        .objects.filter(pk__in={n.recipient_id for n in unset})
+        .values_list("pk", "preferred_language")
+    )
+    for notification in unset:
+        notification.language = language_of(settings_of.get(notification.recipient_id) or "")
+    for notification in notifications:
+        with translation.override(notification.language):
+            notification.subject = str(notification.subject)
+            notification.body = str(notification.body)
 
 
 def _enqueue_batch(notification_ids: list[int]) -> None:
@@ -156,8 +177,10 @@ def _record_sent(notification_id: int, *, attempts: int = 20) -> None:
 
 
 def _build_email(notification: Notification) -> EmailMultiAlternatives:
-    """The email in the recipient's language (greeting, links, the redress routes, dates)."""
-    with in_language_of(notification.recipient):
+    """The email in the language its subject and body were composed in (the recipient's when
+    it was recorded: greeting, links, the redress routes, dates), so that one email never mixes
+    two languages; rows from before `language` was recorded follow the recipient's setting."""
+    with in_language_of(notification.language or notification.recipient):
         return _compose_email(notification)
 
 

@@ -16,6 +16,9 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy, npgettext_lazy
 
 from accounts.models import Role, User
 from appeals import business_time
@@ -321,6 +324,9 @@ def _sweep_event(appeal: Appeal, kind: str, reason: str) -> AppealEvent:
 # sends a lead one digest, not a thousand emails. A clock that is warned and breached in the
 # same sweep (the sweep was down) is told as a breach only.
 
+# The notices are composed lazily and resolved in each recipient's own language by
+# `notify_many`, which records that language on the row (the email goes out in it too).
+
 # How many appeals a lead's digest names before "and N more".
 DIGEST_NAMES = 20
 
@@ -357,17 +363,30 @@ class _LeadsToTell:
         return (self.by_queue.get(appeal.queue_id) if appeal.queue_id else None) or self.all_leads
 
 
-def _subject(kind: str, clock: AppealClock) -> str:
-    what = clock.get_kind_display().lower()
-    if kind == Notification.Kind.SLA_WARNING:
-        return f"Appeal #{clock.appeal_id}: {what} due soon"
-    return f"Appeal #{clock.appeal_id}: {what} deadline missed"
+# A clock's kind ("first response", "decision") in lower case, inside a sentence, in the
+# language the text is resolved in.
+_lower = lazy(lambda label: str(label).lower(), str)
 
 
-def _body(kind: str, clock: AppealClock) -> str:
+def _what(clock: AppealClock):
+    return _lower(AppealClock.Kind(clock.kind).label)
+
+
+def _subject(kind: str, clock: AppealClock):
     if kind == Notification.Kind.SLA_WARNING:
-        return f"The deadline is {clock.due_at:%Y-%m-%d %H:%M} UTC."
-    return f"The deadline was {clock.due_at:%Y-%m-%d %H:%M} UTC. The appeal is escalated."
+        text = gettext_lazy("Appeal #{number}: {what} due soon")
+    else:
+        text = gettext_lazy("Appeal #{number}: {what} deadline missed")
+    return format_lazy(text, number=clock.appeal_id, what=_what(clock))
+
+
+def _body(kind: str, clock: AppealClock):
+    due = f"{clock.due_at:%Y-%m-%d %H:%M}"
+    if kind == Notification.Kind.SLA_WARNING:
+        return format_lazy(gettext_lazy("The deadline is {due} UTC."), due=due)
+    return format_lazy(
+        gettext_lazy("The deadline was {due} UTC. The appeal is escalated."), due=due
+    )
 
 
 def _assignee_notice(kind: str, clock: AppealClock) -> Notification:
@@ -399,22 +418,46 @@ def _lead_digests(kind: str, clocks: list[AppealClock], leads: _LeadsToTell) -> 
     ]
 
 
+def _named(clocks: list[AppealClock]):
+    """ "#12 (decision), #15 (first response)", in the language it is resolved in."""
+    return lazy(lambda: ", ".join(f"#{c.appeal_id} ({_what(c)})" for c in clocks), str)()
+
+
 def _digest(kind: str, clocks: list[AppealClock], lead_id: int) -> Notification:
     count = len({clock.appeal_id for clock in clocks})
-    appeals = f"{count} appeal" if count == 1 else f"{count} appeals"
-    named = [f"#{c.appeal_id} ({c.get_kind_display().lower()})" for c in clocks[:DIGEST_NAMES]]
-    more = f", and {len(clocks) - DIGEST_NAMES} more" if len(clocks) > DIGEST_NAMES else ""
+    appeals = format_lazy(
+        npgettext_lazy("sla digest", "{count} appeal", "{count} appeals", count), count=count
+    )
+    left = len(clocks) - DIGEST_NAMES
+    more = (
+        format_lazy(ngettext_lazy(", and {count} more", ", and {count} more", left), count=left)
+        if left > 0
+        else ""
+    )
+    named = _named(clocks[:DIGEST_NAMES])
     if kind == Notification.Kind.SLA_WARNING:
-        subject = f"{len(clocks)} deadlines approaching on {appeals}"
-        body = f"Due soon: {', '.join(named)}{more}."
+        subject = ngettext_lazy(
+            "{count} deadline approaching on {appeals}",
+            "{count} deadlines approaching on {appeals}",
+            len(clocks),
+        )
+        body = gettext_lazy("Due soon: {named}{more}.")
     else:
-        subject = f"{len(clocks)} deadlines missed on {appeals}"
-        body = f"Missed and escalated: {', '.join(named)}{more}."
+        subject = ngettext_lazy(
+            "{count} deadline missed on {appeals}",
+            "{count} deadlines missed on {appeals}",
+            len(clocks),
+        )
+        body = gettext_lazy("Missed and escalated: {named}{more}.")
     return Notification(
         recipient_id=lead_id,
         kind=kind,
-        subject=subject,
-        body=f"{body} The dashboard shows each queue's deadlines.",
+        subject=format_lazy(subject, count=len(clocks), appeals=appeals),
+        body=format_lazy(
+            "{} {}",
+            format_lazy(body, named=named, more=more),
+            gettext_lazy("The dashboard shows each queue's deadlines."),
+        ),
         url=reverse("appeals:dashboard"),
     )
 

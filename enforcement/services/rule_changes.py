@@ -26,7 +26,7 @@ from enforcement.diff import Segment, word_diff
 from enforcement.models import ActionEvent, EnforcementAction, RuleVersion
 from infra.dates import format_day, format_when
 from notifications.models import Notification
-from notifications.services import in_language_of, notify_many
+from notifications.services import in_language_of, language_of, notify_many
 
 LIVE_STATUSES = (
     EnforcementAction.Status.PENDING,
@@ -107,6 +107,7 @@ def notify_rule_change(version: RuleVersion, *, by) -> int:
         Notification(
             recipient_id=account,
             kind=Notification.Kind.RULE_CHANGED,
+            language=language_of(languages[account]),
             subject=_in(
                 languages[account],
                 gettext_lazy("Rule {key} changed: version {number}"),

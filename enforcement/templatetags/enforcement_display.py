@@ -116,7 +116,10 @@ def system_reason(text: str) -> str:
 
 @register.filter
 def translated(version):
-    """A cited rule version's published translation into the reader's language, or None."""
+    """A rule version's published translation into the reader's language, or None (also for
+    no version: a rule in the catalogue that is not in force yet)."""
+    if version is None:
+        return None
     return version.translation_in(translation.get_language())
 
 

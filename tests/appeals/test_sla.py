@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from appeals.models import (
 )
 from appeals.operations import claims, routing, sla
 from notifications.models import Notification
+from notifications.services import send_email
 from tests.factories import (
     LeadFactory,
     ReviewerFactory,
@@ -566,6 +568,58 @@ def test_without_leads_in_the_queue_every_active_lead_is_told(london_queue):
         (appeal.pk, "lars@example.test"),
         (appeal.pk, "lena@example.test"),
     ]
+
+
+@pytest.mark.django_db
+def test_deadline_notices_are_written_in_each_leads_language_in_one_batch(london_queue, settings):
+    """The sweep's batch (notify_many) resolves each notice in its recipient's language and
+    records it; the email goes out in it."""
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    russian = LeadFactory(email="lena@example.test", preferred_language="ru")
+    spanish = LeadFactory(email="lars@example.test", preferred_language="es")
+    english = LeadFactory(email="lee@example.test", preferred_language="en")
+    appeal = file_and_route(FRIDAY_AFTERNOON)
+
+    sla.sweep(now=june(15, 13))
+
+    notices = {
+        n.recipient_id: n for n in Notification.objects.filter(kind=Notification.Kind.SLA_WARNING)
+    }
+    assert {n.language for n in notices.values()} == {"ru", "es", "en"}
+    assert notices[russian.pk].language == "ru"
+    assert notices[russian.pk].subject == f"Жалоба №{appeal.pk}: приближается срок (первый ответ)"
+    assert notices[spanish.pk].subject == (
+        f"Recurso n.º {appeal.pk}: vence pronto el plazo (primera respuesta)"
+    )
+    assert notices[english.pk].subject == f"Appeal #{appeal.pk}: first response due soon"
+    assert "2026-06-15 14:00 UTC" in notices[russian.pk].body
+    assert notices[russian.pk].body.startswith("Срок — ")
+    for person, language in ((russian, "ru"), (spanish, "es"), (english, "en")):
+        mail.outbox.clear()
+        assert send_email(notices[person.pk].pk)
+        [message] = mail.outbox
+        assert f'<html lang="{language}">' in message.alternatives[0][0]
+        assert notices[person.pk].subject in message.subject
+
+
+@pytest.mark.django_db
+def test_a_leads_digest_reads_in_their_language_with_the_right_plural(london_queue, settings):
+    russian = LeadFactory(email="lena@example.test", preferred_language="ru")
+    spanish = LeadFactory(email="lars@example.test", preferred_language="es")
+    appeals = [file_and_route(FRIDAY_AFTERNOON) for _ in range(3)]
+
+    sla.sweep(now=june(15, 13))
+
+    ru = Notification.objects.get(recipient=russian, kind=Notification.Kind.SLA_WARNING)
+    es = Notification.objects.get(recipient=spanish, kind=Notification.Kind.SLA_WARNING)
+    assert (ru.language, es.language) == ("ru", "es")
+    assert ru.subject == "3 срока приближаются по 3 жалобам"
+    assert es.subject == "3 plazos próximos a vencer en 3 recursos"
+    assert ru.body.startswith("Скоро истекают: #")
+    assert ru.body.endswith(". Сроки каждой очереди показаны на панели.")
+    for appeal in appeals:
+        assert f"#{appeal.pk} (первый ответ)" in ru.body
+        assert f"#{appeal.pk} (primera respuesta)" in es.body
 
 
 @pytest.mark.django_db

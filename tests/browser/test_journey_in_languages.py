@@ -1,15 +1,18 @@
-"""Issue #18's journey in a real browser, in Russian and in Spanish: the demo freelancer picks
-their language with the switcher, reads their standing and the statement of reasons (the cited
-rule in their language beside the binding English), appeals, and reads the decision. No English
-of the portal is left on those pages (the page text is scanned against the English msgids of
-the catalogue; only text marked lang="en", the binding rule text, may be English), the `lang`
-attributes are right and axe finds no violation."""
+"""Issue #18's journeys in a real browser, in Russian and in Spanish.
+
+The demo freelancer picks their language with the switcher, reads their standing and the
+statement of reasons (the cited rule in their language beside the binding English), appeals, and
+reads the decision. An anonymous visitor (Russian by the browser's Accept-Language, Spanish by
+the switcher) browses the public rule catalogue and opens the sign-in and sign-up pages.
+
+No English of the portal is left on those pages (the page text is scanned against the English
+msgids of the catalogue, and on allauth's pages of allauth's and django.contrib.auth's too; only
+text marked lang="en", the binding rule text, may be English), the `lang` attributes are right
+and axe finds no violation."""
 
 import re
 
-import polib
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
@@ -18,10 +21,15 @@ from accounts.models import User
 from appeals import services as appeal_services
 from appeals.models import Appeal
 from demo.data import DEMO_FREELANCER, DEMO_PASSWORD
-from enforcement.models import EnforcementAction
+from enforcement.models import EnforcementAction, Rule
 from notifications.models import Notification
-from tests.browser.conftest import assert_no_axe_violations, csp_violations
+from tests.browser.conftest import (
+    assert_no_axe_violations,
+    collect_console_errors,
+    csp_violations,
+)
 from tests.browser.test_freelancer_journey import _sign_in
+from tests.english_left import english_fragments
 from tests.factories import ReviewerFactory, claim
 
 pytestmark = [
@@ -62,20 +70,6 @@ PEOPLES_TEXT = (
     ".prose, .record-text, .user-text, .notice-text, .redaction-reason, "
     ".evidence-list article > p:first-of-type"
 )
-
-
-def english_fragments(language: str) -> list[str]:
-    """The portal's English words, from the catalogue: every msgid cut at its placeholders and
-    tags into phrases of two words or more."""
-    path = settings.BASE_DIR / "locale" / language / "LC_MESSAGES" / "django.po"
-    phrases = set()
-    for entry in polib.pofile(str(path)):
-        for msgid in filter(None, (entry.msgid, entry.msgid_plural)):
-            for part in re.split(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>", msgid):
-                part = " ".join(part.split()).strip(" .,:;()")
-                if len(part.split()) >= 2:
-                    phrases.add(part)
-    return sorted(phrases)
 
 
 def portal_text(page: Page) -> str:
@@ -186,3 +180,92 @@ def test_the_freelancer_journey_reads_entirely_in_their_language(
     expect(page.get_by_role("button", name=words["open_and_read"])).to_be_visible()
     assert_no_english_left(page, language, english)
     assert not csp_violations(console_errors)
+
+
+CATALOGUE = {
+    "ru": {
+        "rules": "Правила",
+        "history": "История редакций",
+        "binding": "Юридически обязательным является текст на английском языке",
+        "compare": "TOS-2.3: сравнение двух редакций",
+        "search_word": "криптовалюта",
+        "no_match": "Ни одно опубликованное правило не упоминает криптовалюта",
+        "sign_in": "Войти",
+    },
+    "es": {
+        "rules": "Las normas",
+        "history": "Historial de versiones",
+        "binding": "El texto en inglés que figura a continuación es el vinculante",
+        "compare": "TOS-2.3: comparar dos versiones",
+        "search_word": "criptomoneda",
+        "no_match": "Ninguna norma publicada menciona criptomoneda",
+        "sign_in": "Iniciar sesión",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "es"])
+def test_a_visitor_reads_the_rule_catalogue_and_the_sign_in_page_in_their_language(
+    browser, base_url, page: Page, demo: User, language
+):
+    """Russian: the browser asks for Russian (Accept-Language). Spanish: an English page, then
+    the switcher (its cookie). Either way no English of the portal is left."""
+    words = CATALOGUE[language]
+    english = english_fragments(language)
+    errors: list[str] = []
+    if language == "ru":
+        page = browser.new_context(base_url=base_url, locale="ru-RU").new_page()
+    collect_console_errors(page, errors)
+    page.goto(reverse("enforcement:rule-list"))
+    if language == "es":
+        page.get_by_label("Language").select_option("es")
+        page.get_by_role("button", name="Change language").click()
+
+    # The list: translated titles where the version in force has a translation.
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["rules"])
+    rule = Rule.objects.get(key="TOS-2.3")
+    latest = rule.versions.published().order_by("-number").first()
+    translation = latest.translations.get(language=language)
+    expect(page.locator(f'a[href="{rule.get_absolute_url()}"]').first).to_have_text(
+        f"{rule.key} {translation.title}"
+    )
+    assert_no_english_left(page, language, english)
+
+    # A rule: its history.
+    page.locator(f'a[href="{rule.get_absolute_url()}"]').first.click()
+    expect(page.get_by_role("heading", level=2, name=words["history"])).to_be_visible()
+    assert_no_english_left(page, language, english)
+
+    # A version: the translation, the note, and the binding English.
+    page.locator(f'a[href="{latest.get_absolute_url()}"]').first.click()
+    expect(page.locator(f'blockquote[lang="{language}"]')).to_contain_text(translation.text[:60])
+    expect(page.locator('blockquote[lang="en"]')).to_contain_text(latest.text[:60])
+    expect(page.locator("main")).to_contain_text(words["binding"])
+    assert_no_english_left(page, language, english)
+
+    # Two versions compared, with the page's own form.
+    page.goto(reverse("enforcement:rule-compare", args=[rule.key]))
+    page.locator("#from").select_option("1")
+    page.locator("#to").select_option(str(latest.number))
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"from=1&to={latest.number}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["compare"])
+    expect(page.locator("ins").first).to_be_visible()
+    assert_no_english_left(page, language, english)
+
+    # A search for a word no rule uses.
+    page.goto(reverse("enforcement:rule-list"))
+    page.locator("#rule-search").fill(words["search_word"])
+    page.locator("#rule-search").press("Enter")
+    expect(page.locator("#search-results")).to_have_text(words["no_match"])
+    assert_no_english_left(page, language, english)
+
+    # Signing in and signing up: allauth's words too.
+    with_libraries = english_fragments(language, libraries=True)
+    page.locator('header a[href="/accounts/login/"]').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["sign_in"])
+    assert_no_english_left(page, language, with_libraries)
+    page.locator('main a[href^="/accounts/signup/"]').click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/"))
+    assert_no_english_left(page, language, with_libraries)
+    assert not csp_violations(errors)

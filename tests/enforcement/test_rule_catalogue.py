@@ -4,6 +4,7 @@ import re
 from datetime import UTC, timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,7 +47,7 @@ def _version_url(key: str, number: int) -> str:
 def _marked(content: str, tag: str) -> list[str]:
     """The visible words inside each <ins> or <del>, without the screen-reader labels."""
     found = re.findall(rf"<{tag}>(.*?)</{tag}>", content, flags=re.S)
-    return [re.sub(r'<span class="visually-hidden">.*?</span>', "", f) for f in found]
+    return [re.sub(r'<span class="visually-hidden"[^>]*>.*?</span>', "", f) for f in found]
 
 
 def test_the_rule_list_is_public_and_shows_the_version_in_force(client, rule):
@@ -88,7 +89,11 @@ def test_a_version_page_shows_its_exact_text_and_dates(client, rule):
     response = client.get(_version_url("TOS-4.2", 1))
     content = response.content.decode()
     assert response.status_code == 200
-    assert f'<blockquote class="rule-text">{V1_TEXT}</blockquote>' in content
+    # The binding English text, marked as English (the statement's own partial shows it).
+    assert (
+        f'<blockquote class="rule-text" cite="{settings.SITE_URL}{_version_url("TOS-4.2", 1)}" '
+        f'lang="en">{V1_TEXT}</blockquote>'
+    ) in content
     assert "Not allowed: sharing your bank details." in content
     for moment in (v1.effective_from, v1.published_at):
         utc = timezone.localtime(moment, UTC)  # anonymous visitors see UTC
@@ -105,8 +110,8 @@ def test_the_diff_marks_added_and_removed_words_between_v1_and_v2(client, rule):
     assert "bank transfer" in removed
     assert "pressure" not in removed
     assert "bank transfer" not in added
-    assert '<span class="visually-hidden">[added: </span>' in content
-    assert '<span class="visually-hidden">[removed: </span>' in content
+    assert '<span class="visually-hidden" lang="en">[added: </span>' in content
+    assert '<span class="visually-hidden" lang="en">[removed: </span>' in content
     assert "The examples did not change." in content
 
 
