@@ -3,7 +3,11 @@ one PDF and a ZIP with the attachments, all built from the same dictionary.
 
 It is the freelancer's view of the case, whoever downloads it (staff too): the conversation
 without internal notes, evidence summaries without internal detail, the timeline without
-routing, and a decision only once it was taken (a proposal under second review is not one)."""
+routing, and a decision only once it was taken (a proposal under second review is not one).
+
+The JSON is built in the request (it is fast). The PDF and the ZIP are prepared by a worker
+(`appeals.services.case_files`), in the language of whoever asked for them: the labels, headings
+and redress texts are translated, the rule versions' binding English text is not."""
 
 from __future__ import annotations
 
@@ -15,12 +19,10 @@ from datetime import datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from appeals.event_labels import event_actor_for_freelancer, event_reason_for_freelancer
 from appeals.models import Appeal
-from appeals.templatetags.freelancer_appeal import (
-    event_actor_for_freelancer,
-    event_reason_for_freelancer,
-)
 from enforcement.models import ActionEvent, EnforcementAction, RuleVersion
 from enforcement.redress import out_of_court_bodies, register_url
 
@@ -73,7 +75,7 @@ def _attachment(attachment) -> dict:
 def _action_event(event: ActionEvent) -> dict:
     # The confirming staff member is named in the reason; the freelancer sees a role.
     reason = (
-        "A second member of our team confirmed the proposed termination."
+        _("A second member of our team confirmed the proposed termination.")
         if event.kind == ActionEvent.Kind.CONFIRMED
         else event.reason
     )
@@ -112,9 +114,9 @@ def build_bundle(action: EnforcementAction, appeal: Appeal | None) -> dict:
                 {
                     "at": _when(message.created_at),
                     "kind": message.get_kind_display(),
-                    "by": "Freelancer"
+                    "by": _("Freelancer")
                     if message.author_id == appeal.freelancer_id
-                    else "Trust & Safety reviewer",
+                    else _("Trust & Safety reviewer"),
                     "text": message.body,
                     "attachments": [item["file"] for item in files],
                 }
@@ -211,15 +213,21 @@ def build_bundle(action: EnforcementAction, appeal: Appeal | None) -> dict:
             for notice in action.client_notices.all()
         ],
         "redress": {
-            "internal_complaint": "Appeal inside Recourse: free, online, decided by a person "
-            "who did not take the original decision.",
+            "internal_complaint": _(
+                "Appeal inside Recourse: free, online, decided by a person who did not take "
+                "the original decision."
+            ),
             "out_of_court_bodies": [body.as_json() for body in out_of_court_bodies()],
             "out_of_court_bodies_register": register_url(),
-            "courts": "The decision can be brought before a court under the law that applies "
-            "to the contract with the marketplace.",
-            "digital_services_coordinator": "A complaint about the marketplace's compliance "
-            "with the Digital Services Act can be lodged with the Digital Services Coordinator "
-            "of the member state where the freelancer lives or is established.",
+            "courts": _(
+                "The decision can be brought before a court under the law that applies to the "
+                "contract with the marketplace."
+            ),
+            "digital_services_coordinator": _(
+                "A complaint about the marketplace's compliance with the Digital Services Act "
+                "can be lodged with the Digital Services Coordinator of the member state where "
+                "the freelancer lives or is established."
+            ),
         },
         "attachments": attachments,
     }
@@ -244,13 +252,13 @@ def bundle_pdf(bundle: dict) -> bytes:
     return HTML(string=html, base_url="data:,", url_fetcher=_restricted_fetcher()).write_pdf()
 
 
-def bundle_zip(bundle: dict, appeal: Appeal | None) -> bytes:
-    """The JSON, the PDF and every attachment the freelancer may see, under the names the
-    JSON lists (each with its SHA-256)."""
+def bundle_zip(bundle: dict, appeal: Appeal | None, *, pdf: bytes | None = None) -> bytes:
+    """The JSON, the PDF (`pdf` if it was rendered already) and every attachment the freelancer
+    may see, under the names the JSON lists (each with its SHA-256)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("case.json", bundle_json(bundle))
-        archive.writestr("case.pdf", bundle_pdf(bundle))
+        archive.writestr("case.pdf", pdf if pdf is not None else bundle_pdf(bundle))
         if appeal is not None:
             visible = {item["file"] for item in bundle["attachments"]}
             for attachment in appeal.attachments.all():

@@ -31,7 +31,14 @@ from accounts.models import Badge, Role, User, time_zone_choices
 from accounts.roles import ISSUE_ACTIONS, MANAGE_QUEUES, REVIEW_APPEALS, VIEW_ACCOUNTS
 from appeals import business_time
 from enforcement.choices import AutomatedDecision
-from enforcement.models import EnforcementAction, RuleVersion, statement_prefetches
+from enforcement.models import (
+    ActionEvent,
+    ClientCorrection,
+    ClientNotice,
+    EnforcementAction,
+    RuleVersion,
+    statement_prefetches,
+)
 
 APPEAL_STATUSES = [
     "submitted",
@@ -219,6 +226,26 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
             | held
             | approvable
         ).exclude(not_theirs)
+
+    def with_case_files(self, language: str) -> AppealQuerySet:
+        """For the reviewer's case page, within its query budget: the staff case files of the
+        appeal's action in `language` as one JSON column (`case_file_rows`) and the case's
+        fingerprint parts (`fp_*`), read with the appeal. PostgreSQL only; elsewhere the case
+        file section reads them itself (`Appeal.case_files_from_rows` tells which)."""
+        if connection.vendor != "postgresql":
+            return self
+        rows = (
+            CaseFile.objects.for_staff()
+            .filter(action=OuterRef("action_id"), language=language)
+            .unexpired()
+            .order_by()
+            .values("action")
+            .annotate(rows=JSONBAgg(JSONObject(**{name: name for name in _CASE_FILE_JSON_FIELDS})))
+            .values("rows")
+        )
+        return self.annotate(
+            case_file_rows=Subquery(rows), **case_fingerprint_annotations(OuterRef("action_id"))
+        )
 
     def with_thread(self, *, internal: bool) -> AppealQuerySet:
         """The appeal with its conversation, in a fixed number of queries.
@@ -580,6 +607,24 @@ class Appeal(models.Model):
         for message in self.messages.all():
             _set_prefetched(message, "attachments", by_message.get(message.pk, []))
         prefetch_related_objects([self.action], *statement_prefetches())
+
+    def case_files_from_rows(self) -> list[CaseFile] | None:
+        """The case files read by `AppealQuerySet.with_case_files` (None when not read so)."""
+        if not hasattr(self, "case_file_rows"):
+            return None
+        files = []
+        for row in self.case_file_rows or []:
+            values = {
+                name: parse_datetime(row[name])
+                if row[name] and name in _CASE_FILE_TIMES
+                else row[name]
+                for name in _CASE_FILE_JSON_FIELDS
+            }
+            case_file = CaseFile(action_id=self.action_id, **values)
+            case_file._state.adding = False
+            case_file._state.db = self._state.db
+            files.append(case_file)
+        return files
 
     def _clocks_from_rows(self, rows: list[dict]) -> list[AppealClock]:
         clocks = []
@@ -1454,3 +1499,244 @@ class SavedSearch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("appeals:search") + "?" + urlencode({**self.params, "view": self.pk})
+
+
+def _newest_pk(queryset) -> Subquery:
+    return Subquery(queryset.order_by("-pk").values("pk")[:1])
+
+
+def case_fingerprint_annotations(action) -> dict[str, Subquery]:
+    """The state of everything the case bundle shows, as annotations of any row that refers to
+    the action (`action`: an OuterRef to its id): the action's last change, event, client notice
+    and correction, the appeal's status, and the newest message and timeline event the
+    freelancer sees. Internal notes, claims and routing do not change it."""
+    return {
+        "fp_updated_at": Subquery(
+            EnforcementAction.objects.filter(pk=action).values("updated_at")[:1]
+        ),
+        "fp_action_event": _newest_pk(ActionEvent.objects.filter(action=action)),
+        "fp_notice": _newest_pk(ClientNotice.objects.filter(action=action)),
+        "fp_correction": _newest_pk(ClientCorrection.objects.filter(notice__action=action)),
+        "fp_appeal_status": Subquery(Appeal.objects.filter(action=action).values("status")[:1]),
+        "fp_message": _newest_pk(
+            Message.objects.filter(appeal__action=action).visible_to_freelancer()
+        ),
+        "fp_appeal_event": _newest_pk(
+            AppealEvent.objects.filter(appeal__action=action).for_freelancer()
+        ),
+    }
+
+
+# The names `case_fingerprint_annotations` gives, in the fingerprint's order.
+CASE_FINGERPRINT_PARTS = (
+    "fp_updated_at",
+    "fp_action_event",
+    "fp_notice",
+    "fp_correction",
+    "fp_appeal_status",
+    "fp_message",
+    "fp_appeal_event",
+)
+
+
+def case_fingerprint_of(row) -> str:
+    """The fingerprint from a row (or dict) annotated with `case_fingerprint_annotations`."""
+    values = [
+        row[name] if isinstance(row, dict) else getattr(row, name)
+        for name in CASE_FINGERPRINT_PARTS
+    ]
+    updated_at, *rest = values
+    if updated_at is None:
+        return ""
+    return f"{updated_at.timestamp():.6f}." + ".".join(str(value or 0) for value in rest)
+
+
+def case_file_path(instance: CaseFile, filename: str) -> str:
+    # A random name in the private storage: never served by URL, only by the access-checked view.
+    return f"case-files/{instance.action_id}/{uuid.uuid4().hex}"
+
+
+CASE_FILE_ACTIVE_STATUSES = ["queued", "rendering"]
+# What the case file section shows of a row (read as JSON with the reviewer's case page).
+_CASE_FILE_JSON_FIELDS = (
+    "id",
+    "format",
+    "status",
+    "step",
+    "fingerprint",
+    "size",
+    "created_at",
+    "finished_at",
+    "expires_at",
+)
+_CASE_FILE_TIMES = {"created_at", "finished_at", "expires_at"}
+
+
+class CaseFileQuerySet(models.QuerySet["CaseFile"]):
+    def unexpired(self, now=None) -> CaseFileQuerySet:
+        return self.filter(expires_at__gt=now or timezone.now())
+
+    def for_freelancer(self, user) -> CaseFileQuerySet:
+        """The case files a freelancer asked for, of their own actions (anyone else's: none)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            audience=CaseFile.Audience.FREELANCER, requested_by=user, action__account=user
+        )
+
+    def for_staff(self) -> CaseFileQuerySet:
+        """Case files prepared for staff; each view also scopes the appeal (`scoped_appeal`)."""
+        return self.filter(audience=CaseFile.Audience.STAFF)
+
+    def with_case_fingerprint(self) -> CaseFileQuerySet:
+        """Each row with the current fingerprint parts of its case (`case_fingerprint_of`)."""
+        return self.annotate(**case_fingerprint_annotations(OuterRef("action_id")))
+
+    def latest_per_format(self) -> CaseFileQuerySet:
+        """The newest row of each format, in one query."""
+        newest = {
+            fmt: Subquery(self.filter(format=fmt).order_by("-created_at", "-id").values("pk")[:1])
+            for fmt in CaseFile.Format.values
+        }
+        query = Q()
+        for subquery in newest.values():
+            query |= Q(pk=subquery)
+        return self.filter(query)
+
+
+class CaseFile(models.Model):
+    """A case bundle as a PDF or a ZIP, prepared by a worker for whoever asked (issue #15).
+
+    An outbox row with a lease, like `StatementBatch`: queued → rendering (claimed with a
+    conditional update; `claimed_until` renewed at each step) → ready (the file, its size and
+    SHA-256 exist) or failed. A worker that dies leaves it rendering past its lease; the beat
+    sweep queues it again. The file lives in the private storage and is served only by the
+    access-checked download views; it is deleted when the row expires. `fingerprint` is the
+    case's state when it was collected: once the case changes, the file is not current."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        ZIP = "zip", "ZIP"
+
+    # Staff-side labels (the admin); the freelancer reads the states in the case page's words.
+    class Audience(models.TextChoices):
+        FREELANCER = "freelancer", "The freelancer"
+        STAFF = "staff", "Staff"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be prepared"
+
+    # The steps of a rendering, in order; a PDF takes the first two, a ZIP all three.
+    STEPS = (_("Collecting the case"), _("Rendering the PDF"), _("Packing attachments"))
+    STEP_COUNTS = {"pdf": 2, "zip": 3}
+
+    action = models.ForeignKey(
+        EnforcementAction, on_delete=models.CASCADE, related_name="case_files"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    format = models.CharField(max_length=8, choices=Format.choices)
+    # The language it is rendered in: the requester's (the rule texts stay in binding English).
+    language = models.CharField(max_length=8)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    step = models.PositiveSmallIntegerField(default=0)
+    fingerprint = models.CharField(max_length=200)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # While rendering: the worker's lease (taken back by the sweep once it lapses).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to=case_file_path, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    objects = CaseFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "claimed_until"], name="case_file_lease"),
+            models.Index(fields=["expires_at"], name="case_file_expiry"),
+            models.Index(fields=["action", "audience", "format"], name="case_file_of_action"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "rendering", "ready", "failed"]),
+                name="case_file_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["pdf", "zip"]), name="case_file_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(audience__in=["freelancer", "staff"]),
+                name="case_file_audience_valid",
+            ),
+            models.CheckConstraint(condition=~Q(language=""), name="case_file_language_set"),
+            # Step 0 while queued; 1..2 (PDF) or 1..3 (ZIP) once rendering started.
+            models.CheckConstraint(
+                condition=(Q(step__lte=2) | Q(format="zip", step__lte=3))
+                & (~Q(status="queued") | Q(step=0))
+                & (~Q(status="rendering") | Q(step__gte=1)),
+                name="case_file_step_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rendering") | Q(claimed_until__isnull=False),
+                name="case_file_rendering_has_lease",
+            ),
+            # "Ready" only once the file exists, with its size, hash and finishing time; and
+            # no file kept by a row that is not ready.
+            models.CheckConstraint(
+                condition=~Q(status="ready")
+                | (
+                    ~Q(file="")
+                    & Q(size__isnull=False)
+                    & Q(sha256__regex=r"^[0-9a-f]{64}$")
+                    & Q(finished_at__isnull=False)
+                ),
+                name="case_file_ready_has_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="ready") | Q(file=""), name="case_file_file_only_when_ready"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | Q(finished_at__isnull=False),
+                name="case_file_failed_is_finished",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="case_file_expires_after"
+            ),
+            # One being prepared at a time per case, audience, format and language: a second
+            # click (or two at once) finds it.
+            models.UniqueConstraint(
+                fields=["action", "audience", "format", "language"],
+                condition=Q(status__in=CASE_FILE_ACTIVE_STATUSES),
+                name="case_file_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case file {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in CASE_FILE_ACTIVE_STATUSES
+
+    @property
+    def step_count(self) -> int:
+        return self.STEP_COUNTS[self.format]
+
+    @property
+    def step_label(self) -> str:
+        return str(self.STEPS[self.step - 1]) if self.step else ""
+
+    @property
+    def download_name(self) -> str:
+        return f"case-{self.action.puid}.{self.format}"

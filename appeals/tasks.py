@@ -7,6 +7,7 @@ Nothing in appeals imports this module: services queue these tasks by name
 from celery import shared_task
 
 from appeals.operations import claims, routing, sla
+from appeals.services import case_files
 
 
 @shared_task(acks_late=True)
@@ -43,3 +44,17 @@ def refresh_queue_sla_summaries() -> int:
 @shared_task(acks_late=True)
 def recompute_escalated_clocks(appeal_ids: list[int]) -> int:
     return sla.recompute_escalated(appeal_ids)
+
+
+@shared_task(acks_late=True)
+def render_case_file(case_file_id: int) -> str | None:
+    """Prepare a requested case file (PDF or ZIP). Idempotent: the row is claimed with a
+    conditional update and a lease, so a redelivered message does nothing while it is held."""
+    return case_files.render_case_file(case_file_id)
+
+
+@shared_task
+def sweep_case_files() -> dict[str, int]:
+    """Case files whose worker died or whose message was lost are queued again; expired ones
+    are deleted with their files. Runs every 30 seconds from beat."""
+    return case_files.sweep_case_files()

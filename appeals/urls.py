@@ -12,6 +12,21 @@ urlpatterns = [
     path("appeals/<int:pk>/withdraw/", case.appeal_withdraw, name="appeal-withdraw"),
     path("appeals/attachments/<int:pk>/", case.attachment_download, name="attachment-download"),
     path("standing/actions/<int:pk>/bundle.<slug:fmt>", case.case_bundle, name="case-bundle"),
+    path(
+        "standing/actions/<int:action_pk>/case-file/",
+        case.case_file_request,
+        name="case-file-request",
+    ),
+    path(
+        "standing/actions/<int:action_pk>/case-file/status/",
+        case.case_file_status,
+        name="case-file-status",
+    ),
+    path(
+        "standing/case-files/<int:pk>/download/",
+        case.case_file_download,
+        name="case-file-download",
+    ),
     # A reviewer working one appeal (appeals/views/review.py).
     path("staff/appeals/", review.review_list, name="review-list"),
     path("staff/appeals/<int:pk>/", review.review_detail, name="review-detail"),
@@ -42,6 +57,21 @@ urlpatterns = [
     path("staff/macros/<int:pk>/", macros.macro_edit, name="macro-edit"),
     path("staff/macros/<int:pk>/active/", macros.macro_set_active, name="macro-set-active"),
     path("staff/appeals/<int:pk>/bundle.<slug:fmt>", review.review_bundle, name="review-bundle"),
+    path(
+        "staff/appeals/<int:pk>/case-file/",
+        review.review_case_file_request,
+        name="review-case-file-request",
+    ),
+    path(
+        "staff/appeals/<int:pk>/case-file/status/",
+        review.review_case_file_status,
+        name="review-case-file-status",
+    ),
+    path(
+        "staff/case-files/<int:pk>/download/",
+        review.review_case_file_download,
+        name="review-case-file-download",
+    ),
     # Staff search and its saved views (appeals/views/search.py).
     path("staff/search/", search.search, name="search"),
     path("staff/search/views/", search.saved_search_create, name="saved-search-create"),

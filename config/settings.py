@@ -214,6 +214,9 @@ OUT_OF_COURT_BODIES_REGISTER_URL = env_str(
     "OUT_OF_COURT_BODIES_REGISTER_URL",
     "https://digital-strategy.ec.europa.eu/en/policies/dsa-out-court-dispute-settlement",
 )
+# A prepared case file (PDF or ZIP of the case bundle) is kept this long, then the beat sweep
+# deletes it; it can be prepared again at any time.
+CASE_FILE_KEEP_DAYS = env_int("CASE_FILE_KEEP_DAYS", 7, minimum=1)
 
 # Until SLA policies exist, the targets the freelancer is told when they appeal.
 APPEAL_REPLY_TARGET_DAYS = env_int("APPEAL_REPLY_TARGET_DAYS", 3, minimum=1)
@@ -401,6 +404,10 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-webhooks": {
         "task": "notifications.tasks.redrive_webhooks",
         "schedule": timedelta(seconds=WEBHOOK_REDRIVE_SECONDS),
+    },
+    "sweep-case-files": {
+        "task": "appeals.tasks.sweep_case_files",
+        "schedule": timedelta(seconds=30),
     },
     "submit-statements": {
         "task": "enforcement.tasks.submit_statements",

@@ -40,6 +40,7 @@ MARKED_TEMPLATES = [
     "appeals/_case_appeal.html",
     "appeals/_case_appeal_status.html",
     "appeals/_case_bundle_links.html",
+    "appeals/bundle/case_bundle.pdf.html",
     "appeals/_clock_due.html",
     "appeals/_freelancer_appeal.html",
     "appeals/_freelancer_appeal_form.html",

@@ -4,6 +4,7 @@
 - `conversation`: messages, internal notes, requests for information
 - `decisions`: deciding with reasons, the second review of an upheld termination
 - `macros`: applying a canned reply's effect to a case; leads managing them (audited)
+- `case_files`: the case bundle as a PDF or ZIP, prepared by a worker (used as a module)
 - `shared`: the refusal they raise, who may act, attachments, telling the freelancer
 
 Each is one transaction with its events; side effects (emails, webhooks, routing) are queued

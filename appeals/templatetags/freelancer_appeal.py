@@ -1,24 +1,11 @@
 """Display helpers for the freelancer's appeal panel on the case page."""
 
 from django import template
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from appeals.models import Appeal, AppealEvent, Message
+from appeals.event_labels import event_actor_for_freelancer, event_reason_for_freelancer
+from appeals.models import Message
 
 register = template.Library()
-
-
-# Reasons the system writes on appeal events (stored in English): shown in the reader's language.
-SYSTEM_REASONS = {
-    gettext_noop("Appeal filed."),
-    gettext_noop("Withdrawn."),
-    gettext_noop("The freelancer answered the request."),
-    gettext_noop("Review started."),
-    gettext_noop("Information requested."),
-    gettext_noop("Claimed."),
-    gettext_noop("Second reviewer approved the decision."),
-}
 
 
 @register.filter
@@ -27,37 +14,6 @@ def author_for_freelancer(message: Message) -> str:
     return message.author_label(for_freelancer=True)
 
 
-@register.filter
-def event_actor_for_freelancer(event: AppealEvent) -> str:
-    if event.actor_id is None:
-        return _("Automated system")
-    if event.actor_id == event.appeal.freelancer_id:
-        return _("You")
-    return _("Trust & Safety team")
-
-
-@register.filter
-def event_reason_for_freelancer(event: AppealEvent) -> str:
-    """The reason as the freelancer may read it.
-
-    Until a second reviewer confirms it, a proposed decision is not the freelancer's to see (they
-    are told "decision under second review"), and neither is why a second reviewer returned it:
-    both reasons describe the unconfirmed proposal.
-    """
-    if event.to_status == Appeal.Status.SECOND_REVIEW:
-        return _("A reviewer proposed a decision; a second reviewer must confirm it.")
-    if (
-        event.from_status == Appeal.Status.SECOND_REVIEW
-        and event.to_status != Appeal.Status.DECIDED
-    ):
-        return _("The second reviewer sent the proposed decision back for more review.")
-    if (
-        event.to_status == Appeal.Status.DECIDED
-        and event.from_status != Appeal.Status.SECOND_REVIEW
-        and event.appeal.outcome
-    ):
-        # Stored as "Decision: <outcome>." in the language of the reviewer's request. A decision
-        # confirmed in second review keeps its own system reason (translated below).
-        outcome = Appeal.Outcome(event.appeal.outcome).label
-        return _("Decision: %(outcome)s.") % {"outcome": outcome}
-    return _(event.reason) if event.reason in SYSTEM_REASONS else event.reason
+# Shared with the case bundle (appeals/bundle.py), which a worker renders outside any template.
+register.filter("event_actor_for_freelancer", event_actor_for_freelancer)
+register.filter("event_reason_for_freelancer", event_reason_for_freelancer)

@@ -3,9 +3,10 @@
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -25,19 +26,28 @@ from appeals.forms import (
 )
 from appeals.history import account_history
 from appeals.macros import render_macro
-from appeals.models import Appeal, Attachment, Macro
+from appeals.models import Appeal, Attachment, CaseFile, Macro, case_fingerprint_of
 from appeals.operations import claims
 from appeals.previews import first_page_png
 from appeals.queue_forms import ReassignForm
+from appeals.services import case_files
 from appeals.staff_access import scoped_appeal
-from appeals.views.case import BUNDLE_TYPES, bundle_response
+from appeals.views.case import (
+    BUNDLE_TYPES,
+    CASE_FILE_SECTION,
+    bundle_json_response,
+    case_file_panel,
+    case_file_response,
+)
 from enforcement.forms import ConfirmForm
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
+from notifications.services import language_of
 
 
 def _get_appeal_for_reviewer(request: HttpRequest, pk: int) -> Appeal:
-    appeal = scoped_appeal(request, pk, Appeal.objects.for_case_page())
+    rows = Appeal.objects.for_case_page().with_case_files(language_of(request.user))
+    appeal = scoped_appeal(request, pk, rows)
     appeal.load_case_page()
     return appeal
 
@@ -69,6 +79,8 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
         "live_marker": live.marker_with_presence(live.appeal_marker(appeal), others_here),
         "poll_seconds": presence.POLL_SECONDS,
         "note_form": forms.get("note_form") or ReviewerNoteForm(),
+        # Read only where the page shows the section (not by the live poll or the partials).
+        "case_file_panel": SimpleLazyObject(lambda: staff_case_file_panel(request, appeal)),
     }
     if appeal.is_open():
         macros = Macro.objects.for_appeal(appeal)
@@ -112,6 +124,25 @@ def _render_review(
         refusal = _closed_refusal(appeal)
     context = reviewer_case_context(request, appeal, **forms) | {"refusal": refusal}
     return render(request, template, context, status=status)
+
+
+def staff_case_file_panel(request: HttpRequest, appeal: Appeal) -> dict:
+    """The case file section of the reviewer's case (the freelancer's view of the case): from
+    what the case page read with the appeal (`Appeal.objects.with_case_files`), else one query."""
+    rows = appeal.case_files_from_rows()
+    return case_file_panel(
+        request,
+        appeal.action,
+        CaseFile.objects.for_staff() if rows is None else rows,
+        fingerprint="" if rows is None else case_fingerprint_of(appeal),
+        urls={
+            "json_url": reverse("appeals:review-bundle", args=[appeal.pk, "json"]),
+            "request_url": reverse("appeals:review-case-file-request", args=[appeal.pk]),
+            "status_url": reverse("appeals:review-case-file-status", args=[appeal.pk]),
+            "refresh_url": reverse("appeals:review-detail", args=[appeal.pk]) + CASE_FILE_SECTION,
+        },
+        download_url_name="appeals:review-case-file-download",
+    )
 
 
 def _closed_refusal(appeal: Appeal) -> str:
@@ -519,12 +550,63 @@ def review_live(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(REVIEW_APPEALS)
 @require_GET
 def review_bundle(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The same case bundle the freelancer downloads (no internal notes or evidence detail)."""
+    """The same case bundle the freelancer downloads (no internal notes or evidence detail):
+    the JSON at once; the PDF and ZIP addresses of old lead to the case's case file section."""
     if fmt not in BUNDLE_TYPES:
         raise Http404
     appeal = scoped_appeal(request, pk)
+    if fmt != "json":
+        return redirect(reverse("appeals:review-detail", args=[appeal.pk]) + CASE_FILE_SECTION)
     action, appeal = bundle.load_case(appeal.action_id)
-    return bundle_response(action, appeal, fmt)
+    return bundle_json_response(action, appeal)
+
+
+@require_POST
+@staff_required(REVIEW_APPEALS)
+def review_case_file_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Prepare the case file (PDF or ZIP) of an appeal in the reviewer's scope (idempotent)."""
+    appeal = scoped_appeal(request, pk, Appeal.objects.select_related("action"))
+    fmt = request.POST.get("format", "")
+    if fmt not in CaseFile.Format.values:
+        messages.error(request, "Choose the PDF or the ZIP case file.")
+        return _render_review(request, _get_appeal_for_reviewer(request, pk), status=422)
+    case_file, created = case_files.request_case_file(
+        appeal.action, by=request.user, audience=CaseFile.Audience.STAFF, fmt=fmt
+    )
+    if created:
+        messages.success(request, f"Preparing the case file ({fmt.upper()}); see its progress.")
+    elif case_file.status == CaseFile.Status.READY:
+        messages.info(request, "The case file is ready to download.")
+    else:
+        messages.info(request, "The case file is already being prepared.")
+    return redirect(reverse("appeals:review-detail", args=[appeal.pk]) + CASE_FILE_SECTION)
+
+
+@require_GET
+@staff_required(REVIEW_APPEALS)
+def review_case_file_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case file section's progress, polled while a file is being prepared."""
+    appeal = scoped_appeal(request, pk, Appeal.objects.select_related("action"))
+    if not request.htmx:
+        return redirect(reverse("appeals:review-detail", args=[appeal.pk]) + CASE_FILE_SECTION)
+    context = {"case_file_panel": staff_case_file_panel(request, appeal)}
+    return render(request, "appeals/_case_bundle_links.html#case-file-state", context)
+
+
+@require_GET
+@staff_required(REVIEW_APPEALS)
+def review_case_file_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A case file prepared for staff, only within the reviewer's scope of its appeal."""
+    case_file = get_object_or_404(
+        CaseFile.objects.for_staff()
+        .unexpired()
+        .filter(status=CaseFile.Status.READY, action__appeal__isnull=False)
+        .select_related("action__appeal"),
+        pk=pk,
+    )
+    scoped_appeal(request, case_file.action.appeal.pk)
+    case_files.record_download(case_file, by=request.user)
+    return case_file_response(case_file)
 
 
 PREVIEW_WIDTH_PX = 640

@@ -1,4 +1,7 @@
-"""The case bundle: one JSON, one PDF and a ZIP with the attachments, for a dispute body."""
+"""The case bundle: one JSON, one PDF and a ZIP with the attachments, for a dispute body.
+
+The JSON is served in the request; the PDF and the ZIP are prepared by a worker (a `CaseFile`,
+tests/appeals/test_case_files.py): these tests render them with the function the task calls."""
 
 import hashlib
 import io
@@ -12,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from appeals.models import Attachment
+from appeals.models import Attachment, CaseFile
+from appeals.services import case_files
 from tests.appeals.case_bundle_scenario import (
     DECISION_REASONS,
     INTERNAL_NOTE,
@@ -48,6 +52,17 @@ def appeal(action, reviewer):
 
 def _url(action, fmt: str) -> str:
     return reverse("appeals:case-bundle", args=[action.pk, fmt])
+
+
+def _rendered(action, fmt: str) -> bytes:
+    """The PDF or ZIP as the worker prepares it for the freelancer (the task's function)."""
+    case_file, _ = case_files.request_case_file(
+        action, by=action.account, audience=CaseFile.Audience.FREELANCER, fmt=fmt
+    )
+    assert case_files.render_case_file(case_file.pk) == CaseFile.Status.READY
+    case_file.refresh_from_db()
+    with case_file.file.open("rb") as handle:
+        return handle.read()
 
 
 def _internal_details(action) -> list[str]:
@@ -96,14 +111,8 @@ def test_the_json_bundle_has_the_rule_text_the_appeal_and_the_decision_and_no_in
     ]
 
 
-def test_the_pdf_bundle_is_a4_searchable_numbered_and_leaves_out_internal_notes(
-    client, freelancer, action, appeal
-):
-    client.force_login(freelancer)
-    response = client.get(_url(action, "pdf"))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+def test_the_pdf_bundle_is_a4_searchable_numbered_and_leaves_out_internal_notes(action, appeal):
+    reader = PdfReader(io.BytesIO(_rendered(action, "pdf")))
     text = _flat(" ".join(page.extract_text() for page in reader.pages))
     assert _flat(action.primary_version().text) in text
     assert _flat(DECISION_REASONS) in text
@@ -117,12 +126,9 @@ def test_the_pdf_bundle_is_a4_searchable_numbered_and_leaves_out_internal_notes(
 
 
 def test_the_zip_bundle_holds_the_json_the_pdf_and_the_visible_attachments_with_their_hashes(
-    client, freelancer, action, appeal
+    action, appeal
 ):
-    client.force_login(freelancer)
-    response = client.get(_url(action, "zip"))
-    assert response.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    archive = zipfile.ZipFile(io.BytesIO(_rendered(action, "zip")))
     bundle = json.loads(archive.read("case.json"))
     assert archive.read("case.pdf").startswith(b"%PDF")
     files = [name for name in archive.namelist() if name.startswith("attachments/")]
@@ -138,7 +144,7 @@ def test_an_undecided_appeal_says_the_decision_is_pending(client, freelancer, re
     client.force_login(freelancer)
     bundle = json.loads(client.get(_url(action, "json")).content)
     assert bundle["decision"] is None
-    pdf = PdfReader(io.BytesIO(client.get(_url(action, "pdf")).content))
+    pdf = PdfReader(io.BytesIO(_rendered(action, "pdf")))
     assert "Pending: the appeal has not been decided yet." in _flat(
         " ".join(page.extract_text() for page in pdf.pages)
     )
@@ -181,11 +187,31 @@ def test_a_freelancer_cannot_use_the_reviewer_bundle(client, freelancer, appeal)
     assert response.status_code in (403, 404)
 
 
-def test_the_case_page_links_to_the_bundle(client, freelancer, action):
+def test_the_case_page_links_to_the_json_and_offers_to_prepare_the_pdf_and_the_zip(
+    client, freelancer, action
+):
     client.force_login(freelancer)
     html = client.get(action.get_absolute_url()).content.decode()
-    for fmt in ("pdf", "json", "zip"):
-        assert _url(action, fmt) in html
+    assert _url(action, "json") in html
+    assert f'action="{reverse("appeals:case-file-request", args=[action.pk])}"' in html
+    for fmt in ("pdf", "zip"):
+        assert f'name="format" value="{fmt}"' in html
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "zip"])
+def test_the_old_pdf_and_zip_addresses_lead_to_the_case_file_section(
+    client, freelancer, reviewer, action, appeal, fmt
+):
+    client.force_login(freelancer)
+    response = client.get(_url(action, fmt))
+    assert response.status_code == 302
+    assert response["Location"] == action.get_absolute_url() + "#case-bundle"
+    client.force_login(reviewer)
+    response = client.get(reverse("appeals:review-bundle", args=[appeal.pk, fmt]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("appeals:review-detail", args=[appeal.pk]) + (
+        "#case-bundle"
+    )
 
 
 def test_the_bundle_reads_a_constant_number_of_queries(client, freelancer, action, appeal):
