@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import translation
 
 from config.celery import app as celery_app
 from tests.celery_brokers import (
@@ -40,6 +41,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests after them found the tables emptied. A stable sort keeps every other order as it was.
     """
     items.sort(key=_empties_the_database)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through the test client activates the reader's language in this thread and
+    nothing deactivates it: without this, a test after a Russian page ran in Russian."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
