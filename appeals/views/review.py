@@ -31,6 +31,7 @@ from appeals.previews import first_page_png
 from appeals.queue_forms import ReassignForm
 from appeals.staff_access import scoped_appeal
 from appeals.views.case import BUNDLE_TYPES, bundle_response
+from appeals.views.confirm import confirm_step, is_confirmed
 from enforcement.forms import ConfirmForm
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
@@ -321,34 +322,20 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_review_post(request, appeal)
 
 
-def _confirm_step(
-    request: HttpRequest,
-    appeal: Appeal,
-    *,
-    title: str,
-    explanation: str,
-    url: str,
-    confirm_label: str,
-    **fields,
-) -> HttpResponse:
-    """The page that asks before an irreversible step: works without JavaScript, and its
-    "Cancel" is a link back to the case."""
-    context = {
-        "appeal": appeal,
-        "title": title,
-        "explanation": explanation,
-        "confirm_url": url,
-        "confirm_label": confirm_label,
-        "fields": fields,
-    }
-    return render(request, "appeals/review_confirm.html", context)
+def _confirm_step(request: HttpRequest, appeal: Appeal, **kwargs) -> HttpResponse:
+    return confirm_step(
+        request,
+        back_url=appeal_review_url(appeal),
+        back_label="No, back to the case",
+        **kwargs,
+    )
 
 
 @require_POST
 @staff_required(REVIEW_APPEALS)
 def review_release(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
-    if request.POST.get("confirm") != "yes":
+    if not is_confirmed(request):
         return _confirm_step(
             request,
             appeal,
@@ -379,7 +366,7 @@ def review_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_review(request, appeal, status=422, reassign_form=form)
     to = form.cleaned_data["to"]
-    if request.POST.get("confirm") != "yes":
+    if not is_confirmed(request):
         holder = f"from {appeal.assigned_to} " if appeal.assigned_to_id else ""
         return _confirm_step(
             request,
