@@ -55,7 +55,9 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
     is_original_decider = appeal.took_part_in_decision(request.user.pk)
     appeal.action = action  # the macros' placeholders read the rule from the statement
     others_here = presence.touch(appeal.pk, request.user)
+    holds_appeal = appeal.assigned_to_id is not None and appeal.assigned_to_id == request.user.pk
     context = {
+        "holds_appeal": holds_appeal,
         "appeal": appeal,
         "action": action,
         "other_actions": other_actions,
@@ -73,6 +75,9 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
     }
     if appeal.is_open():
         macros = Macro.objects.for_appeal(appeal)
+        if not holds_appeal:
+            # Only the holder writes to the freelancer or asks: others are offered the notes.
+            macros = macros.filter(effect=Macro.Effect.INTERNAL_NOTE)
         context["macro_form"] = forms.get("macro_form") or MacroPickForm(macros=macros)
         context["macro_apply_form"] = forms.get("macro_apply_form")
         context["message_form"] = forms.get("message_form") or ReviewerMessageForm()
@@ -499,7 +504,17 @@ def review_live(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     # Say "the case changed" only when it did, not when someone merely opened or left it.
     changed = seen.split("|", 1)[0] != marker
-    context = reviewer_case_context(request, appeal) | {"live_update": changed}
+    replace = live.slots_to_replace(seen, appeal, request.user.pk)
+    context = reviewer_case_context(request, appeal)
+    context |= {
+        "live_update": changed,
+        "replace": replace,
+        # A decision form left in place stays as typed: only its "not answered yet" line
+        # follows the status.
+        "update_decide_waiting": "decide" not in replace
+        and context["holds_appeal"]
+        and "decision_form" in context,
+    }
     return render(request, "appeals/review_live.html", context)
 
 
