@@ -133,7 +133,10 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     for name in ("Picture attached: photo.png", "First page of the PDF permit.pdf"):
         image = page.get_by_role("img", name=name)
         expect(image).to_be_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        # The PDF's page is drawn on request: wait for it to load (a broken image never does).
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
     assert_no_axe_violations(page)
 
     page.locator("#claim").get_by_role("button", name="Claim this appeal").click()
