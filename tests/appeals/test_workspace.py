@@ -301,6 +301,8 @@ def test_an_idle_poll_answers_204_after_one_query(as_reviewer, appeal):
     # Session and user are read by the middleware; the poll itself reads only the marker.
     poll_queries = [q["sql"] for q in queries if "appeals_appeal" in q["sql"]]
     assert len(poll_queries) == 1, poll_queries
+    # All in: session, user, roles and the marker (bench/live_poll.py measures the same 4).
+    assert len(queries) <= 4, [q["sql"] for q in queries]
 
 
 def test_a_new_message_status_or_claim_change_reaches_the_open_page(as_reviewer, appeal, reviewer):
