@@ -389,6 +389,19 @@ def test_a_reviewer_searches_opens_a_case_reads_the_track_record_and_sees_it_cha
     question.fill("Draft question")
     note.fill("DRAFT-NOTE: the invoice number matches the escrow record.")
 
+    # --- A status change arrives by the poll: Riley's question, sent from another tab -------------
+    # The question form no longer applies while the freelancer is asked; the reply still does.
+    services.request_information(
+        Appeal.objects.get(pk=current.pk), reviewer=riley, question="Which bank holds the escrow?"
+    )
+    expect(page.locator("#composer-ask")).to_contain_text(
+        "A question is waiting for the freelancer's answer.", timeout=LIVE_WAIT_MS
+    )
+    expect(question).to_have_count(0)
+    expect(page.locator("#decide-waiting")).to_be_visible()
+    expect(reply).to_have_value("Draft reply")
+    expect(page.locator("#appeal-status")).to_contain_text("Waiting for the freelancer")
+
     # --- A lead hands the case to Quinn while it is open: the composers follow by the live poll ----
     claims.reassign_appeal(Appeal.objects.get(pk=current.pk), to=quinn, by=lead)
     expect(page.locator("#claim")).to_contain_text(
