@@ -196,6 +196,15 @@ LONG_STANDING_MEMBER_YEARS = env_int("LONG_STANDING_MEMBER_YEARS", 5, minimum=1)
 LONG_STANDING_EARNINGS = env_int("LONG_STANDING_EARNINGS", 50000, minimum=1)
 # How long a lead's review of such a termination stays usable.
 LEAD_REVIEW_VALID_DAYS = env_int("LEAD_REVIEW_VALID_DAYS", 14, minimum=1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The database's own check of that rule (enforcement migration 0011) reads the thresholds
+    # from these session settings, given to every connection at start-up (no extra query).
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = (
+        f"{_db_options.get('options', '')} "
+        f"-c recourse.long_standing_member_years={LONG_STANDING_MEMBER_YEARS} "
+        f"-c recourse.long_standing_earnings={LONG_STANDING_EARNINGS}"
+    ).strip()
 # Certified out-of-court dispute settlement bodies (DSA Art. 21) shown on the redress page, on
 # every statement and in the case bundle. Operators keep the list current from the Commission's
 # register (OUT_OF_COURT_BODIES_REGISTER_URL); the default lists two certified bodies.

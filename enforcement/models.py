@@ -1068,6 +1068,11 @@ class LeadReview(models.Model):
         on_delete=models.PROTECT,
         related_name="lead_review",
     )
+    # The proposed termination the lead read (who proposed it, reason code, rule, facts, start),
+    # when they reviewed one from the proposer's link; empty for a review of the account alone
+    # (a termination that came through the API). A review with a proposal allows only a
+    # termination with the same reason code and facts (`usable_lead_review`).
+    proposal = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -1083,3 +1088,12 @@ class LeadReview(models.Model):
 
     def __str__(self) -> str:
         return f"Lead review of {self.account} by {self.reviewed_by}"
+
+    def matches(self, reason_code: str, facts: str) -> bool:
+        """Whether a termination with this reason code and facts is the one reviewed (any, for a
+        review of the account without a specific proposal)."""
+        if not self.proposal:
+            return True
+        return self.proposal.get("reason_code") == reason_code and (
+            " ".join(str(self.proposal.get("facts", "")).split()) == " ".join(facts.split())
+        )

@@ -36,6 +36,7 @@ from enforcement.forms import (
     LeadReviewForm,
     WithdrawTerminationForm,
 )
+from enforcement.history import account_history
 from enforcement.models import EnforcementAction, LeadReview
 from infra.dates import format_when
 
@@ -81,7 +82,13 @@ def _statement_action(pk: int) -> EnforcementAction:
 # --- Issuing -----------------------------------------------------------------------------------
 
 
-def _render_form(request: HttpRequest, forms: IssueActionForms, *, status: int = 200):
+def _render_form(
+    request: HttpRequest,
+    forms: IssueActionForms,
+    *,
+    status: int = 200,
+    lead_review_link: str | None = None,
+):
     return render(
         request,
         "enforcement/staff/issue_action.html",
@@ -92,6 +99,7 @@ def _render_form(request: HttpRequest, forms: IssueActionForms, *, status: int =
             "notices_formset": forms.notices,
             "decision_defaults_json": json.dumps(DECISION_DEFAULTS),
             "notice_days": settings.TERMINATION_NOTICE_DAYS,
+            "lead_review_link": lead_review_link,
         },
         status=status,
     )
@@ -155,7 +163,9 @@ def _preview(request: HttpRequest, forms: IssueActionForms) -> HttpResponse:
             transaction.set_rollback(True)
     except services.ActionRefused as exc:
         forms.apply_refusal(exc)
-        return _render_form(request, forms, status=422)
+        return _render_form(
+            request, forms, status=422, lead_review_link=lead_review_link(request, req)
+        )
     return render(
         request,
         "enforcement/staff/preview.html",
@@ -361,19 +371,75 @@ def withdraw_termination(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Lead review of terminating a long-standing account -----------------------------------------
 
 
+_PROPOSAL_SALT = "enforcement.lead-review-proposal"
+
+
+def lead_review_link(request: HttpRequest, req) -> str | None:
+    """For a termination refused until a lead reviews it: the link the proposer sends the lead,
+    carrying the proposal (signed, so the lead reads exactly what was proposed)."""
+    if not services.needs_lead_review(req):
+        return None
+    if services.usable_lead_review(req.account, issued_by=request.user, req=req) is not None:
+        return None
+    proposal = {"by": request.user.pk, "data": _submitted(request.POST)}
+    token = signing.dumps(proposal, salt=_PROPOSAL_SALT, compress=True)
+    return reverse("enforcement:lead-review", args=[req.account.pk]) + "?proposal=" + token
+
+
+def _proposal(token: str, account: User) -> tuple[dict | None, str]:
+    """The proposed termination a signed link carries, as the facts the lead reads and the review
+    records; or None with why it cannot be read."""
+    if not token:
+        return None, ""
+    try:
+        payload = signing.loads(
+            token, salt=_PROPOSAL_SALT, max_age=settings.LEAD_REVIEW_VALID_DAYS * 24 * 3600
+        )
+    except signing.BadSignature:
+        return None, "The link to the proposed termination could not be read or is too old."
+    data = QueryDict(mutable=True)
+    for key, value in payload["data"]:
+        data.appendlist(key, value)
+    forms = IssueActionForms(data)
+    if not forms.is_valid():
+        return None, "The proposed termination is no longer valid: ask for it to be proposed again."
+    req = forms.to_request()
+    if req.account.pk != account.pk or not services.needs_lead_review(req):
+        return None, "The link is not about a termination of this account."
+    proposer = User.objects.filter(pk=payload["by"]).first()
+    return {
+        "proposed_by": payload["by"],
+        "proposed_by_name": str(proposer) if proposer else "",
+        "restriction_type": req.restriction_type,
+        "rule": f"{req.reason_code.rule.key} {req.reason_code.rule.title}",
+        "reason_code": req.reason_code.code,
+        "facts": req.facts,
+        "evidence": [item.summary for item in req.evidence],
+        "starts_at": req.starts_at.isoformat(),
+        "termination_exception": req.termination_exception,
+        "termination_exception_reason": req.termination_exception_reason,
+    }, ""
+
+
 @staff_required(MANAGE_QUEUES)
 @require_http_methods(["GET", "HEAD", "POST"])
 def lead_review(request: HttpRequest, pk: int) -> HttpResponse:
-    """A lead records their review: one permanent termination of this long-standing account may
-    then be proposed by someone else (the issue form and the API refuse it until then)."""
+    """The lead reviews the case for terminating this long-standing account: its track record
+    and whole enforcement history, and the proposed termination's facts (from the proposer's
+    link). Their review lets one such termination be proposed by someone else (the issue form and
+    the API refuse it until then)."""
     account = get_object_or_404(
         User.objects.select_related("track_record").filter(groups__name=Role.FREELANCER), pk=pk
     )
+    token = request.POST.get("proposal") or request.GET.get("proposal", "")
+    proposal, proposal_error = _proposal(token, account)
     form = LeadReviewForm(request.POST or None)
+    if request.method == "POST" and token and proposal is None:
+        form.add_error(None, proposal_error)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_lead_review(
-                account, by=request.user, reason=form.cleaned_data["reason"]
+                account, by=request.user, reason=form.cleaned_data["reason"], proposal=proposal
             )
         except services.ConfirmationRefused as exc:
             form.add_error(None, exc)
@@ -381,21 +447,32 @@ def lead_review(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Review recorded: one permanent termination of {account} may now be proposed "
-                f"by another member of staff within {settings.LEAD_REVIEW_VALID_DAYS} days.",
+                f"by another member of staff within {settings.LEAD_REVIEW_VALID_DAYS} days"
+                + (" (the one you read)." if proposal else "."),
             )
             return redirect("enforcement:lead-review", pk=account.pk)
     reviews = LeadReview.objects.filter(account=account).select_related("reviewed_by", "action")
+    record = getattr(account, "track_record", None)
     return render(
         request,
         "enforcement/staff/lead_review.html",
         {
             "account": account,
-            "record": getattr(account, "track_record", None),
+            "record": record,
+            "history": account_history(account, record=record),
+            "proposal": proposal,
+            "proposal_error": proposal_error,
+            "proposal_token": token if proposal else "",
             "form": form,
             "reviews": reviews,
             "now": timezone.now(),
             "member_years": settings.LONG_STANDING_MEMBER_YEARS,
             "earnings_threshold": settings.LONG_STANDING_EARNINGS,
+            "proposal_restriction": (
+                EnforcementAction.RestrictionType(proposal["restriction_type"]).label
+                if proposal
+                else ""
+            ),
         },
         status=422 if form.errors else 200,
     )

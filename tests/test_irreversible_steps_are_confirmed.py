@@ -3,7 +3,8 @@
 Each form carries a required tick box (the browser will not submit without it) and the view checks
 it again: a post without it changes nothing and re-renders the same form with the error beside the
 box and what the person typed kept. Rule versions are published through a preview page in the
-admin (tests/enforcement/test_rule_versions.py covers that step).
+admin (tests/enforcement/test_rule_versions.py covers that step). Releasing and reassigning an
+appeal ask on a confirm page of their own instead (the last tests here).
 """
 
 import re
@@ -12,10 +13,19 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.models import AuditEvent
 from appeals import services
 from appeals.models import Appeal
 from enforcement.models import EnforcementAction
-from tests.factories import EnforcerFactory, ReviewerFactory, make_action, make_appeal
+from tests.factories import (
+    EnforcerFactory,
+    LeadFactory,
+    ReviewerFactory,
+    in_queue,
+    make_action,
+    make_appeal,
+    make_reviewer,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_in_memory")]
 
@@ -161,3 +171,52 @@ def test_withdrawing_a_termination_needs_the_tick_box_and_keeps_the_reason(clien
     client.post(url, {"reason": "withdrawn", "confirm": "on"})
     proposed.refresh_from_db()
     assert proposed.status == EnforcementAction.Status.WITHDRAWN
+
+
+# --- Release and reassign, from the reviewer's case and from the lead's dashboard --------------
+# Both ask on a confirm page of their own (appeals/views/confirm.py); only its button posts the
+# confirmation. A post made around that page, without it, is refused: nothing moves.
+
+
+def _held_appeal(freelancer, holder, lead):
+    return in_queue(make_appeal(make_action(freelancer), claimed_by=holder), holder, lead)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "who", "to_other"),
+    [
+        ("appeals:review-release", "holder", False),
+        ("appeals:review-reassign", "lead", True),
+        ("appeals:release", "lead", False),
+        ("appeals:reassign", "lead", True),
+    ],
+)
+def test_release_and_reassign_posted_without_the_confirmation_change_nothing(
+    client, freelancer, reviewer, url_name, who, to_other
+):
+    lead = LeadFactory()
+    appeal = _held_appeal(freelancer, reviewer, lead)
+    other = make_reviewer(display_name="Tara Target")
+    client.force_login(reviewer if who == "holder" else lead)
+    url = reverse(url_name, args=[appeal.pk])
+    data = {"to": other.pk} if to_other else {}
+    events = appeal.events.count()
+    audit = AuditEvent.objects.count()
+
+    asked = client.post(url, data)
+    wrong = client.post(url, data | {"confirm": "on"})  # only the confirm page's value counts
+
+    for response in (asked, wrong):
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert '<input type="hidden" name="confirm" value="yes">' in content
+        assert f'action="{url}"' in content
+    fresh = Appeal.objects.get(pk=appeal.pk)
+    assert (fresh.assigned_to, fresh.lease_expires_at) == (reviewer, appeal.lease_expires_at)
+    assert appeal.events.count() == events
+    assert AuditEvent.objects.count() == audit
+
+    done = client.post(url, data | {"confirm": "yes"})
+    assert done.status_code == 302
+    assert Appeal.objects.get(pk=appeal.pk).assigned_to == (other if to_other else None)
+    assert appeal.events.count() == events + 1

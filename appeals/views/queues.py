@@ -31,6 +31,7 @@ from accounts.roles import MANAGE_QUEUES, REVIEW_APPEALS
 from appeals.models import Appeal, Queue, QueueSlaSummary, claimed_count
 from appeals.operations import claims, sla
 from appeals.queue_forms import AvailabilityForm, QueueFilterForm, ReassignForm, Sort
+from appeals.views.confirm import confirm_step, is_confirmed
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 50
@@ -537,11 +538,38 @@ def _back_to_dashboard(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
+def _confirm_on_dashboard(request: HttpRequest, **kwargs) -> HttpResponse:
+    """The dashboard's moves ask first, on a page of their own (appeals/views/confirm.py)."""
+    back = reverse("appeals:dashboard")
+    reviewer = request.POST.get("return_reviewer", "")
+    if reviewer.isdigit():
+        back += f"?reviewer={reviewer}"
+    return confirm_step(
+        request,
+        back_url=back + "#held",
+        back_label="No, back to the dashboard",
+        return_reviewer=reviewer if reviewer.isdigit() else "",
+        **kwargs,
+    )
+
+
 @require_POST
 @staff_required(MANAGE_QUEUES)
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = get_object_or_404(Appeal.objects.select_related("assigned_to"), pk=pk)
     holder = appeal.assigned_to
+    if not is_confirmed(request):
+        held_by = f"{holder} stops holding it: " if holder else ""
+        return _confirm_on_dashboard(
+            request,
+            title=f"Release appeal #{appeal.pk} to its queue?",
+            explanation=(
+                f"{held_by}anyone in its queue can claim it, and routing may give it to someone "
+                "else at once. Whatever they are writing and have not sent is lost."
+            ),
+            url=reverse("appeals:release", args=[appeal.pk]),
+            confirm_label="Release it to the queue",
+        )
     try:
         claims.release_appeal(appeal, by=request.user, reason=f"Released by {request.user}.")
     except claims.ClaimRefused as exc:
@@ -554,12 +582,25 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required(MANAGE_QUEUES)
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = get_object_or_404(Appeal, pk=pk)
+    appeal = get_object_or_404(Appeal.objects.select_related("assigned_to"), pk=pk)
     form = ReassignForm(request.POST, reviewers=_reviewer_accounts())
     if not form.is_valid():
         messages.error(request, f"Appeal #{appeal.pk}: choose a reviewer to reassign it to.")
         return _back_to_dashboard(request)
     to = form.cleaned_data["to"]
+    if not is_confirmed(request):
+        holder = f"from {appeal.assigned_to} " if appeal.assigned_to_id else ""
+        return _confirm_on_dashboard(
+            request,
+            title=f"Reassign appeal #{appeal.pk} to {to}?",
+            explanation=(
+                f"It moves {holder}to {to}, who then holds it and is told. "
+                "Whatever the current holder is writing and has not sent is lost."
+            ),
+            url=reverse("appeals:reassign", args=[appeal.pk]),
+            confirm_label=f"Reassign it to {to}",
+            to=to.pk,
+        )
     try:
         claims.reassign_appeal(appeal, to=to, by=request.user)
     except claims.ClaimRefused as exc:

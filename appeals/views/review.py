@@ -39,6 +39,7 @@ from appeals.views.case import (
     case_file_panel,
     case_file_response,
 )
+from appeals.views.confirm import confirm_step, is_confirmed
 from enforcement.forms import ConfirmForm
 from enforcement.models import EnforcementAction
 from enforcement.services import ActionNotChanged
@@ -64,7 +65,9 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
     is_original_decider = appeal.took_part_in_decision(request.user.pk)
     appeal.action = action  # the macros' placeholders read the rule from the statement
     others_here = presence.touch(appeal.pk, request.user)
+    holds_appeal = appeal.assigned_to_id is not None and appeal.assigned_to_id == request.user.pk
     context = {
+        "holds_appeal": holds_appeal,
         "appeal": appeal,
         "action": action,
         "other_actions": other_actions,
@@ -84,6 +87,9 @@ def reviewer_case_context(request: HttpRequest, appeal: Appeal, **forms) -> dict
     }
     if appeal.is_open():
         macros = Macro.objects.for_appeal(appeal)
+        if not holds_appeal:
+            # Only the holder writes to the freelancer or asks: others are offered the notes.
+            macros = macros.filter(effect=Macro.Effect.INTERNAL_NOTE)
         context["macro_form"] = forms.get("macro_form") or MacroPickForm(macros=macros)
         context["macro_apply_form"] = forms.get("macro_apply_form")
         context["message_form"] = forms.get("message_form") or ReviewerMessageForm()
@@ -352,34 +358,20 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_review_post(request, appeal)
 
 
-def _confirm_step(
-    request: HttpRequest,
-    appeal: Appeal,
-    *,
-    title: str,
-    explanation: str,
-    url: str,
-    confirm_label: str,
-    **fields,
-) -> HttpResponse:
-    """The page that asks before an irreversible step: works without JavaScript, and its
-    "Cancel" is a link back to the case."""
-    context = {
-        "appeal": appeal,
-        "title": title,
-        "explanation": explanation,
-        "confirm_url": url,
-        "confirm_label": confirm_label,
-        "fields": fields,
-    }
-    return render(request, "appeals/review_confirm.html", context)
+def _confirm_step(request: HttpRequest, appeal: Appeal, **kwargs) -> HttpResponse:
+    return confirm_step(
+        request,
+        back_url=appeal_review_url(appeal),
+        back_label="No, back to the case",
+        **kwargs,
+    )
 
 
 @require_POST
 @staff_required(REVIEW_APPEALS)
 def review_release(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
-    if request.POST.get("confirm") != "yes":
+    if not is_confirmed(request):
         return _confirm_step(
             request,
             appeal,
@@ -410,7 +402,7 @@ def review_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_review(request, appeal, status=422, reassign_form=form)
     to = form.cleaned_data["to"]
-    if request.POST.get("confirm") != "yes":
+    if not is_confirmed(request):
         holder = f"from {appeal.assigned_to} " if appeal.assigned_to_id else ""
         return _confirm_step(
             request,
@@ -543,7 +535,17 @@ def review_live(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = _get_appeal_for_reviewer(request, pk)
     # Say "the case changed" only when it did, not when someone merely opened or left it.
     changed = seen.split("|", 1)[0] != marker
-    context = reviewer_case_context(request, appeal) | {"live_update": changed}
+    replace = live.slots_to_replace(seen, appeal, request.user.pk)
+    context = reviewer_case_context(request, appeal)
+    context |= {
+        "live_update": changed,
+        "replace": replace,
+        # A decision form left in place stays as typed: only its "not answered yet" line
+        # follows the status.
+        "update_decide_waiting": "decide" not in replace
+        and context["holds_appeal"]
+        and "decision_form" in context,
+    }
     return render(request, "appeals/review_live.html", context)
 
 

@@ -28,7 +28,7 @@ def _render(request: HttpRequest, form: SearchForm, *, name_form=None, status: i
         filters = form.filters()
         if not filters.is_empty():
             pages = engine.search(request.user, filters, cursor=request.GET.get("after", ""))
-    else:
+    elif form.is_bound:  # an empty search page is not an error
         status = 422 if status == 200 else status
     views = list(SavedSearch.objects.for_owner(request.user))
     for view in views:

@@ -44,6 +44,7 @@ from enforcement.services.issuing import (
     issue_once,
     needs_lead_review,
     termination_takes_effect_at,
+    usable_lead_review,
 )
 from enforcement.services.reversal import (
     ActionNotChanged,
@@ -86,6 +87,7 @@ __all__ = [
     "issue_action",
     "issue_once",
     "needs_lead_review",
+    "usable_lead_review",
     "lift_action",
     "publish_rule_translation",
     "publish_rule_version",

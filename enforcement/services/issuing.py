@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -460,14 +460,32 @@ def needs_lead_review(req: ActionRequest) -> bool:
     return record is not None and record.is_long_standing()
 
 
-def usable_lead_review(account, *, issued_by) -> LeadReview | None:
-    """An unused, unexpired review of `account` by a lead other than the person proposing."""
+def usable_lead_review(account, *, issued_by, req: ActionRequest | None = None):
+    """An unused, unexpired review of `account` by a lead other than the person proposing; a
+    review of a specific proposal only for a termination with its reason code and facts."""
     reviews = LeadReview.objects.filter(
         account=account, action__isnull=True, expires_at__gt=timezone.now()
     )
     if issued_by is not None:
         reviews = reviews.exclude(reviewed_by=issued_by)
-    return reviews.order_by("created_at", "id").first()
+    for review in reviews.order_by("created_at", "id"):
+        if req is None or review.matches(req.reason_code.code, req.facts):
+            return review
+    return None
+
+
+def _thresholds_for_the_database() -> None:
+    """The database checks the same rule at commit (enforcement migration 0011): give it this
+    process's thresholds for the transaction (they may differ from the connection's defaults,
+    e.g. in tests)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('recourse.long_standing_member_years', %s, true), "
+            "set_config('recourse.long_standing_earnings', %s, true)",
+            [str(settings.LONG_STANDING_MEMBER_YEARS), str(settings.LONG_STANDING_EARNINGS)],
+        )
 
 
 @transaction.atomic
@@ -491,8 +509,11 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
     if decided_by is None and req.automated_decision != AutomatedDecision.FULLY:
         errors.setdefault("decided_by", []).append("A human decision must name its decider.")
     review = None
+    is_termination = req.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION
+    if not errors and is_termination:
+        _thresholds_for_the_database()
     if not errors and needs_lead_review(req):
-        review = usable_lead_review(req.account, issued_by=issued_by)
+        review = usable_lead_review(req.account, issued_by=issued_by, req=req)
         if review is None:
             errors.setdefault("restriction_type", []).append(
                 f"{req.account} is a long-standing account (a member for at least "

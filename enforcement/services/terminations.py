@@ -25,9 +25,11 @@ from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
 
 
-def record_lead_review(account, *, by, reason: str) -> LeadReview:
+def record_lead_review(account, *, by, reason: str, proposal: dict | None = None) -> LeadReview:
     """A lead reviewed the case for terminating a long-standing account: one permanent
-    termination of it may now be proposed, by someone else, within `LEAD_REVIEW_VALID_DAYS`."""
+    termination of it may now be proposed, by someone else, within `LEAD_REVIEW_VALID_DAYS`.
+    With `proposal` (the proposed termination the lead read: proposer, reason code, facts...),
+    only a termination with that reason code and those facts."""
     if not by.has_perm(MANAGE_QUEUES):
         raise ConfirmationRefused("Only a lead can review the termination of an account.")
     if not reason.strip():
@@ -40,13 +42,14 @@ def record_lead_review(account, *, by, reason: str) -> LeadReview:
             reviewed_by=by,
             reason=reason.strip(),
             expires_at=timezone.now() + timedelta(days=settings.LEAD_REVIEW_VALID_DAYS),
+            proposal=proposal or {},
         )
         record_audit(
             actor=by,
             verb="lead_review.recorded",
             obj=review,
             summary=f"Lead review: a permanent termination of {account} may be proposed.",
-            data={"account": account.pk, "reason": review.reason},
+            data={"account": account.pk, "reason": review.reason, "proposal": review.proposal},
         )
     return review
 

@@ -32,6 +32,8 @@ HTMX = {"HX-Request": "true"}
 POLL = {"HX-Request": "true", "HX-Target": "queue-counts"}
 
 GET_VIEWS = ["appeals:queue", "appeals:dashboard"]
+# The confirmation a dashboard move posts from its confirm page (appeals/views/confirm.py).
+CONFIRMED = {"confirm": "yes"}
 POST_VIEWS = ["appeals:claim-next", "appeals:availability", "appeals:release", "appeals:reassign"]
 LEAD_ONLY = ["appeals:dashboard", "appeals:release", "appeals:reassign"]
 
@@ -668,7 +670,7 @@ def test_a_lead_releases_a_held_appeal_back_to_its_queue(
 ):
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
 
-    response = as_lead.post(_url("appeals:release", appeal.pk), follow=True)
+    response = as_lead.post(_url("appeals:release", appeal.pk), CONFIRMED, follow=True)
 
     assert response.redirect_chain == [(_url("appeals:dashboard"), 302)]
     assert (
@@ -681,7 +683,7 @@ def test_a_lead_releases_a_held_appeal_back_to_its_queue(
 
 def test_releasing_an_appeal_nobody_holds_is_refused(as_lead, queue, template_action):
     [appeal] = _queued(1, queue, template_action)
-    response = as_lead.post(_url("appeals:release", appeal.pk), follow=True)
+    response = as_lead.post(_url("appeals:release", appeal.pk), CONFIRMED, follow=True)
     assert "Nobody holds this appeal." in response.content.decode()
     assert not appeal.events.filter(kind=Kind.RELEASED).exists()
 
@@ -692,7 +694,9 @@ def test_a_lead_reassigns_a_held_appeal_to_another_reviewer(
     other = make_reviewer(queues=[queue], display_name="Otto Other")
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
 
-    response = as_lead.post(_url("appeals:reassign", appeal.pk), {"to": other.pk}, follow=True)
+    response = as_lead.post(
+        _url("appeals:reassign", appeal.pk), {"to": other.pk, **CONFIRMED}, follow=True
+    )
 
     assert f"Appeal #{appeal.pk} is now assigned to Otto Other." in response.content.decode()
     appeal.refresh_from_db()
@@ -754,7 +758,7 @@ def test_reassigning_to_the_original_decider_is_refused(
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
 
     response = as_lead.post(
-        _url("appeals:reassign", appeal.pk), {"to": original_decider.pk}, follow=True
+        _url("appeals:reassign", appeal.pk), {"to": original_decider.pk, **CONFIRMED}, follow=True
     )
 
     assert "took the original decision" in response.content.decode()
@@ -773,13 +777,15 @@ def test_reassigning_without_a_valid_reviewer_is_refused(
 
 def test_a_freelancer_cannot_be_chosen_for_reassignment(as_lead, worker, queue, template_action):
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
-    as_lead.post(_url("appeals:reassign", appeal.pk), {"to": FreelancerFactory().pk})
+    as_lead.post(_url("appeals:reassign", appeal.pk), {"to": FreelancerFactory().pk, **CONFIRMED})
     assert Appeal.objects.get(pk=appeal.pk).assigned_to == worker
 
 
 def test_a_release_from_the_filtered_list_returns_to_it(as_lead, worker, queue, template_action):
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
-    response = as_lead.post(_url("appeals:release", appeal.pk), {"return_reviewer": str(worker.pk)})
+    response = as_lead.post(
+        _url("appeals:release", appeal.pk), {"return_reviewer": str(worker.pk), **CONFIRMED}
+    )
     assert response.url == f"{_url('appeals:dashboard')}?reviewer={worker.pk}"
 
 

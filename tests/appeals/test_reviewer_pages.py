@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import AuditEvent
@@ -22,6 +24,7 @@ from tests.factories import (
     ReasonCodeFactory,
     ReviewerFactory,
     claim,
+    give_track_record,
     hand_over,
     in_queue,
     make_action,
@@ -525,13 +528,35 @@ def _queries(client, url: str) -> int:
 
 
 def _busy_appeal(size: int, *, reviewer, decider, version, reason_code) -> Appeal:
-    """An appeal with `size` messages with attachments, events, and other actions with appeals."""
+    """An appeal with `size` messages with attachments, events, and an account history of `size`
+    other actions (strikes on some, expired on others) with appeals in every state (open,
+    decided each way, withdrawn), and a synced track record with badges."""
     freelancer = FreelancerFactory()
+    give_track_record(
+        freelancer, years=7, earnings="120000", badges=["top_rated", "expert_vetted"], score="4.9"
+    )
     common = {"version": version, "reason_code": reason_code, "decided_by": decider}
+    now = timezone.now()
+    outcomes = [Appeal.Outcome.UPHELD, Appeal.Outcome.OVERTURNED, None, "withdrawn"]
     for index in range(size):
-        other = make_action(freelancer, **common)
-        if index % 2 == 0:
-            make_appeal(other)
+        other = make_action(
+            freelancer,
+            strike_count=index % 3,
+            strikes_expire_on=(now + timedelta(days=90 * (index % 5 + 1))).date()
+            if index % 3
+            else None,
+            **common,
+        )
+        if index % 2:
+            continue
+        past = make_appeal(other, claimed_by=reviewer)
+        outcome = outcomes[(index // 2) % len(outcomes)]
+        if outcome == "withdrawn":
+            services.withdraw_appeal(past, by=freelancer, reason="Sorted out.")
+        elif outcome is not None:
+            services.decide_appeal(
+                past, outcome=outcome, reasons="Read.", versions=[version], decided_by=reviewer
+            )
     appeal = make_appeal(
         make_action(freelancer, **common),
         uploads=[_text_upload() for _ in range(min(size, 5))],
@@ -548,6 +573,17 @@ def _busy_appeal(size: int, *, reviewer, decider, version, reason_code) -> Appea
     return appeal
 
 
+def _history_shown(page: str, appeal: Appeal) -> None:
+    """The track record and every action of the account are on the page."""
+    track = page[page.index('<section id="track-record"') :]
+    track = track[: track.index("</section>")]
+    assert "Member since" in track and "120000" in track and "Expert-Vetted" in track
+    count = EnforcementAction.objects.filter(account=appeal.freelancer).count()
+    assert track.count('<th scope="row">') == count
+    strikes = EnforcementAction.objects.filter(account=appeal.freelancer, strike_count__gt=0)
+    assert track.count("(action #") == strikes.count()
+
+
 def test_the_case_view_runs_the_same_queries_for_1_or_30_messages_events_and_actions(
     as_reviewer, reviewer, original_decider
 ):
@@ -561,6 +597,11 @@ def test_the_case_view_runs_the_same_queries_for_1_or_30_messages_events_and_act
     small = _busy_appeal(1, **common)
     large = _busy_appeal(30, **common)
     assert large.events.count() >= 60 and large.messages.count() == 90
+
+    assert EnforcementAction.objects.filter(account=large.freelancer).count() == 31
+    assert Appeal.objects.filter(freelancer=large.freelancer, status=Status.DECIDED).count() >= 6
+    for appeal in (small, large):
+        _history_shown(_page(as_reviewer, appeal), appeal)
 
     small_count = _queries(as_reviewer, _url("appeals:review-detail", small))
     assert small_count == _queries(as_reviewer, _url("appeals:review-detail", large))

@@ -209,6 +209,13 @@ def test_filters_by_status_queue_and_date(as_reviewer, reviewer, theirs):
     assert _appeal_ids(as_reviewer, kind="appeal", status="withdrawn") == [withdrawn.pk]
 
 
+def test_the_search_page_before_any_search_is_a_200_not_an_error(as_reviewer):
+    response = as_reviewer.get(URL)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<h1>Search</h1>" in content and "errorlist" not in content
+
+
 def test_bad_filters_re_render_with_the_error_beside_them(as_reviewer):
     response = as_reviewer.get(URL, {"q": "x", "since": "2026-05-02", "until": "2026-05-01"})
     assert response.status_code == 422

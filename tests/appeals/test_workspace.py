@@ -16,6 +16,7 @@ from accounts.models import AuditEvent
 from appeals import services
 from appeals.macros import check_macro_body, render_macro
 from appeals.models import Appeal, AppealClock, Macro, Message
+from appeals.operations import claims
 from appeals.uploads import validate_upload
 from demo.data import MACROS
 from notifications.models import Notification
@@ -24,6 +25,7 @@ from tests.factories import (
     FreelancerFactory,
     LeadFactory,
     ReviewerFactory,
+    hand_over,
     make_action,
     make_appeal,
     make_queue,
@@ -299,6 +301,8 @@ def test_an_idle_poll_answers_204_after_one_query(as_reviewer, appeal):
     # Session and user are read by the middleware; the poll itself reads only the marker.
     poll_queries = [q["sql"] for q in queries if "appeals_appeal" in q["sql"]]
     assert len(poll_queries) == 1, poll_queries
+    # All in: session, user, roles and the marker (bench/live_poll.py measures the same 4).
+    assert len(queries) <= 4, [q["sql"] for q in queries]
 
 
 def test_a_new_message_status_or_claim_change_reaches_the_open_page(as_reviewer, appeal, reviewer):
@@ -347,6 +351,116 @@ def test_a_second_reviewer_sees_the_presence_banner_and_the_first_learns_it_at_t
     assert "Also open now by Quinn Other." in poll.content.decode()
     # Only the people changed, not the case: the page must not claim it did.
     assert "The case changed while you had it open" not in poll.content.decode()
+
+
+def _slots(content: str) -> set[str]:
+    """The composer slots a live answer replaces (swapped out of band)."""
+    return set(
+        re.findall(r'<div id="composer-(\w+)" class="composer-slot" hx-swap-oob="true">', content)
+    )
+
+
+def _poll(client, appeal: Appeal, page: str) -> str:
+    response = client.get(_url("appeals:review-live", appeal.pk) + "?marker=" + _marker(page))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_live_poll_replaces_only_the_composers_that_no_longer_apply(
+    as_reviewer, appeal, reviewer
+):
+    """Asked, answered, taken by another reviewer, decided: each change replaces the forms that
+    no longer apply, and never the ones that still do (their typed text stays in the page)."""
+    _in_queue_of(appeal, reviewer)
+    _macro(title="Note macro", effect=Macro.Effect.INTERNAL_NOTE, body="Checked.")
+    _macro(title="Message macro", body="Thank you.")
+    page = as_reviewer.get(_url("appeals:review-detail", appeal.pk)).content.decode()
+    assert set(re.findall(r'<div id="composer-(\w+)" class="composer-slot"', page)) == {
+        "reply",
+        "macro",
+        "ask",
+        "decide",
+        "reassign",
+    }
+    assert "Message macro" in page
+
+    # The holder asks: the question form goes while waiting; reply and decision stay as typed.
+    services.request_information(appeal, reviewer=reviewer, question="Your bill, please?")
+    asked = _poll(as_reviewer, appeal, page)
+    assert _slots(asked) == {"ask"}
+    assert "A question is waiting for the freelancer's answer." in asked
+    assert 'name="question"' not in asked
+    # Only the decision form's "not answered yet" line follows the status.
+    assert '<p id="decide-waiting" hx-swap-oob="true">' in asked
+
+    # The freelancer answers: the question form is back, the rest untouched.
+    services.post_message(appeal, author=appeal.freelancer, body="Attached.")
+    answered = _poll(as_reviewer, appeal, asked)
+    assert _slots(answered) == {"ask"}
+    assert 'name="question"' in answered
+    assert '<p id="decide-waiting" hx-swap-oob="true" hidden>' in answered
+
+    # Another reviewer takes the case: reply, question and decision go; a claim is offered
+    # nowhere (Quinn holds it); only internal-note macros remain; the note composer is untouched.
+    quinn = ReviewerFactory(display_name="Quinn Other")
+    _in_queue_of(appeal, reviewer, quinn)
+    hand_over(appeal, quinn)
+    taken = _poll(as_reviewer, appeal, answered)
+    assert _slots(taken) == {"reply", "macro", "ask", "decide", "reassign"}
+    assert "Quinn Other holds this appeal: only they reply to the freelancer" in taken
+    for gone in ('name="body" ', 'name="question"', 'class="decision-form"'):
+        assert gone not in taken
+    assert "Note macro" in taken and "Message macro" not in taken
+    assert 'id="note_body"' not in taken  # the note composer is never replaced
+
+    # Quinn decides: everything that was for an open appeal goes.
+    services.decide_appeal(
+        appeal,
+        outcome=Appeal.Outcome.UPHELD,
+        reasons="The messages show the request.",
+        versions=list(appeal.action.cited_versions.all()),
+        decided_by=quinn,
+    )
+    decided = _poll(as_reviewer, appeal, taken)
+    assert _slots(decided) == {"reply", "macro", "ask", "decide", "reassign"}
+    assert "This appeal is decided: nothing more can be sent or decided." in decided
+    assert "Canned reply" not in decided
+
+
+def test_a_withdrawal_replaces_the_holders_composers_and_a_new_message_replaces_none(
+    as_reviewer, appeal
+):
+    page = as_reviewer.get(_url("appeals:review-detail", appeal.pk)).content.decode()
+    services.post_message(appeal, author=appeal.freelancer, body="One more thing.")
+    message = _poll(as_reviewer, appeal, page)
+    assert _slots(message) == set()
+    assert "One more thing." in message
+
+    services.withdraw_appeal(appeal, by=appeal.freelancer, reason="Sorted out.")
+    withdrawn = _poll(as_reviewer, appeal, message)
+    assert _slots(withdrawn) == {"reply", "macro", "ask", "decide", "reassign"}
+    assert "This appeal is withdrawn: nothing more can be sent or decided." in withdrawn
+    assert 'class="decision-form"' not in withdrawn
+
+
+def test_a_reviewer_who_does_not_hold_the_case_gets_the_claim_not_the_reply(
+    client, appeal, reviewer
+):
+    other = ReviewerFactory(display_name="Quinn Other")
+    _in_queue_of(appeal, reviewer, other)
+    client.force_login(other)
+    page = client.get(_url("appeals:review-detail", appeal.pk)).content.decode()
+    assert f"{reviewer} holds this appeal: only they reply to the freelancer" in page
+    for absent in ('aria-keyshortcuts="r"', 'aria-keyshortcuts="i"', 'class="decision-form"'):
+        assert absent not in page
+    assert 'aria-keyshortcuts="n"' in page
+
+    # Released to the queue while Quinn has the page open: the poll offers the claim.
+    claims.release_appeal(appeal, by=reviewer)
+    released = _poll(client, appeal, page)
+    assert "Nobody holds this appeal: claim it (above)" in released
+    assert "Claim this appeal</button>" in released
+    assert _slots(released) == {"reply", "ask", "reassign"}
 
 
 def test_the_live_poll_is_404_for_an_unknown_appeal_and_403_for_a_freelancer(client, appeal):

@@ -136,6 +136,13 @@ def test_the_lead_dashboard_shows_the_claim_and_passes_an_accessibility_scan(
     assert_no_axe_violations(page)
 
     page.locator("#held").get_by_role("button", name=f"Release appeal #{waiting_appeal.pk}").click()
+    # Releasing cannot be undone: a page of its own asks first (no JavaScript needed).
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Release appeal #{waiting_appeal.pk} to its queue?"
+    )
+    assert Appeal.objects.get(pk=waiting_appeal.pk).assigned_to == reviewer
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Release it to the queue").click()
 
     expect(page.locator("#messages")).to_contain_text(f"Appeal #{waiting_appeal.pk} is back")
     expect(_appeal_link(page, "held", waiting_appeal)).to_have_count(0)
@@ -162,6 +169,11 @@ def test_a_lead_opens_one_reassign_menu_and_moves_the_appeal_to_another_reviewer
     assert_no_axe_violations(page)
     menu.select_option(str(other.pk))
     held.get_by_role("button", name=f"Reassign appeal #{waiting_appeal.pk}", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Reassign appeal #{waiting_appeal.pk} to {other}?"
+    )
+    assert Appeal.objects.get(pk=waiting_appeal.pk).assigned_to == reviewer
+    page.get_by_role("button", name=f"Reassign it to {other}").click()
 
     expect(page.locator("#messages")).to_contain_text(f"now assigned to {other}")
     assert Appeal.objects.get(pk=waiting_appeal.pk).assigned_to == other

@@ -2,17 +2,27 @@
 appeals in the two-pane workspace with a macro of each effect (message, question that pauses the
 clock, internal note) and the note composer; the freelancer answers while the page is open and
 the answer appears without a reload; a second reviewer opening the case sees who else has it
-open. Every page passes an accessibility scan and no Content-Security-Policy violation occurs."""
+open. The second journey searches, saves a view, opens a result with the freelancer's track
+record, uses the keyboard shortcuts, and sees the composers follow a change of holder by the
+live poll. Every page passes an accessibility scan and no Content-Security-Policy violation
+occurs."""
 
 import re
+from datetime import timedelta
+from urllib.parse import quote_plus
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import Browser, Page, expect
 
+from accounts.models import TrackRecord
 from appeals import services
-from appeals.models import Appeal, AppealClock, Macro, Message
+from appeals.models import Appeal, AppealClock, Macro, Message, SavedSearch
+from appeals.operations import claims
 from appeals.uploads import validate_upload
+from enforcement.models import EnforcementAction
 from tests.appeals.hostile_files import pdf_bytes, png_bytes
 from tests.browser.conftest import assert_no_axe_violations, csp_violations, page_for_another_person
 from tests.browser.test_freelancer_journey import _sign_in
@@ -21,10 +31,13 @@ from tests.factories import (
     FreelancerFactory,
     LeadFactory,
     ReviewerFactory,
+    claim,
+    give_track_record,
     in_queue,
     make_action,
     make_appeal,
     make_queue,
+    make_reviewer,
 )
 
 pytestmark = [
@@ -120,7 +133,10 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     for name in ("Picture attached: photo.png", "First page of the PDF permit.pdf"):
         image = page.get_by_role("img", name=name)
         expect(image).to_be_visible()
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        # The PDF's page is drawn on request: wait for it to load (a broken image never does).
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
     assert_no_axe_violations(page)
 
     page.locator("#claim").get_by_role("button", name="Claim this appeal").click()
@@ -205,3 +221,206 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     errors = console_errors + lead_errors + other_errors
     assert csp_violations(errors) == []
     assert errors == []
+
+
+def test_a_reviewer_searches_opens_a_case_reads_the_track_record_and_sees_it_change_live(
+    page: Page, base_url: str, console_errors: list[str]
+):
+    """Search (a word of a statement, an email, #id, a filter, a saved view), a result opened on
+    the case with the freelancer's track record and enforcement history, the keyboard shortcuts,
+    and the composers replaced by the live poll when a lead hands the case to someone else.
+    A reviewer finds nothing outside their scope, and cannot open it either."""
+    riley = make_reviewer(email="riley@example.test", display_name="Riley Reviewer")
+    quinn = make_reviewer(display_name="Quinn Other")
+    lead = LeadFactory(display_name="Lena Lead")
+    payments = make_queue("Payments", members=[riley, quinn])
+    fraud = make_queue("Fraud", members=[quinn])
+    decider = ReviewerFactory(display_name="Olga Original")
+    amara = FreelancerFactory(email="amara@example.test", display_name="Amara Okafor")
+    give_track_record(
+        amara, years=7, earnings="120000", badges=["top_rated_plus"], contracts=240, score="4.9"
+    )
+    # Her history: an old suspension with two strikes, appealed and upheld by Riley.
+    old = make_appeal(
+        make_action(
+            amara,
+            decided_by=decider,
+            strike_count=2,
+            strikes_expire_on=(timezone.now() + timedelta(days=200)).date(),
+        ),
+        statement="I did nothing wrong.",
+    )
+    in_queue(old, queue=payments)
+    claim(old, riley)
+    services.decide_appeal(
+        old,
+        outcome=Appeal.Outcome.UPHELD,
+        reasons="The messages show the request.",
+        versions=list(old.action.cited_versions.all()),
+        decided_by=riley,
+    )
+    current = in_queue(
+        make_appeal(
+            make_action(amara, decided_by=decider),
+            statement="The escrow invoice from Lisbon shows the client paid through the marketplace.",
+        ),
+        queue=payments,
+    )
+    jonas = FreelancerFactory(email="jonas@example.test", display_name="Jonas Berg")
+    hidden = in_queue(
+        make_appeal(
+            make_action(jonas, decided_by=decider),
+            statement="My escrow payment was refunded by the client.",
+        ),
+        queue=fraud,
+    )
+    waiting = in_queue(make_appeal(make_action(decided_by=decider)), queue=payments)
+    visible = Appeal.objects.for_reviewer(riley)
+    assert not visible.filter(pk=hidden.pk).exists()
+
+    _sign_in(page, riley.email, PASSWORD)
+    page.get_by_role("link", name="Search", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search")
+    appeal_results = page.locator("#results-appeal")
+
+    def search(q: str, status: str = "") -> set[int]:
+        """Search as Riley types it; the ids of the appeals found."""
+        page.get_by_role("textbox", name="Search").fill(q)
+        page.get_by_label("Status").select_option(status)
+        page.locator("form.search-form").get_by_role("button", name="Search").click()
+        expect(page).to_have_url(re.compile(r"[?&]q=" + re.escape(quote_plus(q)) + "(&|$)"))
+        expect(appeal_results).to_be_visible()
+        links = appeal_results.get_by_role("link", name=re.compile(r"^Appeal #\d+$"))
+        return {int(text.split("#")[1]) for text in links.all_inner_texts()}
+
+    # --- A word of a statement: Amara's appeal, not the one in a queue Riley does not work --------
+    assert search("escrow") == {current.pk}
+    assert_no_axe_violations(page)
+
+    # --- An email: all of Amara's appeals Riley may open; Jonas's address finds nothing ------------
+    assert search(amara.email) == {old.pk, current.pk}
+    assert {old.pk, current.pk} == set(
+        visible.filter(freelancer=amara).values_list("pk", flat=True)
+    )
+    expect(page.locator("#results-freelancer")).to_contain_text(amara.email)
+    assert search(jonas.email) == set()
+    expect(appeal_results).to_contain_text("No appeals match")
+    expect(page.locator("#results-freelancer")).to_contain_text("No freelancers match")
+    expect(page.locator("main")).not_to_contain_text(jonas.email)
+
+    # --- #id: that appeal, and never one outside Riley's scope -------------------------------------
+    assert hidden.pk not in search(f"#{hidden.pk}")
+    found = search(f"#{old.pk}")
+    assert old.pk in found and found <= set(visible.values_list("pk", flat=True))
+
+    # --- A filter, then the view saved under a name ------------------------------------------------
+    decided = set(
+        visible.filter(freelancer=amara, status=Appeal.Status.DECIDED).values_list("pk", flat=True)
+    )
+    assert search(amara.email, status=Appeal.Status.DECIDED.value) == {old.pk} == decided
+    page.get_by_label("Name of this view").fill("Amara, decided")
+    page.get_by_role("button", name="Save this view").click()
+    expect(page.get_by_text("Saved the view “Amara, decided”.")).to_be_visible()
+    saved = SavedSearch.objects.get(owner=riley)
+    assert (saved.name, saved.params) == ("Amara, decided", {"q": amara.email, "status": "decided"})
+    saved_link = page.locator("#saved-views").get_by_role("link", name="Amara, decided")
+    expect(saved_link).to_be_visible()
+    saved_link.click()
+    expect(page.get_by_role("textbox", name="Search")).to_have_value(amara.email)
+    expect(appeal_results.get_by_role("link", name=re.compile(r"^Appeal #"))).to_have_text(
+        [f"Appeal #{old.pk}"]
+    )
+    assert_no_axe_violations(page)
+
+    # --- A reviewer cannot open an appeal outside their scope either -------------------------------
+    response = page.goto(f"/staff/appeals/{hidden.pk}/")
+    assert response is not None and response.status == 404
+    expect(page.locator("main")).not_to_contain_text("My escrow payment")
+    not_found = [e for e in console_errors if "404" in e and f"/staff/appeals/{hidden.pk}/" in e]
+    for error in not_found:  # the browser logs the 404 it was asked to load
+        console_errors.remove(error)
+
+    # --- A result opened: the track record and the enforcement history, as in the database ---------
+    page.goto("/staff/search/")
+    assert search("escrow") == {current.pk}
+    appeal_results.get_by_role("link", name=f"Appeal #{current.pk}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Appeal #{current.pk}")
+    track = page.locator("#track-record")
+    record = TrackRecord.objects.select_related("user").get(user=amara)
+    member_since = track.locator("dt", has_text="Member since").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(member_since).to_have_text(
+        f"{date_format(amara.member_since, 'j F Y')} ({record.tenure_years()} years)"
+    )
+    expect(track).to_contain_text(f"{record.earnings_to_date} {record.earnings_currency}")
+    expect(track).to_contain_text("240")
+    for label in record.badge_labels():
+        expect(track.locator(".badge", has_text=label)).to_be_visible()
+    actions = EnforcementAction.objects.filter(account=amara)
+    expect(track.locator("tbody tr")).to_have_count(actions.count())
+    old_row = track.locator("tbody tr", has_text=re.compile(rf"#{old.action_id}\b"))
+    expect(old_row).to_contain_text(f"Appeal #{old.pk}")
+    expect(old_row).to_contain_text("Upheld")
+    today = timezone.localdate()
+    counting = sum(action.active_strike_count(today) for action in actions)
+    expect(track).to_contain_text(
+        f"Strikes counting now: {counting} (of {sum(a.strike_count for a in actions)} ever given)"
+    )
+    strikes = track.locator(".strike-timeline li")
+    expect(strikes).to_have_count(actions.filter(strike_count__gt=0).count())
+    expect(strikes.first).to_contain_text(f"2 strikes (action #{old.action_id})")
+    assert_no_axe_violations(page)
+
+    # --- Keyboard shortcuts, announced with aria-keyshortcuts --------------------------------------
+    page.locator("#claim").get_by_role("button", name="Claim this appeal").click()
+    expect(page.get_by_text("You hold this appeal now.")).to_be_visible()
+    reply = page.get_by_label("Message to the freelancer")
+    question = page.get_by_label("What do you need from the freelancer?")
+    note = page.get_by_label("Internal note (only reviewers see it)")
+    for box, key in ((reply, "r"), (question, "i"), (note, "n")):
+        page.locator("h1").click()
+        page.keyboard.press(key)
+        expect(box).to_be_focused()
+        expect(box).to_have_attribute("aria-keyshortcuts", key)
+    # In the closed "Other actions" section: the key works without opening it.
+    expect(page.locator("#claim-next-form button")).to_have_attribute("aria-keyshortcuts", "c")
+    reply.fill("Draft reply")
+    question.fill("Draft question")
+    note.fill("DRAFT-NOTE: the invoice number matches the escrow record.")
+
+    # --- A status change arrives by the poll: Riley's question, sent from another tab -------------
+    # The question form no longer applies while the freelancer is asked; the reply still does.
+    services.request_information(
+        Appeal.objects.get(pk=current.pk), reviewer=riley, question="Which bank holds the escrow?"
+    )
+    expect(page.locator("#composer-ask")).to_contain_text(
+        "A question is waiting for the freelancer's answer.", timeout=LIVE_WAIT_MS
+    )
+    expect(question).to_have_count(0)
+    expect(page.locator("#decide-waiting")).to_be_visible()
+    expect(reply).to_have_value("Draft reply")
+    expect(page.locator("#appeal-status")).to_contain_text("Waiting for the freelancer")
+
+    # --- A lead hands the case to Quinn while it is open: the composers follow by the live poll ----
+    claims.reassign_appeal(Appeal.objects.get(pk=current.pk), to=quinn, by=lead)
+    expect(page.locator("#claim")).to_contain_text(
+        "Quinn Other holds this appeal.", timeout=LIVE_WAIT_MS
+    )
+    expect(page.locator("#composer-reply")).to_contain_text(
+        "Quinn Other holds this appeal: only they reply to the freelancer"
+    )
+    expect(reply).to_have_count(0)
+    expect(question).to_have_count(0)
+    expect(page.locator("form.decision-form")).to_have_count(0)
+    # The note still applies: what Riley typed in it is kept.
+    expect(note).to_have_value("DRAFT-NOTE: the invoice number matches the escrow record.")
+    expect(page.get_by_text("The case changed while you had it open")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.locator("h1").click()
+    page.keyboard.press("c")  # claim the next appeal of Riley's queues
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Appeal #{waiting.pk}")
+    assert Appeal.objects.get(pk=waiting.pk).assigned_to == riley
+
+    assert csp_violations(console_errors) == []
+    assert console_errors == []
