@@ -529,12 +529,45 @@ def _reassigning(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _back_to_dashboard(request: HttpRequest) -> HttpResponse:
+def _dashboard_url(request: HttpRequest) -> str:
     url = reverse("appeals:dashboard")
     reviewer = request.POST.get("return_reviewer", "")
     if reviewer.isdigit():
         url += f"?reviewer={reviewer}"
-    return redirect(url)
+    return url
+
+
+def _back_to_dashboard(request: HttpRequest) -> HttpResponse:
+    return redirect(_dashboard_url(request))
+
+
+def _confirm_on_dashboard(
+    request: HttpRequest,
+    appeal: Appeal,
+    *,
+    title: str,
+    explanation: str,
+    url: str,
+    label: str,
+    **fields,
+) -> HttpResponse:
+    """The step that asks before a lead moves an appeal away from the reviewer who holds it: a
+    page of its own (it works without JavaScript), posted back with `confirm=yes`; "No" goes
+    back to the dashboard as it was."""
+    reviewer = request.POST.get("return_reviewer", "")
+    if reviewer.isdigit():
+        fields["return_reviewer"] = reviewer
+    context = {
+        "appeal": appeal,
+        "title": title,
+        "explanation": explanation,
+        "confirm_url": url,
+        "confirm_label": label,
+        "fields": fields,
+        "cancel_url": _dashboard_url(request) + "#held",
+        "cancel_label": "No, back to the dashboard",
+    }
+    return render(request, "appeals/review_confirm.html", context)
 
 
 @require_POST
@@ -542,6 +575,19 @@ def _back_to_dashboard(request: HttpRequest) -> HttpResponse:
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = get_object_or_404(Appeal.objects.select_related("assigned_to"), pk=pk)
     holder = appeal.assigned_to
+    if request.POST.get("confirm") != "yes" and holder is not None:
+        return _confirm_on_dashboard(
+            request,
+            appeal,
+            title=f"Release appeal #{appeal.pk} from {holder} to its queue?",
+            explanation=(
+                f"{holder} stops holding it: anyone in its queue can claim it, and routing may "
+                f"give it to someone else at once. Whatever {holder} is writing and has not sent "
+                "is lost; their messages and notes stay."
+            ),
+            url=reverse("appeals:release", args=[appeal.pk]),
+            label="Release it to the queue",
+        )
     try:
         claims.release_appeal(appeal, by=request.user, reason=f"Released by {request.user}.")
     except claims.ClaimRefused as exc:
@@ -554,12 +600,28 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_required(MANAGE_QUEUES)
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = get_object_or_404(Appeal, pk=pk)
+    appeal = get_object_or_404(Appeal.objects.select_related("assigned_to"), pk=pk)
     form = ReassignForm(request.POST, reviewers=_reviewer_accounts())
     if not form.is_valid():
         messages.error(request, f"Appeal #{appeal.pk}: choose a reviewer to reassign it to.")
         return _back_to_dashboard(request)
     to = form.cleaned_data["to"]
+    if request.POST.get("confirm") != "yes":
+        holder = appeal.assigned_to
+        return _confirm_on_dashboard(
+            request,
+            appeal,
+            title=f"Reassign appeal #{appeal.pk} to {to}?",
+            explanation=(
+                f"It moves from {holder} to {to}, who then holds it and is told. Whatever "
+                f"{holder} is writing and has not sent is lost."
+                if holder is not None
+                else f"{to} then holds it and is told."
+            ),
+            url=reverse("appeals:reassign", args=[appeal.pk]),
+            label=f"Reassign it to {to}",
+            to=to.pk,
+        )
     try:
         claims.reassign_appeal(appeal, to=to, by=request.user)
     except claims.ClaimRefused as exc:

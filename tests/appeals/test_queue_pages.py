@@ -355,7 +355,7 @@ def test_the_page_polls_for_its_counts_every_15_seconds(as_worker):
     assert 'hx-swap="outerHTML"' in counts
 
 
-def test_polling_returns_the_counts_and_out_of_band_the_lists_they_count(
+def test_queue_page_after_the_poll_the_counts_and_the_lists_below_agree(
     as_worker, worker, queue, template_action
 ):
     """Issue #12 ("Queue page"): the poll used to send only the counts, so after it the page
@@ -668,7 +668,7 @@ def test_a_lead_releases_a_held_appeal_back_to_its_queue(
 ):
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
 
-    response = as_lead.post(_url("appeals:release", appeal.pk), follow=True)
+    response = as_lead.post(_url("appeals:release", appeal.pk), {"confirm": "yes"}, follow=True)
 
     assert response.redirect_chain == [(_url("appeals:dashboard"), 302)]
     assert (
@@ -677,6 +677,40 @@ def test_a_lead_releases_a_held_appeal_back_to_its_queue(
     appeal.refresh_from_db()
     assert appeal.assigned_to is None and appeal.lease_expires_at is None
     assert appeal.events.filter(kind=Kind.RELEASED, actor=lead).count() == 1
+
+
+def test_irreversible_steps_releasing_a_claim_from_the_dashboard_is_confirmed_first(
+    as_lead, worker, queue, template_action
+):
+    """Issue #12: "release a claim" had no confirmation on the lead's dashboard."""
+    [appeal] = _queued(1, queue, template_action, assigned_to=worker)
+
+    asked = as_lead.post(_url("appeals:release", appeal.pk), {"return_reviewer": str(worker.pk)})
+
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert f"Release appeal #{appeal.pk} from Wren Worker to its queue?" in page
+    assert '<input type="hidden" name="confirm" value="yes">' in page
+    assert f'<input type="hidden" name="return_reviewer" value="{worker.pk}">' in page
+    assert f'href="{_url("appeals:dashboard")}?reviewer={worker.pk}#held"' in page  # "No"
+    assert Appeal.objects.get(pk=appeal.pk).assigned_to == worker
+    assert not appeal.events.filter(kind=Kind.RELEASED).exists()
+
+
+def test_irreversible_steps_reassigning_from_the_dashboard_is_confirmed_first(
+    as_lead, worker, queue, template_action
+):
+    other = make_reviewer(queues=[queue], display_name="Otto Other")
+    [appeal] = _queued(1, queue, template_action, assigned_to=worker)
+
+    asked = as_lead.post(_url("appeals:reassign", appeal.pk), {"to": other.pk})
+
+    page = asked.content.decode()
+    assert f"Reassign appeal #{appeal.pk} to Otto Other?" in page
+    assert "It moves from Wren Worker to Otto Other" in page
+    assert f'<input type="hidden" name="to" value="{other.pk}">' in page
+    assert Appeal.objects.get(pk=appeal.pk).assigned_to == worker
+    assert not appeal.events.filter(kind=Kind.REASSIGNED).exists()
 
 
 def test_releasing_an_appeal_nobody_holds_is_refused(as_lead, queue, template_action):
@@ -692,7 +726,9 @@ def test_a_lead_reassigns_a_held_appeal_to_another_reviewer(
     other = make_reviewer(queues=[queue], display_name="Otto Other")
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
 
-    response = as_lead.post(_url("appeals:reassign", appeal.pk), {"to": other.pk}, follow=True)
+    response = as_lead.post(
+        _url("appeals:reassign", appeal.pk), {"to": other.pk, "confirm": "yes"}, follow=True
+    )
 
     assert f"Appeal #{appeal.pk} is now assigned to Otto Other." in response.content.decode()
     appeal.refresh_from_db()
@@ -754,7 +790,9 @@ def test_reassigning_to_the_original_decider_is_refused(
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
 
     response = as_lead.post(
-        _url("appeals:reassign", appeal.pk), {"to": original_decider.pk}, follow=True
+        _url("appeals:reassign", appeal.pk),
+        {"to": original_decider.pk, "confirm": "yes"},
+        follow=True,
     )
 
     assert "took the original decision" in response.content.decode()
@@ -779,7 +817,9 @@ def test_a_freelancer_cannot_be_chosen_for_reassignment(as_lead, worker, queue, 
 
 def test_a_release_from_the_filtered_list_returns_to_it(as_lead, worker, queue, template_action):
     [appeal] = _queued(1, queue, template_action, assigned_to=worker)
-    response = as_lead.post(_url("appeals:release", appeal.pk), {"return_reviewer": str(worker.pk)})
+    response = as_lead.post(
+        _url("appeals:release", appeal.pk), {"return_reviewer": str(worker.pk), "confirm": "yes"}
+    )
     assert response.url == f"{_url('appeals:dashboard')}?reviewer={worker.pk}"
 
 
