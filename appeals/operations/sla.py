@@ -356,6 +356,12 @@ class _LeadsToTell:
     def for_appeal(self, appeal: Appeal) -> list[int]:
         return (self.by_queue.get(appeal.queue_id) if appeal.queue_id else None) or self.all_leads
 
+    def may_open(self, lead_id: int, appeal: Appeal) -> bool:
+        """Whether the lead may open the appeal's own page: it is in one of their queues, or
+        not routed yet (`Appeal.objects.for_reviewer`); a lead told because its queue has no
+        lead of its own is sent to the dashboard instead of a page that would answer 404."""
+        return appeal.queue_id is None or lead_id in self.by_queue.get(appeal.queue_id, ())
+
 
 def _subject(kind: str, clock: AppealClock) -> str:
     what = clock.get_kind_display().lower()
@@ -374,14 +380,24 @@ def _assignee_notice(kind: str, clock: AppealClock) -> Notification:
     return _about_one(kind, clock, clock.appeal.assigned_to_id)
 
 
-def _about_one(kind: str, clock: AppealClock, person_id: int) -> Notification:
+def _about_one(
+    kind: str, clock: AppealClock, person_id: int, *, outside: bool = False
+) -> Notification:
+    """About one clock, linking to the appeal; `outside`: told as a lead of every queue without
+    a lead of its own, who cannot open an appeal of a queue they are not in, so to the
+    dashboard, which shows that queue's deadlines."""
+    if outside:
+        body = f"{_body(kind, clock)} The dashboard shows the deadlines of its queue."
+        url = reverse("appeals:dashboard")
+    else:
+        body, url = _body(kind, clock), reverse("appeals:review-detail", args=[clock.appeal_id])
     return Notification(
         recipient_id=person_id,
         kind=kind,
         appeal_id=clock.appeal_id,
         subject=_subject(kind, clock),
-        body=_body(kind, clock),
-        url=reverse("appeals:review-detail", args=[clock.appeal_id]),
+        body=body,
+        url=url,
     )
 
 
@@ -394,7 +410,9 @@ def _lead_digests(kind: str, clocks: list[AppealClock], leads: _LeadsToTell) -> 
             if lead_id != clock.appeal.assigned_to_id:
                 by_lead.setdefault(lead_id, []).append(clock)
     return [
-        _about_one(kind, told[0], lead_id) if len(told) == 1 else _digest(kind, told, lead_id)
+        _about_one(kind, told[0], lead_id, outside=not leads.may_open(lead_id, told[0].appeal))
+        if len(told) == 1
+        else _digest(kind, told, lead_id)
         for lead_id, told in by_lead.items()
     ]
 
@@ -404,11 +422,12 @@ def _digest(kind: str, clocks: list[AppealClock], lead_id: int) -> Notification:
     appeals = f"{count} appeal" if count == 1 else f"{count} appeals"
     named = [f"#{c.appeal_id} ({c.get_kind_display().lower()})" for c in clocks[:DIGEST_NAMES]]
     more = f", and {len(clocks) - DIGEST_NAMES} more" if len(clocks) > DIGEST_NAMES else ""
+    deadlines = f"{len(clocks)} deadline" if len(clocks) == 1 else f"{len(clocks)} deadlines"
     if kind == Notification.Kind.SLA_WARNING:
-        subject = f"{len(clocks)} deadlines approaching on {appeals}"
+        subject = f"{deadlines} approaching on {appeals}"
         body = f"Due soon: {', '.join(named)}{more}."
     else:
-        subject = f"{len(clocks)} deadlines missed on {appeals}"
+        subject = f"{deadlines} missed on {appeals}"
         body = f"Missed and escalated: {', '.join(named)}{more}."
     return Notification(
         recipient_id=lead_id,
