@@ -13,8 +13,12 @@ from accounts.models import User
 from demo.data import DEMO_FREELANCER, DEMO_PASSWORD, SECOND_FREELANCER
 from enforcement.models import EnforcementAction
 from tests.appeals.case_bundle_scenario import DECISION_REASONS, INTERNAL_NOTE, decided_case
-from tests.browser.conftest import assert_no_axe_violations, csp_violations, page_for_another_person
-from tests.browser.test_freelancer_journey import _sign_in
+from tests.browser.conftest import (
+    assert_no_axe_violations,
+    csp_violations,
+    page_for_another_person,
+    sign_in,
+)
 from tests.factories import ReviewerFactory
 
 pytestmark = [
@@ -53,7 +57,7 @@ def test_the_freelancer_downloads_the_case_file_pdf_and_another_freelancer_gets_
     page: Page, browser: Browser, base_url: str, decided_demo_action, console_errors
 ):
     action = decided_demo_action
-    _sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
+    sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
     page.goto(action.get_absolute_url())
     section = page.locator("#case-bundle")
     expect(section.get_by_role("heading", name="Download the case file")).to_be_visible()
@@ -75,7 +79,7 @@ def test_the_freelancer_downloads_the_case_file_pdf_and_another_freelancer_gets_
 
     other_errors: list[str] = []
     other = page_for_another_person(browser, base_url, other_errors)
-    _sign_in(other, SECOND_FREELANCER, DEMO_PASSWORD)
+    sign_in(other, SECOND_FREELANCER, DEMO_PASSWORD)
     response = other.request.get(f"{base_url}/standing/actions/{action.pk}/bundle.pdf")
     assert response.status == 404
     assert not response.body().startswith(b"%PDF")

@@ -20,8 +20,7 @@ from appeals.models import Appeal
 from demo.data import DEMO_FREELANCER, DEMO_PASSWORD
 from enforcement.models import EnforcementAction
 from notifications.models import Notification
-from tests.browser.conftest import assert_no_axe_violations, csp_violations
-from tests.browser.test_freelancer_journey import _sign_in
+from tests.browser.conftest import assert_no_axe_violations, csp_violations, sign_in
 from tests.factories import ReviewerFactory, claim
 
 pytestmark = [
@@ -128,7 +127,7 @@ def test_the_freelancer_journey_reads_entirely_in_their_language(
 ):
     words = EXPECTED[language]
     english = english_fragments(language)
-    _sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
+    sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
     expect(page).to_have_url(re.compile(r"/standing/$"))
 
     # The switcher in the footer: a plain form, and it saves the setting.
