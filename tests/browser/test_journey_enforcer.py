@@ -215,6 +215,7 @@ def test_an_enforcer_previews_and_issues_an_action_that_the_freelancer_then_read
         theirs.get_by_role("heading", level=2, name="Your account is currently restricted")
     ).to_be_visible()
     expect_standing_matches(theirs, action, FREELANCER_ZONE)
+    assert_no_axe_violations(theirs)
     theirs.locator(f'a[href="{action.get_absolute_url()}"]').first.click()
     expect(theirs.locator("#status-panel .badge")).to_have_text(action.get_status_display())
     expect_moment(
