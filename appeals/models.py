@@ -190,8 +190,8 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
         loads an appeal reads through this, and staff search uses it as its scope):
 
         - an admin (or superuser): every appeal;
-        - a lead: the appeals of the queues they belong to, and appeals not routed yet (the
-          lead dashboard lists those);
+        - a lead: what a reviewer may open (below), and appeals not routed yet (the lead
+          dashboard lists those);
         - a reviewer: the appeals of their queues, the ones they hold or ever held (claimed,
           were assigned or reassigned, proposed, decided or approved), and those in second
           review they are eligible to approve (neither proposed it nor took the original
@@ -207,8 +207,6 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
         if not user.has_perm(REVIEW_APPEALS):
             return self.none()
         in_queues = Q(queue__in=Queue.objects.for_member(user).values("pk"))
-        if user.has_perm(MANAGE_QUEUES):
-            return self.filter(in_queues | Q(queue__isnull=True)).exclude(not_theirs)
         # Claims recorded before events named their holder name them as the actor.
         held = Exists(
             AppealEvent.objects.filter(
@@ -217,7 +215,7 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
             )
         )
         approvable = Q(status=Appeal.Status.SECOND_REVIEW) & ~Q(proposed_by=user)
-        return self.filter(
+        scope = (
             in_queues
             | Q(assigned_to=user)
             | Q(proposed_by=user)
@@ -225,7 +223,12 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
             | Q(approved_by=user)
             | held
             | approvable
-        ).exclude(not_theirs)
+        )
+        if user.has_perm(MANAGE_QUEUES):
+            # A lead works appeals too: whatever a reviewer may open (the second review they
+            # are asked to give, an appeal they hold outside their queues), and unrouted ones.
+            scope |= Q(queue__isnull=True)
+        return self.filter(scope).exclude(not_theirs)
 
     def with_case_files(self, language: str) -> AppealQuerySet:
         """For the reviewer's case page, within its query budget: the staff case files of the

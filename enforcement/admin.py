@@ -132,6 +132,13 @@ class RuleVersionAdmin(admin.ModelAdmin):
         drafts = list(
             queryset.filter(published_at__isnull=True).select_related("rule").order_by("pk")
         )
+        refusal = several_drafts_of_one_rule(drafts)
+        if refusal:
+            # Each draft is previewed against the version it replaces; a second draft of the
+            # same rule would replace the first, which is not published yet, so neither its
+            # number nor its diff could be shown truthfully. Nothing is published.
+            self.message_user(request, refusal, messages.ERROR)
+            return None
         form = ConfirmForm(
             request.POST if request.POST.get("post") == "yes" else None,
             label="I have checked what the public catalogue will show. Publish: the versions "
@@ -165,6 +172,27 @@ class RuleVersionAdmin(admin.ModelAdmin):
                     "action in force under this rule are being told.",
                     messages.SUCCESS,
                 )
+
+
+def several_drafts_of_one_rule(drafts: list[RuleVersion]) -> str:
+    """The refusal to give when the selection holds more than one draft of a rule, else ""."""
+    by_rule: dict[int, list[RuleVersion]] = {}
+    for draft in drafts:
+        by_rule.setdefault(draft.rule_id, []).append(draft)
+    clashes = [versions for versions in by_rule.values() if len(versions) > 1]
+    if not clashes:
+        return ""
+    named = "; ".join(
+        f"{versions[0].rule.key}: {len(versions)} drafts (ids "
+        + ", ".join(str(v.pk) for v in versions)
+        + ")"
+        for versions in clashes
+    )
+    return (
+        f"Nothing was published: you selected several drafts of the same rule ({named}). "
+        "Publish one draft of a rule at a time: each is previewed against the version it "
+        "replaces and gets the next number, so preview the next draft once the first is published."
+    )
 
 
 def publish_preview(version: RuleVersion) -> dict:

@@ -362,6 +362,12 @@ class _LeadsToTell:
     def for_appeal(self, appeal: Appeal) -> list[int]:
         return (self.by_queue.get(appeal.queue_id) if appeal.queue_id else None) or self.all_leads
 
+    def may_open(self, lead_id: int, appeal: Appeal) -> bool:
+        """Whether the lead may open the appeal's own page: it is in one of their queues, or
+        not routed yet (`Appeal.objects.for_reviewer`); a lead told because its queue has no
+        lead of its own is sent to the dashboard instead of a page that would answer 404."""
+        return appeal.queue_id is None or lead_id in self.by_queue.get(appeal.queue_id, ())
+
 
 # A clock's kind ("first response", "decision") in lower case, inside a sentence, in the
 # language the text is resolved in.
@@ -393,14 +399,27 @@ def _assignee_notice(kind: str, clock: AppealClock) -> Notification:
     return _about_one(kind, clock, clock.appeal.assigned_to_id)
 
 
-def _about_one(kind: str, clock: AppealClock, person_id: int) -> Notification:
+def _about_one(
+    kind: str, clock: AppealClock, person_id: int, *, outside: bool = False
+) -> Notification:
+    """About one clock, linking to the appeal; `outside`: told as a lead of every queue without
+    a lead of its own, who cannot open an appeal of a queue they are not in, so to the
+    dashboard, which shows that queue's deadlines."""
+    if outside:
+        body = format_lazy(
+            gettext_lazy("{deadline} The dashboard shows the deadlines of its queue."),
+            deadline=_body(kind, clock),
+        )
+        url = reverse("appeals:dashboard")
+    else:
+        body, url = _body(kind, clock), reverse("appeals:review-detail", args=[clock.appeal_id])
     return Notification(
         recipient_id=person_id,
         kind=kind,
         appeal_id=clock.appeal_id,
         subject=_subject(kind, clock),
-        body=_body(kind, clock),
-        url=reverse("appeals:review-detail", args=[clock.appeal_id]),
+        body=body,
+        url=url,
     )
 
 
@@ -413,7 +432,9 @@ def _lead_digests(kind: str, clocks: list[AppealClock], leads: _LeadsToTell) -> 
             if lead_id != clock.appeal.assigned_to_id:
                 by_lead.setdefault(lead_id, []).append(clock)
     return [
-        _about_one(kind, told[0], lead_id) if len(told) == 1 else _digest(kind, told, lead_id)
+        _about_one(kind, told[0], lead_id, outside=not leads.may_open(lead_id, told[0].appeal))
+        if len(told) == 1
+        else _digest(kind, told, lead_id)
         for lead_id, told in by_lead.items()
     ]
 

@@ -56,6 +56,88 @@ def objects_in_every_state(freelancer):
     )
     make_appeal(make_action(freelancer))
     LeadFactory()
+    _more_states(freelancer, reviewer)
+
+
+def _more_states(freelancer, reviewer) -> None:
+    """The states the walk above did not meet (issue #12: "for any object state"): an action
+    withdrawn, expired and modified; appeals waiting for the freelancer, in second review and
+    withdrawn; notifications and their emails; an audit trail of each."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from appeals import services as appeal_services
+    from enforcement import services as enforcement_services
+    from enforcement.models import EnforcementAction
+    from tests.factories import claim
+
+    Restriction = EnforcementAction.RestrictionType
+    proposed = make_action(
+        freelancer,
+        restriction_type=Restriction.PERMANENT_TERMINATION,
+        ends_at=None,
+        in_effect=False,
+    )
+    enforcement_services.withdraw_termination(proposed, by=reviewer, reason="Not needed.")
+    ending = make_action(freelancer, ends_at=timezone.now() + timedelta(days=1))
+    enforcement_services.expire_ended_actions(now=ending.ends_at + timedelta(minutes=1))
+
+    modified = make_appeal(make_action(freelancer))
+    claim(modified, reviewer)
+    appeal_services.decide_appeal(
+        modified,
+        outcome="modified",
+        reasons="A warning is enough.",
+        versions=list(modified.action.cited_versions.all()),
+        decided_by=reviewer,
+        restriction_type=Restriction.WARNING,
+    )
+    asked = make_appeal(make_action(freelancer))
+    claim(asked, reviewer)
+    appeal_services.request_information(asked, reviewer=reviewer, question="Which invoice?")
+    upheld = make_appeal(
+        make_action(freelancer, restriction_type=Restriction.PERMANENT_TERMINATION, ends_at=None)
+    )
+    claim(upheld, reviewer)
+    appeal_services.decide_appeal(
+        upheld,
+        outcome="upheld",
+        reasons="It stands.",
+        versions=list(upheld.action.cited_versions.all()),
+        decided_by=reviewer,
+    )
+    appeal_services.withdraw_appeal(
+        make_appeal(make_action(freelancer)), by=freelancer, reason="Sorted out."
+    )
+
+
+def _one_of_each_state(model) -> list:
+    """The first PER_MODEL objects, and one more of every status (and of draft and published)
+    that those do not show."""
+    manager = model._default_manager
+    objects = list(manager.all()[:PER_MODEL])
+    names = {field.name for field in model._meta.fields}
+    lookups = []
+    if "status" in names:
+        lookups += [
+            {"status": value} for value in manager.values_list("status", flat=True).distinct()
+        ]
+    if "published_at" in names:
+        lookups += [{"published_at__isnull": True}, {"published_at__isnull": False}]
+    for lookup in lookups:
+        if not any(_matches(obj, lookup) for obj in objects):
+            found = manager.filter(**lookup).first()
+            if found is not None:
+                objects.append(found)
+    return objects
+
+
+def _matches(obj, lookup: dict) -> bool:
+    [(name, value)] = lookup.items()
+    if name == "published_at__isnull":
+        return (obj.published_at is None) == value
+    return getattr(obj, name) == value
 
 
 def _walk(client) -> list[str]:
@@ -65,7 +147,7 @@ def _walk(client) -> list[str]:
         meta = model._meta
         base = f"admin:{meta.app_label}_{meta.model_name}"
         urls = [reverse(f"{base}_changelist"), reverse(f"{base}_add")]
-        for obj in model._default_manager.all()[:PER_MODEL]:
+        for obj in _one_of_each_state(model):
             urls.append(reverse(f"{base}_change", args=[obj.pk]))
             try:
                 on_site = model_admin.get_view_on_site_url(obj)
@@ -79,6 +161,18 @@ def _walk(client) -> list[str]:
             if response.status_code >= 500:
                 failures.append(f"{url}: {response.status_code}")
     return failures
+
+
+def test_the_walk_meets_every_state_of_actions_and_appeals(objects_in_every_state):
+    from appeals.models import Appeal
+    from enforcement.models import EnforcementAction
+
+    actions = {action.status for action in _one_of_each_state(EnforcementAction)}
+    appeals = {appeal.status for appeal in _one_of_each_state(Appeal)}
+    versions = {version.is_published for version in _one_of_each_state(RuleVersion)}
+    assert actions == set(EnforcementAction.Status.values)
+    assert appeals >= set(Appeal.Status.values) - {Appeal.Status.IN_REVIEW}
+    assert versions == {True, False}
 
 
 def test_no_admin_page_answers_500_for_a_superuser(client, objects_in_every_state):

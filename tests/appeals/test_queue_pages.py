@@ -357,7 +357,7 @@ def test_the_page_polls_for_its_counts_every_15_seconds(as_worker):
     assert 'hx-swap="outerHTML"' in counts
 
 
-def test_polling_returns_the_counts_and_out_of_band_the_lists_they_count(
+def test_queue_page_after_the_poll_the_counts_and_the_lists_below_agree(
     as_worker, worker, queue, template_action
 ):
     """Issue #12 ("Queue page"): the poll used to send only the counts, so after it the page

@@ -1,8 +1,8 @@
 """Who may open an appeal on the staff side: `Appeal.objects.for_reviewer(user)`, as a matrix.
 
 A reviewer sees and annotates only appeals in their queues, the ones they hold or held, and
-second reviews they may approve; a lead their queues' appeals (and unrouted ones); an admin
-all; the original decider (or the person who confirmed a termination) never the appeal against
+second reviews they may approve; a lead the same (their queues' appeals, those they hold or
+may approve) and unrouted ones; an admin all; the original decider (or the person who confirmed a termination) never the appeal against
 their decision, whatever their role or queue, and each attempt is written to the audit log.
 Every staff view that loads an appeal answers 404 outside the scope.
 """
@@ -121,6 +121,17 @@ def _relation(name: str):
     if name == "lead, appeal not routed yet":
         case = Case(routed=False)
         return case, LeadFactory()
+    if name == "lead eligible for the second review, outside the queue":
+        # Told that a second review waits (`eligible_approvers`): the link must open.
+        case = Case(termination=True)
+        claim(case.appeal, case.member)
+        _propose_upheld(case.appeal, case.member)
+        return case, LeadFactory()
+    if name == "lead holding it, outside the queue":
+        case = Case()
+        lead = LeadFactory()
+        claims.reassign_appeal(case.appeal, to=lead, by=LeadFactory())
+        return case, lead
     if name == "lead who took the original decision":
         lead = LeadFactory()
         case = Case()
@@ -155,6 +166,8 @@ MATRIX = {
     "lead of the appeal's queue": 200,
     "lead of another queue": 404,
     "lead, appeal not routed yet": 200,
+    "lead eligible for the second review, outside the queue": 200,
+    "lead holding it, outside the queue": 200,
     "lead who took the original decision": 404,
 }
 

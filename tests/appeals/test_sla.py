@@ -1026,6 +1026,31 @@ def test_a_lead_who_is_also_an_assignee_is_told_once(london_queue):
 
 
 @pytest.mark.django_db
+def test_a_lead_told_of_another_queues_appeal_is_sent_where_they_can_act_not_to_a_404(
+    london_queue, reviewer
+):
+    """Issue #12, "every email's links resolve to 200": the queue has no lead of its own, so
+    every lead is told; a lead outside the queue cannot open the appeal's page
+    (`for_reviewer`), so their notice links to the dashboard, as a digest does."""
+    outsider = LeadFactory(email="lou@example.test")
+    appeal = claimed(file_and_route(FRIDAY_AFTERNOON), reviewer, june(15, 9))
+    assert appeal.queue == london_queue
+    assert not Appeal.objects.for_reviewer(outsider).filter(pk=appeal.pk).exists()
+
+    sla.sweep(now=june(15, 13))
+
+    [told] = Notification.objects.filter(kind=Notification.Kind.SLA_WARNING, recipient=outsider)
+    assert told.url == reverse("appeals:dashboard")
+    assert (told.appeal_id, told.subject) == (
+        appeal.pk,
+        f"Appeal #{appeal.pk}: first response due soon",
+    )
+    assert "The dashboard shows the deadlines of its queue." in told.body
+    [holder] = Notification.objects.filter(kind=Notification.Kind.SLA_WARNING, recipient=reviewer)
+    assert holder.url == reverse("appeals:review-detail", args=[appeal.pk])
+
+
+@pytest.mark.django_db
 def test_a_lead_gets_one_digest_per_sweep_and_each_holder_hears_of_their_own(
     london_queue, london_team
 ):

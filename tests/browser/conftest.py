@@ -7,11 +7,20 @@ allowed; the live server itself runs in its own thread as usual.
 """
 
 import os
+import re
 import shutil
+from datetime import date, datetime
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from django.utils import timezone
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
+
+from appeals.models import Appeal
+from enforcement.models import EnforcementAction
+from infra.dates import format_day, format_when
+from tests.factories import PASSWORD
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -101,3 +110,105 @@ def assert_no_axe_violations(page: Page) -> None:
         for v in results
     )
     assert results == [], f"axe found {len(results)} violation(s) on {page.url}:\n{report}"
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the sign-in page, as a person does, and wait until it is done."""
+    page.goto("/accounts/login/")
+    page.get_by_label(re.compile("email", re.I)).fill(email)
+    page.get_by_label(re.compile("^password", re.I)).fill(password)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    # Signed in once the sign-in page is left (the next page may be in the person's language).
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def expect_moment(time: Locator, moment: datetime, zone: str) -> None:
+    """A `<time>` element shows `moment`: its `datetime` attribute is that very instant, and its
+    text is the instant in the viewer's zone, in the one format of every page (`when`)."""
+    expect(time).to_have_text(format_when(moment, ZoneInfo(zone)))
+    assert datetime.fromisoformat(time.get_attribute("datetime")) == moment
+
+
+def expect_day(time: Locator, day: date) -> None:
+    """A `<time>` element shows the calendar day `day` (`day`)."""
+    expect(time).to_have_text(format_day(day))
+    assert date.fromisoformat(time.get_attribute("datetime")) == day
+
+
+def shown_day(day: date | datetime, zone: str) -> str:
+    """How a page writes a day (`day` filter) for a viewer in `zone`."""
+    return format_day(day, ZoneInfo(zone))
+
+
+def expect_day_of(time: Locator, moment: datetime, zone: str) -> None:
+    """A `<time>` element names the day of `moment` in `zone`, its `datetime` the instant."""
+    expect(time).to_have_text(format_day(moment, ZoneInfo(zone)))
+    assert datetime.fromisoformat(time.get_attribute("datetime")) == moment
+
+
+def fact(scope: Page | Locator, term: str) -> Locator:
+    """The <dd> right after the <dt> `term` in a list of facts."""
+    return scope.locator(f"dt:text-is('{term}') + dd")
+
+
+def standing_card(page: Page, action) -> Locator:
+    return page.locator(f"article[aria-labelledby='action-{action.pk}-heading']")
+
+
+def expect_standing_matches(page: Page, action, zone: str) -> None:
+    """The standing page's summary and the card of `action` say what the database says: its
+    status, the strikes that still count and until when, when it started and ends (or was
+    lifted), and the appeal's status or until when one can be filed."""
+    action = EnforcementAction.objects.get(pk=action.pk)
+    actions = EnforcementAction.objects.filter(account_id=action.account_id)
+    today = timezone.localdate()
+    card = standing_card(page, action)
+    expect(card.locator("h3 .badge")).to_have_text(action.get_status_display())
+    expect(page.locator("#standing-summary")).to_contain_text(
+        f"Strikes that still count: {sum(a.active_strike_count(today) for a in actions)}."
+    )
+    strikes = fact(card, "Strikes")
+    if not action.strike_count:
+        expect(strikes).to_have_text("None")
+    elif action.strikes_lapsed():
+        expect(strikes).to_have_text(
+            f"None any more: the action was lifted, so its {action.strike_count} strike no "
+            "longer counts"
+        )
+    elif action.is_pending():
+        expect(strikes).to_have_text(f"{action.strike_count}, counting only once it takes effect")
+    elif action.strikes_expire_on is None:
+        expect(strikes).to_have_text(str(action.strike_count))
+    else:
+        expect(strikes).to_have_text(
+            f"{action.strike_count}, counting until {format_day(action.strikes_expire_on)}"
+        )
+    if action.is_pending():
+        expect_moment(fact(card, "Proposed start").locator("time"), action.took_effect_at(), zone)
+        expect(fact(card, "Takes effect")).to_contain_text("Not before")
+        expect_moment(fact(card, "Takes effect").locator("time"), action.takes_effect_at, zone)
+    else:
+        expect_moment(fact(card, "Started").locator("time"), action.took_effect_at(), zone)
+    if action.is_lifted():
+        expect(card.locator("dt:text-is('Ends')")).to_have_count(0)
+        expect_moment(fact(card, "Ended").locator("time"), action.lifted_at(), zone)
+    elif action.ends_at is None:
+        permanent = (
+            action.restriction_type == EnforcementAction.RestrictionType.PERMANENT_TERMINATION
+        )
+        expect(fact(card, "Ends")).to_have_text(
+            "No end date: this is permanent" if permanent else "No end date"
+        )
+    else:
+        expect_moment(fact(card, "Ends").locator("time"), action.ends_at, zone)
+    appeal = Appeal.objects.filter(action=action).first()
+    if appeal is None:
+        deadline = format_day(action.appeal_deadline, ZoneInfo(zone))
+        expect(fact(card, "Your appeal")).to_have_text(
+            re.compile(rf"^None yet: appeal until {deadline}")
+        )
+    else:
+        filed = format_day(appeal.submitted_at, ZoneInfo(zone))
+        expect(fact(card, "Your appeal")).to_have_text(
+            f"{appeal.get_status_display()}, filed {filed}"
+        )

@@ -17,8 +17,12 @@ from appeals.models import CaseFile
 from demo.data import DEMO_FREELANCER, DEMO_PASSWORD, SECOND_FREELANCER
 from enforcement.models import EnforcementAction
 from tests.appeals.case_bundle_scenario import DECISION_REASONS, INTERNAL_NOTE, decided_case
-from tests.browser.conftest import assert_no_axe_violations, csp_violations, page_for_another_person
-from tests.browser.test_freelancer_journey import _sign_in
+from tests.browser.conftest import (
+    assert_no_axe_violations,
+    csp_violations,
+    page_for_another_person,
+    sign_in,
+)
 from tests.celery_brokers import purge_default_queue
 from tests.factories import ReviewerFactory
 
@@ -65,7 +69,7 @@ def test_the_freelancer_prepares_and_downloads_the_case_file_pdf_and_another_fre
     # The demo's own tasks (routing, emails) are not this journey's: the worker below gets only
     # the case file.
     purge_default_queue()
-    _sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
+    sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
     page.goto(action.get_absolute_url())
     section = page.locator("#case-bundle")
     expect(section.get_by_role("heading", name="Download the case file")).to_be_visible()
@@ -107,7 +111,7 @@ def test_the_freelancer_prepares_and_downloads_the_case_file_pdf_and_another_fre
 
     other_errors: list[str] = []
     other = page_for_another_person(browser, base_url, other_errors)
-    _sign_in(other, SECOND_FREELANCER, DEMO_PASSWORD)
+    sign_in(other, SECOND_FREELANCER, DEMO_PASSWORD)
     download_url = reverse("appeals:case-file-download", args=[case_file.pk])
     response = other.request.get(f"{base_url}{download_url}")
     assert response.status == 404

@@ -23,8 +23,7 @@ from enforcement.models import ClientCorrection, ClientNotice, EnforcementAction
 from notifications import webhooks
 from notifications.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.api.support import make_world, post, valid_body
-from tests.browser.conftest import assert_no_axe_violations, csp_violations
-from tests.browser.test_freelancer_journey import _sign_in
+from tests.browser.conftest import assert_no_axe_violations, csp_violations, sign_in
 from tests.factories import PASSWORD, FreelancerFactory, ReviewerFactory, make_appeal
 from tests.notifications.receiver import Receiver
 
@@ -101,7 +100,7 @@ def test_a_correction_is_queued_then_delivered_then_shown_on_the_freelancers_pag
     delivery = WebhookDelivery.objects.get(event=correction.webhook_event)
     assert delivery.status != WebhookDelivery.Status.DELIVERED
 
-    _sign_in(page, freelancer.email, PASSWORD)
+    sign_in(page, freelancer.email, PASSWORD)
     page.goto(action.get_absolute_url())
     state = page.locator(".correction-state").first
     expect(state).to_have_attribute("data-state", "queued")

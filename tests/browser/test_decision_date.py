@@ -7,8 +7,7 @@ from playwright.sync_api import Page, expect
 
 from appeals.models import AppealClock
 from appeals.operations import routing
-from tests.browser.conftest import assert_no_axe_violations, csp_violations
-from tests.browser.test_freelancer_journey import _sign_in
+from tests.browser.conftest import assert_no_axe_violations, csp_violations, sign_in
 from tests.factories import PASSWORD, FreelancerFactory, make_action, make_appeal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +28,7 @@ def test_the_case_page_shows_the_expected_decision_in_the_freelancers_time_zone(
     clocks.filter(kind=AppealClock.Kind.DECISION).update(due_at=DECISION_DUE)
     clocks.filter(kind=AppealClock.Kind.FIRST_RESPONSE).update(due_at=REPLY_DUE)
 
-    _sign_in(page, freelancer.email, PASSWORD)
+    sign_in(page, freelancer.email, PASSWORD)
     expect(page).to_have_url(f"{live_server.url}/standing/")
     page.goto(action.get_absolute_url())
 

@@ -27,8 +27,8 @@ from tests.browser.conftest import (
     assert_no_axe_violations,
     collect_console_errors,
     csp_violations,
+    sign_in,
 )
-from tests.browser.test_freelancer_journey import _sign_in
 from tests.english_left import english_fragments
 from tests.factories import ReviewerFactory, claim
 
@@ -122,7 +122,7 @@ def test_the_freelancer_journey_reads_entirely_in_their_language(
 ):
     words = EXPECTED[language]
     english = english_fragments(language)
-    _sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
+    sign_in(page, DEMO_FREELANCER, DEMO_PASSWORD)
     expect(page).to_have_url(re.compile(r"/standing/$"))
 
     # The switcher in the footer: a plain form, and it saves the setting.

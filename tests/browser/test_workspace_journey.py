@@ -24,8 +24,12 @@ from appeals.operations import claims
 from appeals.uploads import validate_upload
 from enforcement.models import EnforcementAction
 from tests.appeals.hostile_files import pdf_bytes, png_bytes
-from tests.browser.conftest import assert_no_axe_violations, csp_violations, page_for_another_person
-from tests.browser.test_freelancer_journey import _sign_in
+from tests.browser.conftest import (
+    assert_no_axe_violations,
+    csp_violations,
+    page_for_another_person,
+    sign_in,
+)
 from tests.factories import (
     PASSWORD,
     FreelancerFactory,
@@ -107,7 +111,7 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     # --- A lead adds the third canned reply in the app -------------------------------------------
     lead_errors: list[str] = []
     lead_page = page_for_another_person(browser, base_url, lead_errors)
-    _sign_in(lead_page, lead.email, PASSWORD)
+    sign_in(lead_page, lead.email, PASSWORD)
     lead_page.get_by_role("link", name="Canned replies").click()
     expect(lead_page.get_by_role("heading", level=1)).to_have_text("Canned replies")
     assert_no_axe_violations(lead_page)
@@ -121,7 +125,7 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     assert Macro.objects.get(title="Note: documents checked").effect == "internal_note"
 
     # --- Appeal 1: claim, preview a message macro, send it ----------------------------------------
-    _sign_in(page, reviewer.email, PASSWORD)
+    sign_in(page, reviewer.email, PASSWORD)
     page.goto(f"/staff/appeals/{first.pk}/")
     page.set_viewport_size({"width": 1400, "height": 900})
     conversation = page.locator(".workspace-conversation")
@@ -204,7 +208,7 @@ def test_a_reviewer_works_three_appeals_with_macros_live_updates_and_presence(
     other = page_for_another_person(browser, base_url, other_errors)
     quinn = ReviewerFactory(email="quinn@example.test", display_name="Quinn Other")
     queue.members.add(quinn)  # a colleague in the same queue may open the case Riley holds
-    _sign_in(other, quinn.email, PASSWORD)
+    sign_in(other, quinn.email, PASSWORD)
     other.goto(f"/staff/appeals/{second.pk}/")
     expect(other.locator("#presence")).to_contain_text("Also open now by Riley Reviewer.")
     assert_no_axe_violations(other)
@@ -278,7 +282,7 @@ def test_a_reviewer_searches_opens_a_case_reads_the_track_record_and_sees_it_cha
     visible = Appeal.objects.for_reviewer(riley)
     assert not visible.filter(pk=hidden.pk).exists()
 
-    _sign_in(page, riley.email, PASSWORD)
+    sign_in(page, riley.email, PASSWORD)
     page.get_by_role("link", name="Search", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Search")
     appeal_results = page.locator("#results-appeal")

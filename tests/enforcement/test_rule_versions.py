@@ -362,3 +362,40 @@ def test_admin_publishing_first_previews_the_public_diff_and_publishes_nothing(c
     assert published.number == current.number + 1
     public = client.get(published.get_absolute_url()).content.decode()
     assert '<ins><span class="visually-hidden">[added: </span> ask for or' in public
+
+
+def test_admin_refuses_to_publish_two_drafts_of_one_rule_at_once_and_says_why(client, admin_user):
+    """Both drafts would be previewed as "version N+1" against version N, though the second
+    would replace the first: the publish step refuses the pair instead of showing a number or a
+    diff that would not be true."""
+    current = published_version(text=ORIGINAL_TEXT)
+    first = _draft(current.rule, text="First rewording.", change_summary="One.")
+    second = _draft(current.rule, text="Second rewording.", change_summary="Two.")
+    other_rule = _draft(published_version().rule, text="Elsewhere.", change_summary="Three.")
+    selected = [first.pk, second.pk, other_rule.pk]
+    client.force_login(admin_user)
+    changelist = reverse("admin:enforcement_ruleversion_changelist")
+
+    preview = client.post(
+        changelist, {"action": "publish", "_selected_action": selected}, follow=True
+    )
+    page = preview.content.decode()
+    assert preview.redirect_chain == [(changelist, 302)]  # no preview page with a wrong number
+    assert (
+        f"Nothing was published: you selected several drafts of the same rule "
+        f"({current.rule.key}: 2 drafts (ids {first.pk}, {second.pk}))"
+    ) in page
+    assert f"version {current.number + 1}" not in page
+
+    # Posted as if confirmed (a stale or forged form): still refused, nothing published.
+    client.post(changelist, {**PUBLISH, "_selected_action": selected}, follow=True)
+    assert not RuleVersion.objects.filter(pk__in=selected, published_at__isnull=False).exists()
+
+    # One draft of the rule at a time: it gets N+1, and the next draft's preview then says N+2.
+    client.post(changelist, {**PUBLISH, "_selected_action": [first.pk]})
+    assert RuleVersion.objects.get(pk=first.pk).number == current.number + 1
+    page = client.post(changelist, {"action": "publish", "_selected_action": [second.pk]})
+    assert (
+        f"version {current.number + 2} (replaces version {current.number + 1})"
+        in page.content.decode()
+    )

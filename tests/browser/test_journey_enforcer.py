@@ -1,7 +1,12 @@
-"""Issue #6 in a real browser: an enforcer fills the staff issuing form, previews exactly what the
-freelancer will read (and not the internal detail), changes something, confirms, and the
-freelancer then reads the action. A second enforcer confirms a proposed termination. The form,
-the preview and the terminations page pass an accessibility scan."""
+"""The enforcer's journey in a real browser: an enforcer fills the staff issuing form, previews
+exactly what the freelancer will read (and not the internal detail), changes something, confirms,
+and the freelancer then reads the action; a second enforcer confirms a proposed termination,
+which the freelancer reads as proposed, with the dates it may take effect on.
+
+At every step the pages are checked against the database: the action's status, when it started
+and ends (typed in the enforcer's zone, shown in the freelancer's), its strikes and until when
+they count, the appeal deadline, and for a termination when it may take effect and when it was
+confirmed. Every page passes axe and logs no CSP violation."""
 
 import re
 from datetime import timedelta
@@ -14,10 +19,18 @@ from playwright.sync_api import Browser, Page, expect
 from accounts.models import User
 from enforcement.choices import DecisionAccount, DecisionProvision
 from enforcement.models import EnforcementAction, ReasonCode, RuleVersion
-from tests.browser.conftest import assert_no_axe_violations, csp_violations, page_for_another_person
-from tests.browser.test_freelancer_journey import _sign_in
+from enforcement.templatetags.enforcement_terminations import notice_days
+from tests.browser.conftest import (
+    assert_no_axe_violations,
+    csp_violations,
+    expect_day_of,
+    expect_moment,
+    expect_standing_matches,
+    fact,
+    page_for_another_person,
+    sign_in,
+)
 from tests.factories import (
-    PASSWORD,
     EnforcerFactory,
     FreelancerFactory,
     ReasonCodeFactory,
@@ -40,11 +53,15 @@ CHANGED_FACTS = FACTS + " The client reported the message the same day."
 SUMMARY = "Your message of 3 May asks the client to pay by bank transfer."
 INTERNAL = "INTERNAL-ONLY detector pay-v7 score 0.97, message id 88121"
 NOTICE = "This freelancer cannot take new work for the moment."
+ENFORCER_ZONE = "Europe/Berlin"
+FREELANCER_ZONE = "Europe/Lisbon"
 
 
 @pytest.fixture
 def enforcer(live_server) -> User:
-    return EnforcerFactory(email="sam@example.test", display_name="Sam Okoro")
+    return EnforcerFactory(
+        email="sam@example.test", display_name="Sam Okoro", time_zone=ENFORCER_ZONE
+    )
 
 
 @pytest.fixture
@@ -53,7 +70,7 @@ def freelancer(live_server) -> User:
         email="amara@example.test",
         display_name="Amara Okafor",
         marketplace_id="~01c7e4a9b2f35d6e80",
-        time_zone="Europe/Lisbon",
+        time_zone=FREELANCER_ZONE,
     )
 
 
@@ -85,7 +102,7 @@ def test_an_enforcer_previews_and_issues_an_action_that_the_freelancer_then_read
     reason_code: ReasonCode,
     console_errors: list[str],
 ):
-    _sign_in(page, enforcer.email, PASSWORD)
+    sign_in(page, enforcer.email)
     page.get_by_role("link", name="Issue action", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Issue an enforcement action")
     assert_no_axe_violations(page)
@@ -166,23 +183,52 @@ def test_an_enforcer_previews_and_issues_an_action_that_the_freelancer_then_read
         CHANGED_FACTS,
     )
     assert action.evidence_items.get().internal_detail == INTERNAL
-    expect(page.get_by_role("heading", level=1)).to_contain_text(
-        f"Temporary suspension #{action.pk}"
+    # Typed in the enforcer's zone, to the minute: the database holds that very instant.
+    assert action.ends_at == ends.replace(second=0, microsecond=0)
+    assert action.status == EnforcementAction.Status.ACTIVE
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text(f"Temporary suspension #{action.pk}")
+    expect(heading.locator(".badge")).to_have_text(action.get_status_display())
+    expect_moment(fact(page, "Issued").locator("time"), action.created_at, ENFORCER_ZONE)
+    expect(fact(page, "Appeal")).to_have_text("None yet")
+    # What the freelancer sees, in their zone.
+    statement = page.locator(".statement-preview")
+    expect_moment(
+        statement.locator("#status-panel p").first.locator("time"), action.ends_at, FREELANCER_ZONE
     )
+    expect_moment(
+        statement.locator("#status-panel strong time"), action.appeal_deadline, FREELANCER_ZONE
+    )
+    expect_moment(
+        fact(statement.locator("#restricted"), "Ends").locator("time"),
+        action.ends_at,
+        FREELANCER_ZONE,
+    )
+    assert_no_axe_violations(page)
     assert csp_violations(console_errors) == []
 
     # --- The freelancer reads it ---------------------------------------------------------------
     freelancer_errors: list[str] = []
     theirs = page_for_another_person(browser, base_url, freelancer_errors)
-    _sign_in(theirs, freelancer.email, PASSWORD)
+    sign_in(theirs, freelancer.email)
     expect(
         theirs.get_by_role("heading", level=2, name="Your account is currently restricted")
     ).to_be_visible()
+    expect_standing_matches(theirs, action, FREELANCER_ZONE)
+    assert_no_axe_violations(theirs)
     theirs.locator(f'a[href="{action.get_absolute_url()}"]').first.click()
+    expect(theirs.locator("#status-panel .badge")).to_have_text(action.get_status_display())
+    expect_moment(
+        theirs.locator("#status-panel p").first.locator("time"), action.ends_at, FREELANCER_ZONE
+    )
+    expect_moment(
+        theirs.locator("#status-panel strong time"), action.appeal_deadline, FREELANCER_ZONE
+    )
     expect(theirs.locator("#facts")).to_contain_text(CHANGED_FACTS)
     expect(theirs.locator("#evidence")).to_contain_text(SUMMARY)
     expect(theirs.locator("#clients")).to_contain_text(NOTICE)
     assert INTERNAL not in theirs.content()
+    assert_no_axe_violations(theirs)
     assert csp_violations(freelancer_errors) == []
 
 
@@ -205,28 +251,47 @@ def test_a_second_enforcer_confirms_a_proposed_termination_that_the_freelancer_s
         restriction_type=EnforcementAction.RestrictionType.PERMANENT_TERMINATION,
         ends_at=None,
     )
-    second = EnforcerFactory(email="kim@example.test", display_name="Kim Second")
+    second = EnforcerFactory(
+        email="kim@example.test", display_name="Kim Second", time_zone=ENFORCER_ZONE
+    )
 
-    # The freelancer sees a proposal, not a restriction, and can respond.
+    # The freelancer sees a proposal, not a restriction, with the earliest date it may take
+    # effect on, and can respond.
+    assert action.status == EnforcementAction.Status.PENDING and action.confirmed_at is None
     freelancer_errors: list[str] = []
     theirs = page_for_another_person(browser, base_url, freelancer_errors)
-    _sign_in(theirs, freelancer.email, PASSWORD)
+    sign_in(theirs, freelancer.email)
     expect(theirs.locator("#summary-heading")).to_have_text("We propose to terminate your account")
+    expect_moment(
+        theirs.locator("#standing-summary .proposed-termination strong time"),
+        action.takes_effect_at,
+        FREELANCER_ZONE,
+    )
+    expect_standing_matches(theirs, action, FREELANCER_ZONE)
     assert_no_axe_violations(theirs)
     theirs.locator(f'a[href="{action.get_absolute_url()}"]').first.click()
     status = theirs.locator("#status-panel")
+    expect(status.locator(".badge")).to_have_text(action.get_status_display())
     expect(status).to_contain_text("We propose to terminate your account.")
-    expect(status).to_contain_text("days' notice")
+    expect(status).to_contain_text(f"({notice_days(action)} days' notice)")
+    expect_moment(status.locator("strong time").first, action.takes_effect_at, FREELANCER_ZONE)
+    expect(status).not_to_contain_text("they did on")
+    restricted = theirs.locator("#restricted")
+    expect(restricted).to_contain_text("What you cannot do once it takes effect")
+    expect_moment(
+        fact(restricted, "Takes effect").locator("time"), action.takes_effect_at, FREELANCER_ZONE
+    )
     expect(theirs.get_by_role("button", name="Send my appeal")).to_be_visible()
     assert_no_axe_violations(theirs)
-    assert csp_violations(freelancer_errors) == []
 
-    _sign_in(page, second.email, PASSWORD)
+    # --- A second enforcer confirms it -----------------------------------------------------------
+    sign_in(page, second.email)
     page.get_by_role("link", name="Terminations", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Proposed terminations")
     card = page.locator(f"#termination-{action.pk}")
     expect(card).to_contain_text("Sam Okoro")
-    expect(card).to_contain_text("Not confirmed yet")
+    expect(fact(card, "Confirmation")).to_have_text("Not confirmed yet")
+    expect_moment(fact(card, "Takes effect").locator("time"), action.takes_effect_at, ENFORCER_ZONE)
     assert_no_axe_violations(page)
 
     card.get_by_role(
@@ -235,8 +300,19 @@ def test_a_second_enforcer_confirms_a_proposed_termination_that_the_freelancer_s
     ).check()
     card.get_by_role("button", name=f"Confirm termination #{action.pk}").click()
     expect(page.get_by_text(f"Termination #{action.pk} confirmed.")).to_be_visible()
-    expect(page.locator(f"#termination-{action.pk}")).to_contain_text("Confirmed by Kim Second")
     action.refresh_from_db()
     assert action.confirmed_by == second
     assert action.status == EnforcementAction.Status.PENDING  # its notice period still runs
+    card = page.locator(f"#termination-{action.pk}")
+    expect(fact(card, "Confirmation")).to_contain_text("Confirmed by Kim Second on")
+    expect_moment(fact(card, "Confirmation").locator("time"), action.confirmed_at, ENFORCER_ZONE)
+    assert_no_axe_violations(page)
     assert csp_violations(console_errors) == []
+
+    # --- The freelancer reads it confirmed, and still not in effect ------------------------------
+    theirs.reload()
+    expect(status.locator(".badge")).to_have_text(action.get_status_display())
+    expect_moment(status.locator("strong time").first, action.takes_effect_at, FREELANCER_ZONE)
+    expect(status).to_contain_text("they did on")
+    expect_day_of(status.locator("time").nth(1), action.confirmed_at, FREELANCER_ZONE)
+    assert csp_violations(freelancer_errors) == []
