@@ -89,6 +89,8 @@ _FUNDS_RELEASED = re.compile(
 )
 _CORRECTIONS = re.compile(r"^(?P<count>\d+) client correction\(s\) queued for the marketplace\.$")
 _RELEASE_DATE = re.compile(r"^Release date (?P<day>\d{4}-\d{2}-\d{2})\.$")
+# A decision on appeal applied to the action: "Appeal #12: <the reviewer's reasons>".
+_APPEAL_DECISION = re.compile(r"^Appeal #(?P<number>\d+): (?P<reasons>.+)$", re.S)
 
 
 @register.filter
@@ -111,6 +113,9 @@ def system_reason(text: str) -> str:
         return translation.gettext("Release date %(day)s.") % {
             "day": format_day(date.fromisoformat(match["day"]))
         }
+    if match := _APPEAL_DECISION.match(text):
+        # The reasons are the reviewer's words, shown as written.
+        return translation.gettext("Appeal #%(number)s: %(reasons)s") % match.groupdict()
     return text
 
 

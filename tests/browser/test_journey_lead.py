@@ -135,8 +135,10 @@ def test_a_lead_reads_the_dashboard_and_moves_a_held_appeal_after_confirming(
         "button", name=f"Release… appeal #{held.pk}", exact=True
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Release appeal #{held.pk} from {oscar} to its queue?"
+        f"Release appeal #{held.pk} to its queue?"
     )
+    expect(page.locator("main")).to_contain_text(f"{oscar} stops holding it")
+    assert_no_axe_violations(page)
     page.get_by_role("button", name="No, back to the dashboard").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Queue dashboard")
     assert Appeal.objects.get(pk=held.pk).assigned_to == oscar
