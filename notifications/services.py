@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from infra.bulk import insert_rows
 from infra.queueing import enqueue
 from notifications.models import Notification
 
@@ -73,6 +74,21 @@ def notify_many(notifications: list[Notification]) -> list[Notification]:
     created = Notification.objects.bulk_create(notifications)
     if created:
         transaction.on_commit(lambda: _enqueue_batch([n.pk for n in created]))
+    return created
+
+
+# What `notify_rows` takes of each notification, in this order.
+NOTIFY_ROW_FIELDS = ("recipient_id", "kind", "appeal_id", "subject", "body", "url")
+
+
+def notify_rows(rows: list[tuple]) -> list[int]:
+    """As `notify_many`, from plain tuples (`NOTIFY_ROW_FIELDS`: recipient id, kind, appeal id
+    or None, subject, body, url): one INSERT for the whole batch without a model instance per
+    row (a sweep's thousands of notices), and one message for all their emails after commit.
+    Returns the new ids."""
+    created = sorted(insert_rows(Notification, NOTIFY_ROW_FIELDS, rows))
+    if created:
+        transaction.on_commit(lambda: _enqueue_batch(created))
     return created
 
 
