@@ -57,6 +57,9 @@ MARKED_TEMPLATES = [
     "account/email/password_reset_key_subject.txt",
     "413.html",
     "429.html",
+    # The public transparency report (issue #18 asks for it translated).
+    "transparency/report.html",
+    "transparency/_report_body.html",
 ]
 
 # Words that are not English to translate: the product's name.
