@@ -181,3 +181,30 @@ def test_a_period_the_report_does_not_know_is_refused_in_the_visitors_language(c
     response = client.get(URL, {"period": "2026-Q9"}, headers={"accept-language": "es"})
     assert response.status_code == 400
     assert "“2026-Q9”: Elija un periodo como 2026" in response.content.decode()
+
+
+def test_rule_and_reason_titles_come_from_their_published_translation(client, history):
+    from enforcement import services
+    from enforcement.models import ReasonCodeTranslation, RuleVersionTranslation
+    from tests.factories import LeadFactory
+
+    rule = history["rule_a"]
+    translation = RuleVersionTranslation.objects.create(
+        version=rule.versions.get(), language="ru", title="Оплата через маркетплейс", text="Текст."
+    )
+    ReasonCodeTranslation.objects.create(
+        translation=translation,
+        reason_code=rule.reason_codes.get(),
+        title="Оплата в обход маркетплейса",
+        explanation="Пояснение.",
+        what_you_can_do="Что делать.",
+    )
+    services.publish_rule_translation(translation, published_by=LeadFactory())
+
+    html = page(client, "ru")
+    assert '<th scope="row">TOS-1.1 — Оплата через маркетплейс</th>' in html
+    assert '<th scope="row">off-platform-payment — Оплата в обход маркетплейса</th>' in html
+    # The other rule has no translation: its English title, marked as such.
+    assert '<th scope="row" lang="en">TOS-2.1 — One person, one account</th>' in html
+    assert "TOS-1.1 — Payments on the marketplace" in page(client, "en")
+
