@@ -207,4 +207,3 @@ def test_rule_and_reason_titles_come_from_their_published_translation(client, hi
     # The other rule has no translation: its English title, marked as such.
     assert '<th scope="row" lang="en">TOS-2.1 — One person, one account</th>' in html
     assert "TOS-1.1 — Payments on the marketplace" in page(client, "en")
-
