@@ -192,7 +192,8 @@ def display(value, column: Column, minimum: int) -> str:
     if value is None:
         return "—"
     if column.kind == "share":
-        return _("%(percent)s %%") % {"percent": formats.number_format(value * 100, 1)}
+        # Rounded first: number_format cuts the digits beyond the one shown (66.67 -> "66.6").
+        return _("%(percent)s %%") % {"percent": formats.number_format(round(value * 100, 1), 1)}
     if column.kind == "hours":
         return _("%(hours)s h") % {"hours": value}
     if column.kind == "flag":

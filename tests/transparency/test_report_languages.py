@@ -103,8 +103,10 @@ def test_the_report_in_russian_and_spanish_has_no_english_left(client, history, 
     text = portal_text(html)
     for word in words:
         assert word in text
-    # Withheld cells, periods and the time the figures are from, in the language too.
+    # Withheld cells, shares (rounded, with the decimal comma), periods and the time the
+    # figures are from, in the language too.
     assert "&lt; 10" in html
+    assert "<td>66,7 %</td>" in html  # Detector X: 20 of 30 reversed
     assert {"ru": "Данные на", "es": "Cifras actualizadas a"}[language] in text
     assert {"ru": "Март 2026", "es": "marzo de 2026"}[language] in text
     left = [phrase for phrase in english_fragments(language) if phrase in text]
