@@ -209,3 +209,15 @@ def test_rule_and_reason_titles_come_from_their_published_translation(client, hi
     # The other rule has no translation: its English title, marked as such.
     assert '<th scope="row" lang="en">TOS-2.1 — One person, one account</th>' in html
     assert "TOS-1.1 — Payments on the marketplace" in page(client, "en")
+
+
+def test_the_beat_task_renders_the_default_period_in_every_language(client):
+    from transparency.tasks import refresh_transparency_figures
+
+    build_history()
+    assert refresh_transparency_figures() > 0
+    for language, _name in settings.LANGUAGES:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL, headers={"accept-language": language})
+        assert response.status_code == 200
+        assert len(queries) == 1  # the aggregation state; the body was rendered by the task
