@@ -777,6 +777,11 @@ class AppealEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            # The transparency report's daily figures: a day's events (appeals withdrawn), and
+            # the events since the last refresh; without it, each read every event ever written.
+            models.Index(fields=["at"], name="appeal_event_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"

@@ -57,7 +57,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Role, User  # noqa: E402
 from appeals.models import Appeal, AppealClock, Queue  # noqa: E402
 from appeals.operations import sla  # noqa: E402
-from enforcement.models import EnforcementAction  # noqa: E402
+from enforcement.models import EnforcementAction, EvidenceItem  # noqa: E402
 
 QUEUE_NAME = "SLA sweep bench"
 PUID_PREFIX = "bench-sla-"
@@ -132,6 +132,11 @@ def ensure_clocks(queue: Queue, clocks: int) -> float:
     ]
     action_table = connection.ops.quote_name(EnforcementAction._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
+        first_new = EnforcementAction.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1
+        # As seed_scale.py and transparency.py (and pg_restore): the bulk load skips the
+        # triggers, whose per-row checks at commit (an action needs evidence and a cited
+        # version) the copies below satisfy by construction.
+        cursor.execute("SET LOCAL session_replication_role = replica")
         # Copies of the template action, then one appeal per copy, then two clocks per appeal.
         cursor.execute(
             f"INSERT INTO {action_table} ({', '.join(columns)}) "
@@ -139,6 +144,23 @@ def ensure_clocks(queue: Queue, clocks: int) -> float:
             "WHERE t.id = %s",
             [f"{PUID_PREFIX}{have}-", missing, template.pk],
         )
+        # Each copy gets the template's evidence and cited versions, as issue_action wrote them.
+        for model, link in (
+            (EvidenceItem, "action_id"),
+            (EnforcementAction.cited_versions.through, "enforcementaction_id"),
+        ):
+            copied = [
+                f.column
+                for f in model._meta.concrete_fields
+                if not f.primary_key and f.column != link
+            ]
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} ({link}, {', '.join(copied)}) "  # noqa: S608
+                f"SELECT a.id, {', '.join('e.' + c for c in copied)} "
+                f"FROM {action_table} a JOIN {model._meta.db_table} e ON e.{link} = %s "
+                "WHERE a.id >= %s AND a.puid LIKE %s",
+                [template.pk, first_new, PUID_PREFIX + "%"],
+            )
         cursor.execute(
             """
             INSERT INTO appeals_appeal (action_id, freelancer_id, original_decider_id, statement,

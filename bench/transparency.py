@@ -64,7 +64,7 @@ from enforcement.models import (  # noqa: E402
     IntakeSource,
     ReasonCode,
 )
-from transparency.aggregation import recompute_days, refresh_figures  # noqa: E402
+from transparency.aggregation import compute_days, recompute_days, refresh_figures  # noqa: E402
 from transparency.models import AggregationState  # noqa: E402
 
 PUID_PREFIX = "bench-tr-"
@@ -208,21 +208,23 @@ def reviewer_id() -> int:
     return User.objects.get(email=demo_data.DEMO_REVIEWER).pk
 
 
-def time_page(client: Client, name: str, url: str, repeat: int) -> None:
+def time_page(client: Client, name: str, url: str, repeat: int, language: str = "en") -> None:
+    headers = {"accept-language": language}
     for _ in range(3):
-        assert client.get(url).status_code == 200
+        assert client.get(url, headers=headers).status_code == 200
     with CaptureQueriesContext(connection) as queries:
-        status = client.get(url).status_code
+        status = client.get(url, headers=headers).status_code
     # Read now: the next request's request_started signal clears the connection's log.
     query_count = len(queries)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        client.get(url)
+        client.get(url, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
     emit(
         name=name,
         url=url,
+        language=language,
         status=status,
         queries=query_count,
         median_ms=round(statistics.median(times), 2),
@@ -259,6 +261,12 @@ def main() -> None:
     parser.add_argument("--appeals", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--skip-full",
+        action="store_true",
+        help="keep the daily figures and time only the one-day recomputation (the whole "
+        "history takes minutes per round); refreshes once if there are none",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -274,24 +282,39 @@ def main() -> None:
     full, day = [], []
     yesterday = timezone.now().date() - timedelta(days=1)
     for _ in range(args.rounds):
-        AggregationState.objects.all().delete()
-        started = time.perf_counter()
-        days = refresh_figures()
-        full.append(time.perf_counter() - started)
+        if not args.skip_full or not AggregationState.objects.exists():
+            AggregationState.objects.all().delete()
+            started = time.perf_counter()
+            days = refresh_figures()
+            full.append(time.perf_counter() - started)
         started = time.perf_counter()
         rows = recompute_days(yesterday, yesterday)
         day.append(time.perf_counter() - started)
-    emit(
-        name="aggregation: whole history from scratch",
-        days=len(days),
-        median_s=round(statistics.median(full), 2),
-        runs=[round(s, 2) for s in full],
-    )
+    if full:
+        emit(
+            name="aggregation: whole history from scratch",
+            days=len(days),
+            median_s=round(statistics.median(full), 2),
+            runs=[round(s, 2) for s in full],
+            load_average=round(os.getloadavg()[0], 2),
+        )
     emit(
         name="aggregation: one day (nightly / a late event)",
         rows=rows,
         median_ms=round(statistics.median(day) * 1000, 1),
         runs_ms=[round(s * 1000, 1) for s in day],
+        load_average=round(os.getloadavg()[0], 2),
+    )
+    # Where one day's time goes: each query of compute_days, slowest first.
+    with CaptureQueriesContext(connection) as queries:
+        compute_days(yesterday, yesterday)
+    emit(
+        name="aggregation: one day, its queries",
+        queries=len(queries),
+        slowest=[
+            {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:160]}
+            for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:5]
+        ],
     )
 
     with override_settings(
@@ -308,6 +331,9 @@ def main() -> None:
             min(args.repeat, 10),
         )
         time_page(client, "report page (last 12 months)", "/transparency/", args.repeat)
+        time_page(
+            client, "report page (last 12 months)", "/transparency/", args.repeat, language="ru"
+        )
         time_page(
             client, f"report page ({quarter})", f"/transparency/?period={quarter}", args.repeat
         )

@@ -577,6 +577,18 @@ class EnforcementAction(models.Model):
             # since the last refresh.
             models.Index(fields=["starts_at"], name="action_starts_at"),
             models.Index(fields=["updated_at"], name="action_updated_at"),
+            # ... terminations proposed (notified) and confirmed on a day: without these, each
+            # recomputed day read every action ever issued.
+            models.Index(
+                fields=["notified_at"],
+                name="action_termination_notified",
+                condition=Q(restriction_type="permanent_termination"),
+            ),
+            models.Index(
+                fields=["confirmed_at"],
+                name="action_confirmed_at",
+                condition=Q(confirmed_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -852,6 +864,11 @@ class ActionEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            # The transparency report's daily figures: a day's events (terminations withdrawn),
+            # and the events since the last refresh.
+            models.Index(fields=["at"], name="action_event_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
@@ -966,6 +983,8 @@ class ClientCorrection(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # The transparency report: corrections recorded on a day.
+        indexes = [models.Index(fields=["created_at"], name="client_correction_created")]
 
     def __str__(self) -> str:
         return f"Correction to {self.notice.client_name}"

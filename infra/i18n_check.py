@@ -85,6 +85,9 @@ MARKED_TEMPLATES = [
     "allauth/elements/fields.html",
     "allauth/elements/img.html",
     "allauth/elements/panel.html",
+    # The public transparency report.
+    "transparency/report.html",
+    "transparency/_report_body.html",
 ]
 
 # Words that are not English to translate: the product's name, and a CSS class a block adds to

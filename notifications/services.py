@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from infra.bulk import insert_rows
 from infra.queueing import enqueue
 from notifications.models import Notification
 
@@ -95,6 +96,40 @@ def _record_languages(notifications: list[Notification]) -> None:
         with translation.override(notification.language):
             notification.subject = str(notification.subject)
             notification.body = str(notification.body)
+
+
+# What `notify_rows` takes of each notification, in this order.
+NOTIFY_ROW_FIELDS = ("recipient_id", "kind", "appeal_id", "subject", "body", "url")
+
+
+def notify_rows(rows: list[tuple]) -> list[int]:
+    """As `notify_many`, from plain tuples (`NOTIFY_ROW_FIELDS`: recipient id, kind, appeal id
+    or None, subject, body, url): one INSERT for the whole batch without a model instance per
+    row (a sweep's thousands of notices), and one message for all their emails after commit.
+    Like `notify_many`, each row records its recipient's language (one query for the batch)
+    and lazy subjects and bodies are resolved in it. Returns the new ids."""
+    if not rows:
+        return []
+    settings_of = dict(
+        get_user_model()
+        .objects.filter(pk__in={row[0] for row in rows})
+        .values_list("pk", "preferred_language")
+    )
+    by_language: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_language.setdefault(language_of(settings_of.get(row[0]) or ""), []).append(row)
+    resolved = []
+    for language, told in by_language.items():
+        with translation.override(language):
+            resolved += [
+                (recipient, kind, appeal, language, str(subject), str(body), url)
+                for recipient, kind, appeal, subject, body, url in told
+            ]
+    fields = ("recipient_id", "kind", "appeal_id", "language", "subject", "body", "url")
+    created = sorted(insert_rows(Notification, fields, resolved))
+    if created:
+        transaction.on_commit(lambda: _enqueue_batch(created))
+    return created
 
 
 def _enqueue_batch(notification_ids: list[int]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transparency.report import SUPPRESSED, Table, display
+from transparency.report import SUPPRESSED, Name, Table, display
 
 WIDTH = 640
 LABEL_WIDTH = 250
@@ -21,14 +21,22 @@ GAP = 10
 PLOT_WIDTH = WIDTH - LABEL_WIDTH - VALUE_WIDTH
 
 
+def _n(value: float) -> str:
+    """A coordinate as SVG wants it whatever the page's language: "15.4", never "15,4" (the
+    template would localise a float)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 @dataclass
 class Bar:
     label: str
+    lang: str  # "en" for a name as the records spell it
     value_text: str
-    y: float
-    text_y: float
-    width: float
-    whisker: tuple[float, float] | None
+    y: str
+    text_y: str
+    width: str
+    whisker: tuple[str, str] | None
+    whisker_y: str
 
 
 def bar_chart(table: Table, minimum: int) -> dict | None:
@@ -50,18 +58,21 @@ def bar_chart(table: Table, minimum: int) -> dict | None:
         whisker = None
         if spec.get("low"):
             whisker = (
-                LABEL_WIDTH + PLOT_WIDTH * float(row[spec["low"]]) / top,
-                LABEL_WIDTH + PLOT_WIDTH * float(row[spec["high"]]) / top,
+                _n(LABEL_WIDTH + PLOT_WIDTH * float(row[spec["low"]]) / top),
+                _n(LABEL_WIDTH + PLOT_WIDTH * float(row[spec["high"]]) / top),
             )
-        label = str(row[spec["label"]])
+        label = row[spec["label"]]
+        text = str(label)
         bars.append(
             Bar(
-                label=label if len(label) <= 34 else label[:33] + "…",
+                label=text if len(text) <= 34 else text[:33] + "…",
+                lang="en" if isinstance(label, Name) else "",
                 value_text=display(row[spec["value"]], column, minimum),
-                y=y,
-                text_y=y + BAR_HEIGHT * 0.7,
-                width=max(1.0, PLOT_WIDTH * float(row[spec["value"]]) / top),
+                y=_n(y),
+                text_y=_n(y + BAR_HEIGHT * 0.7),
+                width=_n(max(1.0, PLOT_WIDTH * float(row[spec["value"]]) / top)),
                 whisker=whisker,
+                whisker_y=_n(y + BAR_HEIGHT / 2),
             )
         )
     return {
@@ -71,6 +82,5 @@ def bar_chart(table: Table, minimum: int) -> dict | None:
         "label_x": LABEL_WIDTH - 8,
         "value_x": WIDTH - VALUE_WIDTH + 8,
         "bar_height": BAR_HEIGHT,
-        "whisker_y_offset": BAR_HEIGHT / 2,
         "bars": bars,
     }

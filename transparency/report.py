@@ -2,8 +2,13 @@
 
 One `Report` feeds the page, its charts, the CSV and JSON downloads and the public API, so all
 of them show the same numbers. Whatever the number of actions and appeals, building a report
-costs three queries: the figures' version, and the rule and reason titles; the sums over at
-most a year of daily rows (three more queries) are cached until the daily figures next change.
+costs three queries: the figures' version, and the rule and reason titles (two more in a
+language other than English: their published translations); the sums over at most a year of
+daily rows (three more queries) are cached until the daily figures next change. The page caches
+its rendered body too (`transparency.pages`).
+
+Titles and labels are in the active language; the downloads and the API build the report in
+English (`english_report`), so their documented schema is the same for everyone.
 
 Small-number protection: a count of fewer than `settings.TRANSPARENCY_MIN_COUNT` (default 10)
 cases is shown as "< 10" and is `null` in downloads, and so is every share, rate or time
@@ -15,19 +20,28 @@ from __future__ import annotations
 import calendar
 import math
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Max, Min, Sum
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from appeals.models import Appeal
 from enforcement.choices import AutomatedDecision
-from enforcement.models import EnforcementAction, ReasonCode, Rule
+from enforcement.models import (
+    EnforcementAction,
+    ReasonCode,
+    ReasonCodeTranslation,
+    Rule,
+    RuleVersionTranslation,
+)
+from transparency.aggregation import STAFF_SOURCE, UNROUTED_QUEUE
 from transparency.models import AggregationState, DailyFigure
 
 Z_95 = 1.959963984540054
@@ -40,7 +54,8 @@ PERIOD_PATTERN = re.compile(
 
 
 class PeriodError(ValueError):
-    pass
+    """A period the report does not know; the message is in the active language (English for
+    the downloads and the API, see `english_report`)."""
 
 
 @dataclass(frozen=True)
@@ -52,27 +67,30 @@ class Period:
 
 
 def parse_period(slug: str, today: date | None = None) -> Period:
-    """ "2026", "2026-Q4", "2026-11" or "last-12-months" (the 365 days up to today)."""
+    """ "2026", "2026-Q4", "2026-11" or "last-12-months" (the 365 days up to today). The label
+    is in the active language."""
     today = today or timezone.localdate()
     if slug == LAST_12_MONTHS:
-        return Period(slug, "The last 12 months", today - timedelta(days=364), today)
+        return Period(slug, _("The last 12 months"), today - timedelta(days=364), today)
     match = PERIOD_PATTERN.match(slug or "")
     if not match:
-        raise PeriodError("Choose a period such as 2026, 2026-Q4, 2026-11 or last-12-months.")
+        raise PeriodError(_("Choose a period such as 2026, 2026-Q4, 2026-11 or last-12-months."))
     year = int(match["year"])
     if not 2000 <= year <= 2100:
-        raise PeriodError("Choose a year between 2000 and 2100.")
+        raise PeriodError(_("Choose a year between 2000 and 2100."))
     if match["quarter"]:
         quarter = int(match["quarter"])
         first = date(year, 3 * quarter - 2, 1)
         last_month = 3 * quarter
         last = date(year, last_month, calendar.monthrange(year, last_month)[1])
-        return Period(slug, f"Q{quarter} {year}", first, last)
+        label = _("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
+        return Period(slug, label, first, last)
     if match["month"]:
         month = int(match["month"])
         first = date(year, month, 1)
         last = date(year, month, calendar.monthrange(year, month)[1])
-        return Period(slug, first.strftime("%B %Y"), first, last)
+        # "December 2026", "Декабрь 2026 г.", "diciembre de 2026": the locale's own format.
+        return Period(slug, formats.date_format(first, "YEAR_MONTH_FORMAT"), first, last)
     return Period(slug, str(year), date(year, 1, 1), date(year, 12, 31))
 
 
@@ -127,6 +145,19 @@ class Column:
     kind: str = "count"  # count, share, hours, text, flag
 
 
+class Name(str):
+    """A name as the records spell it (a rule's or reason's title, a queue, a detection
+    source): not translated, so the page marks it `lang="en"`."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    lang: str = ""  # "en" for a `Name`, else the page's language
+
+
 @dataclass
 class Table:
     id: str
@@ -136,24 +167,37 @@ class Table:
     rows: list[dict] = field(default_factory=list)
     chart: dict | None = None
 
-    def display_rows(self, minimum: int) -> list[list[str]]:
-        return [[display(row.get(c.id), c, minimum) for c in self.columns] for row in self.rows]
+    def display_rows(self, minimum: int) -> list[list[Cell]]:
+        return [
+            [
+                Cell(
+                    display(row.get(c.id), c, minimum),
+                    "en" if isinstance(row.get(c.id), Name) else "",
+                )
+                for c in self.columns
+            ]
+            for row in self.rows
+        ]
 
 
 SUPPRESSED = object()
 
 
 def display(value, column: Column, minimum: int) -> str:
+    """A cell as the page shows it, in the active language."""
     if value is SUPPRESSED:
-        return f"< {minimum}" if column.kind == "count" else "withheld"
+        if column.kind == "count":
+            return _("< %(minimum)s") % {"minimum": minimum}
+        return _("withheld")
     if value is None:
         return "—"
     if column.kind == "share":
-        return f"{value * 100:.1f} %"
+        # Rounded first: number_format cuts the digits beyond the one shown (66.67 -> "66.6").
+        return _("%(percent)s %%") % {"percent": formats.number_format(round(value * 100, 1), 1)}
     if column.kind == "hours":
-        return f"{value} h"
+        return _("%(hours)s h") % {"hours": value}
     if column.kind == "flag":
-        return "Markedly higher" if value else ""
+        return _("Markedly higher") if value else ""
     if column.kind == "count":
         return f"{value:,}".replace(",", " ")
     return str(value)
@@ -259,11 +303,27 @@ def _read_figures(period: Period) -> PeriodFigures:
     return PeriodFigures(counts, hours, span["first"], span["last"])
 
 
-def period_figures(period: Period) -> PeriodFigures:
+@dataclass(frozen=True)
+class FiguresState:
+    """What the daily figures are: `version` changes at every rebuild of any day (None before
+    the first); `changes_until` is the moment up to which changes have been folded in, the
+    "figures as of" time (None before the first refresh)."""
+
+    version: uuid.UUID | None
+    changes_until: datetime | None
+
+
+def figures_state() -> FiguresState:
+    """One query: the aggregation state's version and time, read together (one row)."""
+    row = AggregationState.objects.values_list("figures_version", "changes_until").first()
+    return FiguresState(*row) if row else FiguresState(None, None)
+
+
+def period_figures(period: Period, state: FiguresState | None = None) -> PeriodFigures:
     """The period's figures, from the cache when the daily figures have not been rebuilt since
     they were summed (the key carries `AggregationState.figures_version`, a new random value
     at every rebuild), else summed from the daily rows and cached."""
-    version = AggregationState.objects.values_list("figures_version", flat=True).first()
+    version = (state or figures_state()).version
     if version is None:
         return _read_figures(period)
     key = f"transparency:figures:{version}:{period.first.isoformat()}:{period.last.isoformat()}"
@@ -280,34 +340,82 @@ def warm_cache(today: date | None = None) -> None:
     period_figures(parse_period(LAST_12_MONTHS, today))
 
 
-def build_report(period: Period, *, minimum: int | None = None) -> Report:
+def english_report(slug: str, today: date | None = None) -> Report:
+    """The report as the downloads and the API carry it: titles and labels in English whatever
+    the visitor's language, so that the documented schema stays the same for everyone. Raises
+    PeriodError (its message in English)."""
+    with translation.override("en"):
+        return build_report(parse_period(slug, today))
+
+
+def build_report(
+    period: Period, *, minimum: int | None = None, state: FiguresState | None = None
+) -> Report:
+    """The report of `period`, its titles and labels in the active language."""
     minimum = settings.TRANSPARENCY_MIN_COUNT if minimum is None else minimum
     c = _Counts(minimum)
-    figures = period_figures(period)
+    figures = period_figures(period, state)
     c.counts = figures.counts
     c.hours = figures.hours
     until = figures.last_day
     rule_titles = dict(Rule.objects.values_list("key", "title"))
     reason_titles = dict(ReasonCode.objects.values_list("code", "title"))
+    rules_translated, reasons_translated = _translated_titles(translation.get_language())
 
     tables = [
         _actions_by(
             c,
             "type",
             "actions_by_type",
-            "Actions by restriction type",
+            _("Actions by restriction type"),
+            _("Enforcement actions that started in the period, by restriction type."),
             {key: str(label) for key, label in EnforcementAction.RestrictionType.choices},
         ),
-        _actions_by(c, "rule", "actions_by_rule", "Actions by rule", rule_titles),
-        _actions_by(c, "reason", "actions_by_reason", "Actions by reason code", reason_titles),
+        _actions_by(
+            c,
+            "rule",
+            "actions_by_rule",
+            _("Actions by rule"),
+            _("Enforcement actions that started in the period, by rule."),
+            rule_titles,
+            rules_translated,
+        ),
+        _actions_by(
+            c,
+            "reason",
+            "actions_by_reason",
+            _("Actions by reason code"),
+            _("Enforcement actions that started in the period, by reason code."),
+            reason_titles,
+            reasons_translated,
+        ),
         _automation(c),
         _appeals(c),
         _outcomes(c),
-        _reversals(c, "rule", "reversal_by_rule", "Reversal rate by rule", rule_titles),
         _reversals(
-            c, "reason", "reversal_by_reason", "Reversal rate by reason code", reason_titles
+            c,
+            "rule",
+            "reversal_by_rule",
+            _("Reversal rate by rule"),
+            rule_titles,
+            rules_translated,
         ),
-        _reversals(c, "source", "reversal_by_source", "Reversal rate by detection source", {}),
+        _reversals(
+            c,
+            "reason",
+            "reversal_by_reason",
+            _("Reversal rate by reason code"),
+            reason_titles,
+            reasons_translated,
+        ),
+        _reversals(
+            c,
+            "source",
+            "reversal_by_source",
+            _("Reversal rate by detection source"),
+            {},
+            translated={STAFF_SOURCE: _("Staff (no automated detector)")},
+        ),
         _response_times(c),
         _terminations(c),
     ]
@@ -341,22 +449,64 @@ def first_figure_day() -> date | None:
     return DailyFigure.objects.aggregate(first=Min("day"))["first"]
 
 
-def _label(key: str, titles: dict) -> str:
+def _label(key: str, titles: dict, translated: dict | None = None) -> str:
+    """ "TOS-2.1 — Off-platform payments": the key and the title as the records spell them (a
+    `Name`), unless this module names the key itself in the active language (`translated`)."""
+    if translated and key in translated:
+        return translated[key]
     title = titles.get(key)
-    return f"{key} — {title}" if title and title != key else (title or key)
+    return Name(f"{key} — {title}" if title and title != key else (title or key))
 
 
-def _actions_by(c: _Counts, dimension: str, table_id: str, title: str, titles: dict) -> Table:
+def _translated_titles(language: str | None) -> tuple[dict, dict]:
+    """({rule key: label}, {reason code: label}) in `language`, from the latest published
+    translation in force of each rule that has one (the titles its statements show); empty in
+    English, where the records' own titles are the text."""
+    if not language or language == settings.LANGUAGE_CODE:
+        return {}, {}
+    now = timezone.now()
+    rules: dict[str, str] = {}
+    for key, title in (
+        RuleVersionTranslation.objects.filter(
+            language=language, published_at__isnull=False, version__effective_from__lte=now
+        )
+        .order_by("version__rule__key", "-version__number")
+        .values_list("version__rule__key", "title")
+    ):
+        rules.setdefault(key, f"{key} — {title}")
+    reasons: dict[str, str] = {}
+    for code, title in (
+        ReasonCodeTranslation.objects.filter(
+            translation__language=language,
+            published_at__isnull=False,
+            translation__version__effective_from__lte=now,
+        )
+        .order_by("reason_code__code", "-translation__version__number")
+        .values_list("reason_code__code", "title")
+    ):
+        reasons.setdefault(code, f"{code} — {title}")
+    return rules, reasons
+
+
+def _actions_by(
+    c: _Counts,
+    dimension: str,
+    table_id: str,
+    title: str,
+    description: str,
+    titles: dict,
+    translated: dict | None = None,
+) -> Table:
     total = c.raw("actions")
     table = Table(
         table_id,
         title,
-        f"Enforcement actions that started in the period, by {title.split(' by ')[-1]}.",
+        description,
         [
-            Column("key", "Key", "text"),
-            Column("label", "Name", "text"),
-            Column("actions", "Actions"),
-            Column("share", "Share of all actions", "share"),
+            Column("key", _("Key"), "text"),
+            Column("label", _("Name"), "text"),
+            Column("actions", _("Actions")),
+            Column("share", _("Share of all actions"), "share"),
         ],
     )
     for key in c.keys(f"actions.{dimension}"):
@@ -364,7 +514,9 @@ def _actions_by(c: _Counts, dimension: str, table_id: str, title: str, titles: d
         table.rows.append(
             {
                 "key": key,
-                "label": _label(key, titles) if dimension != "type" else titles.get(key, key),
+                "label": (
+                    _label(key, titles, translated) if dimension != "type" else titles.get(key, key)
+                ),
                 "actions": c.shown(n),
                 "share": c.share(n, total),
             }
@@ -379,41 +531,43 @@ def _automation(c: _Counts) -> Table:
     total = c.raw("actions")
     table = Table(
         "automation",
-        "Automation and late notices",
-        "How actions were detected and decided, and how many took effect before the "
-        "freelancer received the statement of reasons.",
+        _("Automation and late notices"),
+        _(
+            "How actions were detected and decided, and how many took effect before the "
+            "freelancer received the statement of reasons."
+        ),
         [
-            Column("key", "Key", "text"),
-            Column("label", "What", "text"),
-            Column("actions", "Actions"),
-            Column("share", "Share of all actions", "share"),
+            Column("key", _("Key"), "text"),
+            Column("label", _("What"), "text"),
+            Column("actions", _("Actions")),
+            Column("share", _("Share of all actions"), "share"),
         ],
     )
     rows = [
         (
             "detected_automatically",
-            "Detected by automation",
+            _("Detected by automation"),
             c.raw("actions.detection", "automated"),
         ),
-        ("detected_by_people", "Detected by people", c.raw("actions.detection", "human")),
+        ("detected_by_people", _("Detected by people"), c.raw("actions.detection", "human")),
         (
             "decided_fully_automated",
-            "Decided fully by automation",
+            _("Decided fully by automation"),
             c.raw("actions.decision", AutomatedDecision.FULLY),
         ),
         (
             "decided_partly_automated",
-            "Decided partly by automation",
+            _("Decided partly by automation"),
             c.raw("actions.decision", AutomatedDecision.PARTIALLY),
         ),
         (
             "decided_not_automated",
-            "Decided by people alone",
+            _("Decided by people alone"),
             c.raw("actions.decision", AutomatedDecision.NOT_AUTOMATED),
         ),
         (
             "late_notice",
-            "Restriction before the statement (late notice)",
+            _("Restriction before the statement (late notice)"),
             c.raw("actions.late_notice"),
         ),
     ]
@@ -428,18 +582,18 @@ def _appeals(c: _Counts) -> Table:
     decided = sum(c.raw("appeals.decided", o) for o in Appeal.Outcome.values)
     table = Table(
         "appeals",
-        "Appeals filed, decided and withdrawn",
-        "Appeals filed, decided and withdrawn in the period (each on the day it happened).",
+        _("Appeals filed, decided and withdrawn"),
+        _("Appeals filed, decided and withdrawn in the period (each on the day it happened)."),
         [
-            Column("key", "Key", "text"),
-            Column("label", "What", "text"),
-            Column("appeals", "Appeals"),
+            Column("key", _("Key"), "text"),
+            Column("label", _("What"), "text"),
+            Column("appeals", _("Appeals")),
         ],
     )
     for key, label, n in (
-        ("filed", "Filed", c.raw("appeals.filed")),
-        ("decided", "Decided", decided),
-        ("withdrawn", "Withdrawn", c.raw("appeals.withdrawn")),
+        ("filed", _("Filed"), c.raw("appeals.filed")),
+        ("decided", _("Decided"), decided),
+        ("withdrawn", _("Withdrawn"), c.raw("appeals.withdrawn")),
     ):
         table.rows.append({"key": key, "label": label, "appeals": c.shown(n)})
     return table
@@ -449,20 +603,20 @@ def _outcomes(c: _Counts) -> Table:
     decided = sum(c.raw("appeals.decided", o) for o in Appeal.Outcome.values)
     table = Table(
         "appeal_outcomes",
-        "Appeal outcomes",
-        "How the appeals decided in the period ended.",
+        _("Appeal outcomes"),
+        _("How the appeals decided in the period ended."),
         [
-            Column("key", "Key", "text"),
-            Column("label", "Outcome", "text"),
-            Column("appeals", "Appeals"),
-            Column("share", "Share of decided appeals", "share"),
+            Column("key", _("Key"), "text"),
+            Column("label", _("Outcome"), "text"),
+            Column("appeals", _("Appeals")),
+            Column("share", _("Share of decided appeals"), "share"),
         ],
         chart={"value": "share", "label": "label", "kind": "share"},
     )
     for key, label in (
-        ("upheld", "Upheld"),
-        ("overturned", "Overturned"),
-        ("modified", "Modified"),
+        ("upheld", _("Upheld")),
+        ("overturned", _("Overturned")),
+        ("modified", _("Modified")),
     ):
         n = c.raw("appeals.decided", key)
         table.rows.append(
@@ -471,22 +625,32 @@ def _outcomes(c: _Counts) -> Table:
     return table
 
 
-def _reversals(c: _Counts, dimension: str, table_id: str, title: str, titles: dict) -> Table:
+def _reversals(
+    c: _Counts,
+    dimension: str,
+    table_id: str,
+    title: str,
+    titles: dict,
+    translated: dict | None = None,
+) -> Table:
     table = Table(
         table_id,
         title,
-        "Decided appeals that overturned or modified the action, with a 95 % (Wilson) interval. "
-        "“Markedly higher” means even the interval's lower end lies above the upper end of the "
-        "interval of all the others together.",
+        _(
+            "Decided appeals that overturned or modified the action, with a %(level)s %% "
+            "(Wilson) interval. “Markedly higher” means even the interval's lower end lies above "
+            "the upper end of the interval of all the others together."
+        )
+        % {"level": 95},
         [
-            Column("key", "Key", "text"),
-            Column("label", "Name", "text"),
-            Column("decided", "Appeals decided"),
-            Column("reversed", "Reversed"),
-            Column("rate", "Reversal rate", "share"),
-            Column("ci_low", "95 % interval, low", "share"),
-            Column("ci_high", "95 % interval, high", "share"),
-            Column("markedly_higher", "Flag", "flag"),
+            Column("key", _("Key"), "text"),
+            Column("label", _("Name"), "text"),
+            Column("decided", _("Appeals decided")),
+            Column("reversed", _("Reversed")),
+            Column("rate", _("Reversal rate"), "share"),
+            Column("ci_low", _("%(level)s %% interval, low") % {"level": 95}, "share"),
+            Column("ci_high", _("%(level)s %% interval, high") % {"level": 95}, "share"),
+            Column("markedly_higher", _("Flag"), "flag"),
         ],
         chart={
             "value": "rate",
@@ -504,7 +668,7 @@ def _reversals(c: _Counts, dimension: str, table_id: str, title: str, titles: di
         x = c.raw(f"reversals.{dimension}", key)
         row = {
             "key": key,
-            "label": _label(key, titles),
+            "label": _label(key, titles, translated),
             "decided": c.shown(n),
             "reversed": c.shown(x),
         }
@@ -528,33 +692,43 @@ def _reversals(c: _Counts, dimension: str, table_id: str, title: str, titles: di
 def _response_times(c: _Counts) -> Table:
     table = Table(
         "response_times",
-        "Time to first response and to decision, per queue",
-        "Elapsed hours (rounded up) from filing to the first response and to the decision, for "
-        "clocks that stopped in the period, and the share within the queue's SLA target.",
+        _("Time to first response and to decision, per queue"),
+        _(
+            "Elapsed hours (rounded up) from filing to the first response and to the decision, "
+            "for clocks that stopped in the period, and the share within the queue's SLA target."
+        ),
         [
-            Column("key", "Queue and measure", "text"),
-            Column("queue", "Queue", "text"),
-            Column("measure", "Measure", "text"),
-            Column("cases", "Appeals"),
-            Column("median_hours", "Median", "hours"),
-            Column("p90_hours", "90th percentile", "hours"),
-            Column("within_target", "Within the SLA target", "share"),
+            Column("key", _("Queue and measure"), "text"),
+            Column("queue", _("Queue"), "text"),
+            Column("measure", _("Measure"), "text"),
+            Column("cases", _("Appeals")),
+            Column("median_hours", _("Median"), "hours"),
+            Column("p90_hours", _("90th percentile"), "hours"),
+            Column("within_target", _("Within the SLA target"), "share"),
         ],
-        chart={"value": "median_hours", "label": "key", "kind": "hours"},
+        chart={"value": "median_hours", "label": "chart_label", "kind": "hours"},
     )
-    measures = (("time.first_response", "First response"), ("time.decision", "Decision"))
+    # The row key (the downloads' identifier) stays English in every language; the page shows
+    # the queue and the measure in their own columns, and the chart a translated label.
+    measures = (
+        ("time.first_response", "first response", _("First response")),
+        ("time.decision", "decision", _("Decision")),
+    )
     queues = sorted({k for m, k in c.counts if m.startswith("time.")})
     for queue in queues:
-        for metric, label in measures:
+        shown_queue = _("Not routed") if queue == UNROUTED_QUEUE else Name(queue)
+        for metric, key_label, label in measures:
             n, within = c.counts.get((metric, queue), (0, 0))
             if n == 0:
                 continue
             histogram = c.hours.get((metric, queue), Counter())
             row = {
-                "key": f"{queue}: {label.lower()}",
-                "queue": queue,
+                "key": f"{queue}: {key_label}",
+                "queue": shown_queue,
                 "measure": label,
                 "cases": c.shown(n),
+                "chart_label": _("%(queue)s: %(measure)s")
+                % {"queue": shown_queue, "measure": label.lower()},
             }
             if c.shown(n) is SUPPRESSED:
                 row |= {
@@ -575,18 +749,28 @@ def _response_times(c: _Counts) -> Table:
 def _terminations(c: _Counts) -> Table:
     table = Table(
         "terminations",
-        "Permanent terminations and client corrections",
-        "Terminations proposed, confirmed by a second person, withdrawn and overturned on "
-        "appeal, and the corrections recorded for clients who had been told about an action "
-        "that was later reversed or reduced.",
-        [Column("key", "Key", "text"), Column("label", "What", "text"), Column("count", "Count")],
+        _("Permanent terminations and client corrections"),
+        _(
+            "Terminations proposed, confirmed by a second person, withdrawn and overturned on "
+            "appeal, and the corrections recorded for clients who had been told about an action "
+            "that was later reversed or reduced."
+        ),
+        [
+            Column("key", _("Key"), "text"),
+            Column("label", _("What"), "text"),
+            Column("count", _("Count")),
+        ],
     )
     for key, label, n in (
-        ("proposed", "Terminations proposed", c.raw("terminations", "proposed")),
-        ("confirmed", "Terminations confirmed", c.raw("terminations", "confirmed")),
-        ("withdrawn", "Terminations withdrawn", c.raw("terminations", "withdrawn")),
-        ("overturned", "Terminations overturned on appeal", c.raw("terminations", "overturned")),
-        ("client_corrections", "Client corrections recorded", c.raw("client_corrections")),
+        ("proposed", _("Terminations proposed"), c.raw("terminations", "proposed")),
+        ("confirmed", _("Terminations confirmed"), c.raw("terminations", "confirmed")),
+        ("withdrawn", _("Terminations withdrawn"), c.raw("terminations", "withdrawn")),
+        (
+            "overturned",
+            _("Terminations overturned on appeal"),
+            c.raw("terminations", "overturned"),
+        ),
+        ("client_corrections", _("Client corrections recorded"), c.raw("client_corrections")),
     ):
         table.rows.append({"key": key, "label": label, "count": c.shown(n)})
     return table

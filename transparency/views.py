@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import cache_public, public
-from transparency.charts import bar_chart
+from transparency.pages import rendered_report
 from transparency.report import (
     LAST_12_MONTHS,
     PeriodError,
-    build_report,
+    english_report,
+    figures_state,
     parse_period,
     period_choices,
 )
@@ -20,6 +21,9 @@ from transparency.report import (
 @public
 @require_safe
 def report(request: HttpRequest) -> HttpResponse:
+    """The report in the visitor's language. The version of the figures and the time they are
+    as of come from one row, read first; the body is rendered for that version (or comes from
+    the cache under it), so the page never claims a later time than its figures."""
     today = timezone.localdate()
     slug = request.GET.get("period", LAST_12_MONTHS)
     error = ""
@@ -27,18 +31,16 @@ def report(request: HttpRequest) -> HttpResponse:
         period = parse_period(slug, today)
     except PeriodError as exc:
         error, period = str(exc), parse_period(LAST_12_MONTHS, today)
-    result = build_report(period)
-    sections = [
-        (table, table.display_rows(result.minimum), bar_chart(table, result.minimum))
-        for table in result.tables
-    ]
+    state = figures_state()
+    body, figures_from = rendered_report(period, state)
     return render(
         request,
         "transparency/report.html",
         {
-            "report": result,
-            "sections": sections,
-            "choices": period_choices(result.figures_from, today),
+            "period": period,
+            "body": body,
+            "as_of": state.changes_until,
+            "choices": period_choices(figures_from, today),
             "asked": slug,
             "error": error,
         },
@@ -46,9 +48,10 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _period_or_400(request: HttpRequest):
+def _report_or_400(request: HttpRequest):
+    """The downloads: in English whatever the visitor's language (a stable schema)."""
     try:
-        return parse_period(request.GET.get("period", LAST_12_MONTHS)), None
+        return english_report(request.GET.get("period", LAST_12_MONTHS)), None
     except PeriodError as exc:
         return None, JsonResponse(
             {"detail": [{"loc": ["query", "period"], "msg": str(exc)}]}, status=400
@@ -59,11 +62,13 @@ def _period_or_400(request: HttpRequest):
 @public
 @require_safe
 def report_json(request: HttpRequest) -> HttpResponse:
-    period, error = _period_or_400(request)
+    result, error = _report_or_400(request)
     if error:
         return error
-    response = JsonResponse(build_report(period).as_json(), json_dumps_params={"indent": 1})
-    response["Content-Disposition"] = f'attachment; filename="transparency-{period.slug}.json"'
+    response = JsonResponse(result.as_json(), json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = (
+        f'attachment; filename="transparency-{result.period.slug}.json"'
+    )
     return response
 
 
@@ -71,10 +76,12 @@ def report_json(request: HttpRequest) -> HttpResponse:
 @public
 @require_safe
 def report_csv(request: HttpRequest) -> HttpResponse:
-    period, error = _period_or_400(request)
+    result, error = _report_or_400(request)
     if error:
         return error
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="transparency-{period.slug}.csv"'
-    csv.writer(response).writerows(build_report(period).csv_rows())
+    response["Content-Disposition"] = (
+        f'attachment; filename="transparency-{result.period.slug}.csv"'
+    )
+    csv.writer(response).writerows(result.csv_rows())
     return response

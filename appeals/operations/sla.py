@@ -9,6 +9,7 @@ or calendar changes; a beat task (`sweep`) records each warning and breach exact
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -33,9 +34,10 @@ from appeals.models import (
     QueueSlaSummary,
     SlaPolicy,
 )
+from infra.bulk import insert_rows
 from infra.queueing import enqueue
 from notifications.models import Notification
-from notifications.services import notify_many
+from notifications.services import notify_rows
 
 Kind = AppealClock.Kind
 logger = logging.getLogger(__name__)
@@ -226,8 +228,10 @@ def sweep(*, now: datetime | None = None, batch_size: int = 1000) -> tuple[int, 
 
     Clocks are taken with SKIP LOCKED, so two sweeps running at the same moment never take the
     same clock, and each record is a conditional update on the taken clocks. The work is done
-    per batch, not per clock (a fixed number of queries for up to `batch_size` clocks of each
-    kind), so that a sweep over a thousand due clocks stays well under a second.
+    per batch, not per clock: a fixed number of queries for up to `batch_size` clocks of each
+    kind, and no model instance per clock, event or notice (the rows are read as tuples and
+    written as arrays, `infra.bulk.insert_rows`), so that a sweep over a thousand due clocks
+    costs milliseconds of Python. Emails are rendered and sent by a task after commit.
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -238,49 +242,64 @@ def sweep(*, now: datetime | None = None, batch_size: int = 1000) -> tuple[int, 
             AppealClock.objects.breach_due(now), "due_at", "breached_at", now, batch_size
         )
         if warned or breached:
-            events = [_warning_event(clock) for clock in warned]
-            events += [_breach_event(clock) for clock in breached]
+            events = [_event_row(c, AppealEvent.Kind.SLA_WARNING) for c in warned]
+            events += [_event_row(c, AppealEvent.Kind.SLA_BREACHED) for c in breached]
             events += _escalate(breached)
-            AppealEvent.objects.bulk_create(events)
-            notify_many(_notifications(warned, breached))
+            at = timezone.now()  # events carry the real time, as every event does
+            insert_rows(AppealEvent, _EVENT_FIELDS, [(*row, at) for row in events])
+            notify_rows(_notifications(warned, breached))
     return len(warned), len(breached)
 
 
-# What the sweep reads of each due clock: not the appeal's statement, nor whole people.
-_SWEEP_FIELDS = (
+@dataclass(slots=True, frozen=True)
+class DueClock:
+    """What the sweep reads of a due clock and its appeal: a tuple's worth, not a model."""
+
+    pk: int
+    kind: str
+    appeal_id: int
+    due_at: datetime | None
+    policy_id: int | None
+    status: str
+    queue_id: int | None
+    assigned_to_id: int | None
+    priority: int
+
+
+_DUE_FIELDS = (
+    "pk",
     "kind",
+    "appeal_id",
     "due_at",
-    "warn_at",
-    "warned_at",
-    "breached_at",
+    "policy_id",
     "appeal__status",
-    "appeal__queue",
-    "appeal__assigned_to",
+    "appeal__queue_id",
+    "appeal__assigned_to_id",
     "appeal__priority",
-    "policy__escalation",
-    "policy__escalation_queue__name",
 )
 
 
-def due_batch(due: AppealClockQuerySet, order: str, batch_size: int) -> AppealClockQuerySet:
-    """The sweep's selection: up to `batch_size` due clocks, locked with their appeals.
+def due_batch(due: AppealClockQuerySet, order: str, batch_size: int):
+    """The sweep's selection: up to `batch_size` due clocks, locked with their appeals, as
+    rows of `_DUE_FIELDS`.
 
     The appeal is locked with its clock, in one statement with SKIP LOCKED: services lock the
     appeal first and its clocks second (a decision stops them), so taking the clock and then
     waiting for the appeal would deadlock. An appeal being changed right now is left for the
-    next sweep. (bench/sla_sweep.py times and EXPLAINs this very query.)
+    next sweep. The query joins only the appeal (an inner join), and `FOR UPDATE` without `OF`
+    locks the rows of both, exactly the clock and its appeal. (bench/sla_sweep.py times and
+    EXPLAINs this very query.)
     """
     return (
-        due.select_for_update(skip_locked=True, of=("self", "appeal"))
-        .select_related("appeal", "policy__escalation_queue")
-        .only(*_SWEEP_FIELDS)
-        .order_by(order)[:batch_size]
+        due.select_for_update(skip_locked=True)
+        .order_by(order)
+        .values_list(*_DUE_FIELDS)[:batch_size]
     )
 
 
-def _take(due, order: str, field: str, now, batch_size: int) -> list[AppealClock]:
+def _take(due, order: str, field: str, now, batch_size: int) -> list[DueClock]:
     """Lock up to `batch_size` due clocks and record `field` on them."""
-    clocks = list(due_batch(due, order, batch_size))
+    clocks = [DueClock(*row) for row in due_batch(due, order, batch_size)]
     if not clocks:
         return []
     # The rows are locked by this transaction and FOR UPDATE re-checked the condition on their
@@ -291,29 +310,24 @@ def _take(due, order: str, field: str, now, batch_size: int) -> list[AppealClock
     ).update(**{field: now})
     if recorded != len(clocks):
         raise RuntimeError(f"{len(clocks) - recorded} locked clock(s) changed under the sweep")
-    for clock in clocks:
-        setattr(clock, field, now)
     return clocks
 
 
-def _warning_event(clock: AppealClock) -> AppealEvent:
-    return _sweep_event(
-        clock.appeal,
-        AppealEvent.Kind.SLA_WARNING,
-        f"{clock.get_kind_display()} deadline approaching.",
-    )
+# An event row as the sweep writes it (`at` is added last, the same for the whole sweep).
+_EVENT_FIELDS = ("appeal_id", "kind", "from_status", "to_status", "reason", "at")
 
 
-def _breach_event(clock: AppealClock) -> AppealEvent:
-    return _sweep_event(
-        clock.appeal, AppealEvent.Kind.SLA_BREACHED, f"{clock.get_kind_display()} deadline missed."
-    )
+def _kind_label(kind: str) -> str:
+    return str(Kind(kind).label)
 
 
-def _sweep_event(appeal: Appeal, kind: str, reason: str) -> AppealEvent:
-    return AppealEvent(
-        appeal=appeal, kind=kind, from_status=appeal.status, to_status=appeal.status, reason=reason
-    )
+def _event_row(clock: DueClock, kind: str) -> tuple:
+    what = _kind_label(clock.kind)
+    if kind == AppealEvent.Kind.SLA_WARNING:
+        reason = f"{what} deadline approaching."
+    else:
+        reason = f"{what} deadline missed."
+    return (clock.appeal_id, kind, clock.status, clock.status, reason)
 
 
 # --- Who is told, and how --------------------------------------------------------------------
@@ -324,24 +338,26 @@ def _sweep_event(appeal: Appeal, kind: str, reason: str) -> AppealEvent:
 # sends a lead one digest, not a thousand emails. A clock that is warned and breached in the
 # same sweep (the sweep was down) is told as a breach only.
 
-# The notices are composed lazily and resolved in each recipient's own language by
-# `notify_many`, which records that language on the row (the email goes out in it too).
-
 # How many appeals a lead's digest names before "and N more".
 DIGEST_NAMES = 20
 
 
-def _notifications(warned: list[AppealClock], breached: list[AppealClock]) -> list[Notification]:
+def _notifications(warned: list[DueClock], breached: list[DueClock]) -> list[tuple]:
+    """Rows for `notifications.services.notify_rows`."""
     breached_ids = {clock.pk for clock in breached}
     still_warned = [clock for clock in warned if clock.pk not in breached_ids]
-    leads = _LeadsToTell({clock.appeal.queue_id for clock in still_warned + breached})
+    leads = _LeadsToTell({clock.queue_id for clock in still_warned + breached})
+    # One reverse() for all the appeals: the case page's URL with the appeal's id put in.
+    case_url = reverse("appeals:review-detail", args=[0]).replace("/0/", "/{}/")
     notifications = []
     for kind, clocks in (
         (Notification.Kind.SLA_WARNING, still_warned),
         (Notification.Kind.SLA_BREACH, breached),
     ):
-        notifications += [_assignee_notice(kind, c) for c in clocks if c.appeal.assigned_to_id]
-        notifications += _lead_digests(kind, clocks, leads)
+        notifications += [
+            _about_one(kind, c, c.assigned_to_id, case_url) for c in clocks if c.assigned_to_id
+        ]
+        notifications += _lead_digests(kind, clocks, leads, case_url)
     return notifications
 
 
@@ -359,26 +375,26 @@ class _LeadsToTell:
         for queue_id, user_id in memberships.values_list("queue_id", "user_id"):
             self.by_queue.setdefault(queue_id, []).append(user_id)
 
-    def for_appeal(self, appeal: Appeal) -> list[int]:
-        return (self.by_queue.get(appeal.queue_id) if appeal.queue_id else None) or self.all_leads
+    def for_queue(self, queue_id: int | None) -> list[int]:
+        return (self.by_queue.get(queue_id) if queue_id else None) or self.all_leads
 
-    def may_open(self, lead_id: int, appeal: Appeal) -> bool:
+    def may_open(self, lead_id: int, clock: DueClock) -> bool:
         """Whether the lead may open the appeal's own page: it is in one of their queues, or
         not routed yet (`Appeal.objects.for_reviewer`); a lead told because its queue has no
         lead of its own is sent to the dashboard instead of a page that would answer 404."""
-        return appeal.queue_id is None or lead_id in self.by_queue.get(appeal.queue_id, ())
+        return clock.queue_id is None or lead_id in self.by_queue.get(clock.queue_id, ())
 
 
 # A clock's kind ("first response", "decision") in lower case, inside a sentence, in the
-# language the text is resolved in.
+# language the text is resolved in (`notify_rows` resolves each row in its recipient's).
 _lower = lazy(lambda label: str(label).lower(), str)
 
 
-def _what(clock: AppealClock):
-    return _lower(AppealClock.Kind(clock.kind).label)
+def _what(clock: DueClock):
+    return _lower(Kind(clock.kind).label)
 
 
-def _subject(kind: str, clock: AppealClock):
+def _subject(kind: str, clock: DueClock):
     if kind == Notification.Kind.SLA_WARNING:
         text = gettext_lazy("Appeal #{number}: {what} due soon")
     else:
@@ -386,7 +402,7 @@ def _subject(kind: str, clock: AppealClock):
     return format_lazy(text, number=clock.appeal_id, what=_what(clock))
 
 
-def _body(kind: str, clock: AppealClock):
+def _body(kind: str, clock: DueClock):
     due = f"{clock.due_at:%Y-%m-%d %H:%M}"
     if kind == Notification.Kind.SLA_WARNING:
         return format_lazy(gettext_lazy("The deadline is {due} UTC."), due=due)
@@ -395,13 +411,9 @@ def _body(kind: str, clock: AppealClock):
     )
 
 
-def _assignee_notice(kind: str, clock: AppealClock) -> Notification:
-    return _about_one(kind, clock, clock.appeal.assigned_to_id)
-
-
 def _about_one(
-    kind: str, clock: AppealClock, person_id: int, *, outside: bool = False
-) -> Notification:
+    kind: str, clock: DueClock, person_id: int, case_url: str, *, outside: bool = False
+) -> tuple:
     """About one clock, linking to the appeal; `outside`: told as a lead of every queue without
     a lead of its own, who cannot open an appeal of a queue they are not in, so to the
     dashboard, which shows that queue's deadlines."""
@@ -412,39 +424,34 @@ def _about_one(
         )
         url = reverse("appeals:dashboard")
     else:
-        body, url = _body(kind, clock), reverse("appeals:review-detail", args=[clock.appeal_id])
-    return Notification(
-        recipient_id=person_id,
-        kind=kind,
-        appeal_id=clock.appeal_id,
-        subject=_subject(kind, clock),
-        body=body,
-        url=url,
-    )
+        body, url = _body(kind, clock), case_url.format(clock.appeal_id)
+    return (person_id, kind, clock.appeal_id, _subject(kind, clock), body, url)
 
 
-def _lead_digests(kind: str, clocks: list[AppealClock], leads: _LeadsToTell) -> list[Notification]:
+def _lead_digests(
+    kind: str, clocks: list[DueClock], leads: _LeadsToTell, case_url: str
+) -> list[tuple]:
     """One notification per lead for the clocks of `kind` they are not the assignee of; about
     one clock it reads as the assignee's does."""
-    by_lead: dict[int, list[AppealClock]] = {}
+    by_lead: dict[int, list[DueClock]] = {}
     for clock in clocks:
-        for lead_id in leads.for_appeal(clock.appeal):
-            if lead_id != clock.appeal.assigned_to_id:
+        for lead_id in leads.for_queue(clock.queue_id):
+            if lead_id != clock.assigned_to_id:
                 by_lead.setdefault(lead_id, []).append(clock)
     return [
-        _about_one(kind, told[0], lead_id, outside=not leads.may_open(lead_id, told[0].appeal))
+        _about_one(kind, told[0], lead_id, case_url, outside=not leads.may_open(lead_id, told[0]))
         if len(told) == 1
         else _digest(kind, told, lead_id)
         for lead_id, told in by_lead.items()
     ]
 
 
-def _named(clocks: list[AppealClock]):
+def _named(clocks: list[DueClock]):
     """ "#12 (decision), #15 (first response)", in the language it is resolved in."""
     return lazy(lambda: ", ".join(f"#{c.appeal_id} ({_what(c)})" for c in clocks), str)()
 
 
-def _digest(kind: str, clocks: list[AppealClock], lead_id: int) -> Notification:
+def _digest(kind: str, clocks: list[DueClock], lead_id: int) -> tuple:
     count = len({clock.appeal_id for clock in clocks})
     appeals = format_lazy(
         npgettext_lazy("sla digest", "{count} appeal", "{count} appeals", count), count=count
@@ -470,42 +477,51 @@ def _digest(kind: str, clocks: list[AppealClock], lead_id: int) -> Notification:
             len(clocks),
         )
         body = gettext_lazy("Missed and escalated: {named}{more}.")
-    return Notification(
-        recipient_id=lead_id,
-        kind=kind,
-        subject=format_lazy(subject, count=len(clocks), appeals=appeals),
-        body=format_lazy(
+    return (
+        lead_id,
+        kind,
+        None,
+        format_lazy(subject, count=len(clocks), appeals=appeals),
+        format_lazy(
             "{} {}",
             format_lazy(body, named=named, more=more),
             gettext_lazy("The dashboard shows each queue's deadlines."),
         ),
-        url=reverse("appeals:dashboard"),
+        reverse("appeals:dashboard"),
     )
 
 
-def _escalate(breached: list[AppealClock]) -> list[AppealEvent]:
+def _escalate(breached: list[DueClock]) -> list[tuple]:
     """Escalate each breach as its clock's policy says (raise the priority by default), one
-    update per kind of escalation. Each breach escalates once: an appeal whose two clocks
-    breach in the same sweep has its priority raised twice, as in two sweeps."""
-    events: list[AppealEvent] = []
+    update per kind of escalation, and return the events' rows. Each breach escalates once: an
+    appeal whose two clocks breach in the same sweep has its priority raised twice, as in two
+    sweeps."""
+    events: list[tuple] = []
     raises: dict[int, int] = {}
     moves: dict[Queue, list[int]] = {}
     returns: list[int] = []
+    policy_ids = {clock.policy_id for clock in breached if clock.policy_id is not None}
+    policies = (
+        SlaPolicy.objects.select_related("escalation_queue").in_bulk(policy_ids)
+        if policy_ids
+        else {}
+    )
     for clock in breached:
-        policy, appeal = clock.policy, clock.appeal
+        policy = policies.get(clock.policy_id) if clock.policy_id else None
         action = policy.escalation if policy else SlaPolicy.Escalation.RAISE_PRIORITY
         if action == SlaPolicy.Escalation.NONE:
             continue
         if action == SlaPolicy.Escalation.RAISE_PRIORITY:
-            raises[appeal.pk] = raises.get(appeal.pk, 0) + 1
+            raises[clock.appeal_id] = raises.get(clock.appeal_id, 0) + 1
             reason = "Priority raised."
         elif action == SlaPolicy.Escalation.MOVE_QUEUE:
-            moves.setdefault(policy.escalation_queue, []).append(appeal.pk)
+            moves.setdefault(policy.escalation_queue, []).append(clock.appeal_id)
             reason = f"Moved to {policy.escalation_queue.name}."
         else:
-            returns.append(appeal.pk)
+            returns.append(clock.appeal_id)
             reason = "Returned to the queue for reassignment."
-        events.append(_sweep_event(appeal, AppealEvent.Kind.ESCALATED, reason))
+        escalated = AppealEvent.Kind.ESCALATED
+        events.append((clock.appeal_id, escalated, clock.status, clock.status, reason))
     for steps in set(raises.values()):
         Appeal.objects.filter(pk__in=[pk for pk, n in raises.items() if n == steps]).update(
             priority=F("priority") + steps
@@ -520,7 +536,7 @@ def _escalate(breached: list[AppealClock]) -> list[AppealEvent]:
 
 
 def _recompute_where_the_policy_changed(
-    breached: list[AppealClock], raises: dict[int, int], moves: dict[Queue, list[int]]
+    breached: list[DueClock], raises: dict[int, int], moves: dict[Queue, list[int]]
 ) -> None:
     """An escalation can put an appeal under another policy (another queue's, or the one for
     its new priority). One query finds which; their clocks are recomputed by a task after
@@ -528,11 +544,10 @@ def _recompute_where_the_policy_changed(
     moved_to = {appeal_id: queue.pk for queue, ids in moves.items() for appeal_id in ids}
     now_under: dict[int, tuple[int | None, int, int | None]] = {}
     for clock in breached:
-        appeal = clock.appeal
-        if appeal.pk in raises or appeal.pk in moved_to:
-            queue_id = moved_to.get(appeal.pk, appeal.queue_id)
-            priority = appeal.priority + raises.get(appeal.pk, 0)
-            now_under[appeal.pk] = (queue_id, priority, clock.policy_id)
+        if clock.appeal_id in raises or clock.appeal_id in moved_to:
+            queue_id = moved_to.get(clock.appeal_id, clock.queue_id)
+            priority = clock.priority + raises.get(clock.appeal_id, 0)
+            now_under[clock.appeal_id] = (queue_id, priority, clock.policy_id)
     if not now_under:
         return
     policies: dict[int, list[SlaPolicy]] = {}

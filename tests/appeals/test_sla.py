@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -830,6 +831,44 @@ def test_the_sweep_takes_due_clocks_in_batches(london_queue, lead):
     assert sla.sweep(batch_size=2) == (2, 2)
     assert sla.sweep(batch_size=2) == (1, 1)
     assert sla.sweep(batch_size=2) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_the_sweep_runs_the_same_queries_for_one_and_for_fifty_due_clocks(
+    london_queue, london_team
+):
+    """Each due clock is warned, breached, escalated, told to its holder and named in the
+    leads' digests, with its clock's policy read: the same statements for 1 clock as for 50."""
+    holder = ReviewerFactory(email="riley@example.test")
+    policy = london_queue.sla_policies.get()
+
+    def sweep_queries(count: int) -> int:
+        clocks = _due_clocks(london_queue, count)
+        AppealClock.objects.filter(pk__in=[c.pk for c in clocks]).update(policy=policy)
+        Appeal.objects.filter(pk__in=[c.appeal_id for c in clocks]).update(
+            assigned_to=holder, status=Appeal.Status.IN_REVIEW
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert sla.sweep() == (count, count)
+        return len(queries)
+
+    one = sweep_queries(1)
+    fifty = sweep_queries(50)
+
+    assert fifty == one
+    told = Notification.objects.filter(kind=Notification.Kind.SLA_BREACH, recipient=holder)
+    assert told.count() == 51
+    # Each row records its recipient's language (English here), as `notify()` does.
+    assert set(told.values_list("email_status", "language", "read_at")) == {
+        (Notification.EmailStatus.PENDING, "en", None)
+    }
+    assert AppealEvent.objects.filter(kind=Event.ESCALATED).count() == 51
+    for lead in london_team:  # about the one, then one digest of the fifty
+        subjects = sorted(
+            Notification.objects.filter(recipient=lead).values_list("subject", flat=True)
+        )
+        assert subjects[0] == "50 deadlines missed on 50 appeals"
+        assert subjects[1].endswith(": decision deadline missed")
 
 
 def _due_clocks(queue: Queue, count: int) -> list[AppealClock]:
