@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -49,11 +50,26 @@ def in_language_of(recipient):
         yield
 
 
+def _zone(name: str):
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
+
+
+@contextmanager
+def reading_as(language: str, zone_name: str):
+    """Resolve lazy texts as their reader reads them: in their language, and dates written
+    lazily (`infra.dates.format_when_lazy`) in their time zone."""
+    with translation.override(language), timezone.override(_zone(zone_name)):
+        yield
+
+
 def notify(recipient, *, kind: str, subject: str, body: str, url: str = "", appeal=None):
     """Record a notification and queue its email once the surrounding transaction commits.
     Lazy texts (gettext_lazy, format_lazy) are resolved in the recipient's language."""
     language = language_of(recipient)
-    with translation.override(language):
+    with reading_as(language, getattr(recipient, "time_zone", "")):
         subject, body = str(subject), str(body)
     notification = Notification.objects.create(
         recipient=recipient,
@@ -84,16 +100,17 @@ def notify_many(notifications: list[Notification]) -> list[Notification]:
 
 
 def _record_languages(notifications: list[Notification]) -> None:
-    unset = [n for n in notifications if not n.language]
-    settings_of = dict(
-        get_user_model()
-        .objects.filter(pk__in={n.recipient_id for n in unset})
-        .values_list("pk", "preferred_language")
-    )
-    for notification in unset:
-        notification.language = language_of(settings_of.get(notification.recipient_id) or "")
+    readers = {
+        pk: (language, zone)
+        for pk, language, zone in get_user_model()
+        .objects.filter(pk__in={n.recipient_id for n in notifications})
+        .values_list("pk", "preferred_language", "time_zone")
+    }
     for notification in notifications:
-        with translation.override(notification.language):
+        language, zone = readers.get(notification.recipient_id, ("", ""))
+        if not notification.language:
+            notification.language = language_of(language or "")
+        with reading_as(notification.language, zone):
             notification.subject = str(notification.subject)
             notification.body = str(notification.body)
 
@@ -110,17 +127,18 @@ def notify_rows(rows: list[tuple]) -> list[int]:
     and lazy subjects and bodies are resolved in it. Returns the new ids."""
     if not rows:
         return []
-    settings_of = dict(
-        get_user_model()
+    readers = {
+        pk: (language_of(language or ""), zone)
+        for pk, language, zone in get_user_model()
         .objects.filter(pk__in={row[0] for row in rows})
-        .values_list("pk", "preferred_language")
-    )
-    by_language: dict[str, list[tuple]] = {}
+        .values_list("pk", "preferred_language", "time_zone")
+    }
+    by_reader: dict[tuple[str, str], list[tuple]] = {}
     for row in rows:
-        by_language.setdefault(language_of(settings_of.get(row[0]) or ""), []).append(row)
+        by_reader.setdefault(readers.get(row[0], (language_of(""), "")), []).append(row)
     resolved = []
-    for language, told in by_language.items():
-        with translation.override(language):
+    for (language, zone), told in by_reader.items():
+        with reading_as(language, zone):
             resolved += [
                 (recipient, kind, appeal, language, str(subject), str(body), url)
                 for recipient, kind, appeal, subject, body, url in told

@@ -35,6 +35,7 @@ from appeals.models import (
     SlaPolicy,
 )
 from infra.bulk import insert_rows
+from infra.dates import format_when_lazy
 from infra.queueing import enqueue
 from notifications.models import Notification
 from notifications.services import notify_rows
@@ -403,12 +404,11 @@ def _subject(kind: str, clock: DueClock):
 
 
 def _body(kind: str, clock: DueClock):
-    due = f"{clock.due_at:%Y-%m-%d %H:%M}"
+    # Written when the notice is resolved: in its reader's language and time zone.
+    due = format_when_lazy(clock.due_at)
     if kind == Notification.Kind.SLA_WARNING:
-        return format_lazy(gettext_lazy("The deadline is {due} UTC."), due=due)
-    return format_lazy(
-        gettext_lazy("The deadline was {due} UTC. The appeal is escalated."), due=due
-    )
+        return format_lazy(gettext_lazy("The deadline is {due}."), due=due)
+    return format_lazy(gettext_lazy("The deadline was {due}. The appeal is escalated."), due=due)
 
 
 def _about_one(

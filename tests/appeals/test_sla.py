@@ -547,7 +547,8 @@ def test_a_due_warning_is_recorded_once_and_told_to_the_assignee_and_the_queues_
     ]
     notice = Notification.objects.filter(kind=Notification.Kind.SLA_WARNING).first()
     assert notice.url == reverse("appeals:review-detail", args=[appeal.pk])
-    assert "2026-06-15 14:00 UTC" in notice.body
+    # 14:00 UTC, written in the reader's zone (the factories' people live in Berlin).
+    assert notice.body == "The deadline is 15 June 2026, 16:00 CEST."
 
     # Running again (or much later) records nothing new.
     assert sla.sweep(now=june(15, 13)) == (0, 0)
@@ -572,6 +573,26 @@ def test_without_leads_in_the_queue_every_active_lead_is_told(london_queue):
 
 
 @pytest.mark.django_db
+def test_deadline_notices_write_the_deadline_in_each_readers_time_zone(london_queue):
+    """Issue #12: one date format, in the viewer's zone, in emails too (staff notices said
+    "2026-06-15 14:00 UTC" to everyone)."""
+    london = LeadFactory(email="lena@example.test", time_zone="Europe/London")
+    utc = LeadFactory(email="lars@example.test", time_zone="UTC")
+    tokyo = LeadFactory(email="lee@example.test", time_zone="Asia/Tokyo")
+    file_and_route(FRIDAY_AFTERNOON)  # a queue none of them leads: each is sent to the dashboard
+
+    sla.sweep(now=june(15, 13))
+
+    bodies = {
+        n.recipient_id: n.body
+        for n in Notification.objects.filter(kind=Notification.Kind.SLA_WARNING)
+    }
+    assert bodies[london.pk].startswith("The deadline is 15 June 2026, 15:00 BST. ")
+    assert bodies[utc.pk].startswith("The deadline is 15 June 2026, 14:00 UTC. ")
+    assert bodies[tokyo.pk].startswith("The deadline is 15 June 2026, 23:00 JST. ")
+
+
+@pytest.mark.django_db
 def test_deadline_notices_are_written_in_each_leads_language_in_one_batch(london_queue, settings):
     """The sweep's batch (notify_many) resolves each notice in its recipient's language and
     records it; the email goes out in it."""
@@ -593,7 +614,7 @@ def test_deadline_notices_are_written_in_each_leads_language_in_one_batch(london
         f"Recurso n.º {appeal.pk}: vence pronto el plazo (primera respuesta)"
     )
     assert notices[english.pk].subject == f"Appeal #{appeal.pk}: first response due soon"
-    assert "2026-06-15 14:00 UTC" in notices[russian.pk].body
+    assert "15 июня 2026 г., 16:00 CEST" in notices[russian.pk].body
     assert notices[russian.pk].body.startswith("Срок — ")
     for person, language in ((russian, "ru"), (spanish, "es"), (english, "en")):
         mail.outbox.clear()
