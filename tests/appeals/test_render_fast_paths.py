@@ -102,3 +102,43 @@ def test_the_remembered_filter_form_follows_the_queues_and_the_values():
     # An invalid value still shows its error, as the unremembered form does.
     invalid = _form("status=nonsense", _queues("Payments"))
     assert list(invalid.rendered_fields()) == [f.as_field_group() for f in invalid]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "uk"])
+def test_blank_case_page_forms_render_as_django_renders_them(language):
+    from django.forms import BoundField
+
+    from appeals.forms import (
+        AppealForm,
+        MessageForm,
+        RequestInfoForm,
+        ReviewerMessageForm,
+        ReviewerNoteForm,
+        WithdrawForm,
+    )
+
+    with translation.override(language):
+        for form_class in (
+            AppealForm,
+            MessageForm,
+            WithdrawForm,
+            ReviewerMessageForm,
+            ReviewerNoteForm,
+            RequestInfoForm,
+        ):
+            for _ in range(2):  # the second time from memory
+                form = form_class()
+                for name in form.fields:
+                    assert form[name].as_field_group() == BoundField.as_field_group(form[name])
+
+
+def test_a_bound_or_prefilled_form_is_rendered_afresh():
+    from appeals.forms import MessageForm, ReviewerNoteForm
+
+    MessageForm()["body"].as_field_group()  # the blank one is remembered
+    prefilled = MessageForm(initial={"body": "The text from the stale tab"})
+    assert "The text from the stale tab" in prefilled["body"].as_field_group()
+    bound = ReviewerNoteForm({"body": ""})
+    assert not bound.is_valid()
+    assert "This field is required." in bound["body"].as_field_group()
+    assert 'id="note_body"' in ReviewerNoteForm()["body"].as_field_group()
