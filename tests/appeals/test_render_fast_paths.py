@@ -80,7 +80,12 @@ def _queues(*names: str) -> list[Queue]:
 
 @pytest.mark.parametrize(
     "query",
-    ["", "queue=2&status=in_review", "language=de&age=3&sla=breached&sort=deadline", "age=x&queue=9"],
+    [
+        "",
+        "queue=2&status=in_review",
+        "language=de&age=3&sla=breached&sort=deadline",
+        "age=x&queue=9",
+    ],
 )
 def test_the_filter_form_fields_are_rendered_as_django_renders_them(query):
     queues = _queues("Payments", "Identity <checks>")
