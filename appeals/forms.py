@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -10,6 +12,25 @@ from appeals.models import Appeal, Macro
 from appeals.uploads import MAX_FILES, CleanUpload, UploadRejected, validate_uploads
 from enforcement.forms import confirmation_field
 from enforcement.models import EnforcementAction, RuleVersion
+
+_BLANK_MARKUP: dict[tuple, str] = {}
+
+
+class BlankFormField(BoundField):
+    """A field whose `as_field_group()` markup is remembered in this process while its form is
+    blank (unbound, no initial values): then it depends only on the form, the field and the
+    language, and the case pages draw the same empty reply, note and question forms on every
+    view (Django renders each through several templates). A bound form renders as usual."""
+
+    def as_field_group(self):
+        form = self.form
+        if form.is_bound or form.initial or form._errors:
+            return super().as_field_group()
+        key = (type(form), self.name, form.auto_id, form.prefix, translation.get_language())
+        markup = _BLANK_MARKUP.get(key)
+        if markup is None:
+            markup = _BLANK_MARKUP[key] = super().as_field_group()
+        return markup
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -52,6 +73,8 @@ class AttachmentsField(forms.FileField):
 
 
 class AppealForm(forms.Form):
+    bound_field_class = BlankFormField
+
     statement = forms.CharField(
         label=_("Why is this decision wrong?"),
         max_length=10_000,
@@ -69,6 +92,8 @@ class AppealForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    bound_field_class = BlankFormField
+
     body = forms.CharField(
         label=_("Your message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -76,6 +101,8 @@ class MessageForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    bound_field_class = BlankFormField
+
     reason = forms.CharField(
         label=_("Why are you withdrawing? (optional)"), required=False, max_length=2000
     )
@@ -87,6 +114,8 @@ class WithdrawForm(forms.Form):
 class ReviewerMessageForm(forms.Form):
     """The reply to the freelancer: they read it (internal notes have their own form)."""
 
+    bound_field_class = BlankFormField
+
     body = forms.CharField(
         label="Message to the freelancer",
         max_length=10_000,
@@ -97,6 +126,8 @@ class ReviewerMessageForm(forms.Form):
 
 class ReviewerNoteForm(forms.Form):
     """An internal note: reviewers only, never shown to the freelancer."""
+
+    bound_field_class = BlankFormField
 
     body = forms.CharField(
         label="Internal note (only reviewers see it)",
@@ -163,6 +194,8 @@ class MacroForm(forms.ModelForm):
 
 
 class RequestInfoForm(forms.Form):
+    bound_field_class = BlankFormField
+
     question = forms.CharField(
         label="What do you need from the freelancer?",
         max_length=10_000,

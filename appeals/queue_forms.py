@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import TextChoices
+from django.utils import translation
 
 from accounts.models import User
 from appeals.models import Appeal, Queue
@@ -37,6 +38,10 @@ class SlaState(TextChoices):
 
     APPROACHING = "approaching", "Approaching"
     BREACHED = "breached", "Breached"
+
+
+_RENDERED_FIELDS: dict[tuple, tuple[str, ...]] = {}
+_RENDERED_FIELDS_MAX = 512
 
 
 class QueueFilterForm(forms.Form):
@@ -80,10 +85,33 @@ class QueueFilterForm(forms.Form):
             lookups["sla_state"] = data["sla"]
         return lookups
 
+    def rendered_fields(self) -> tuple[str, ...]:
+        """Each field's `as_field_group()` HTML, remembered in this process for the same input:
+        the markup is a function of the language, the queue choices and the submitted values
+        alone, and Django's template-rendered widgets (a template per option) cost a sixth of
+        the queue page, on every view and every 15-second poll."""
+        key = (
+            translation.get_language(),
+            self.auto_id,
+            tuple(self.fields["queue"].choices),
+            tuple((name, tuple(_values(self.data, name))) for name in self.fields),
+        )
+        rendered = _RENDERED_FIELDS.get(key)
+        if rendered is None:
+            rendered = tuple(field.as_field_group() for field in self)
+            if len(_RENDERED_FIELDS) >= _RENDERED_FIELDS_MAX:
+                _RENDERED_FIELDS.clear()
+            _RENDERED_FIELDS[key] = rendered
+        return rendered
+
     def chosen_sort(self) -> Sort:
         """The chosen order; urgency unless a valid other one was asked for."""
         self.is_valid()
         return Sort(self.cleaned_data.get("sort") or Sort.URGENCY)
+
+
+def _values(data, name: str) -> list:
+    return data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
 
 
 class AvailabilityForm(forms.Form):

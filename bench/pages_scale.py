@@ -179,12 +179,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "pages.jsonl").unlink(missing_ok=True)
 
-    one = User.objects.get(email=f"one@{DOMAIN}")
-    every = User.objects.get(email=f"all@{DOMAIN}")
-    lead = User.objects.get(email=f"lead@{DOMAIN}")
-    for reviewer in (one, every):
-        undo_claims(reviewer)()
-    held = Appeal.objects.open().filter(assigned_to__isnull=False).order_by("-submitted_at").first()
+    people = personas()
     counts = {
         "appeals": Appeal.objects.count(),
         "open_appeals": Appeal.objects.open().count(),
@@ -195,20 +190,38 @@ def main() -> None:
     with (args.out / "pages.jsonl").open("a") as lines:
         lines.write(json.dumps({"name": "dataset", **counts}) + "\n")
 
-    # In-process requests: the test client's host, and plain static storage (no collectstatic).
-    # The personas have no TOTP device: the MFA gate is lifted, as in the tests.
-    with override_settings(
+    with in_process():
+        measure_pages(args, **people)
+
+
+def personas() -> dict:
+    """The seed's bench reviewers of 1 and of 20 queues, its lead, and the newest held appeal
+    (its case page; its freelancer's pages), with claims left by an earlier run undone."""
+    one = User.objects.get(email=f"one@{DOMAIN}")
+    every = User.objects.get(email=f"all@{DOMAIN}")
+    lead = User.objects.get(email=f"lead@{DOMAIN}")
+    for reviewer in (one, every):
+        undo_claims(reviewer)()
+    held = Appeal.objects.open().filter(assigned_to__isnull=False).order_by("-submitted_at").first()
+    return {"one": one, "every": every, "lead": lead, "held": held}
+
+
+def in_process():
+    """In-process requests: the test client's host, and plain static storage (no
+    collectstatic). The personas have no TOTP device: the MFA gate is lifted, as in the tests."""
+    return override_settings(
         ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
         REQUIRE_STAFF_MFA=False,
         STORAGES={
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
-    ):
-        measure_pages(args, one=one, every=every, lead=lead, held=held)
+    )
 
 
-def measure_pages(args, *, one: User, every: User, lead: User, held: Appeal) -> None:
+def build_pages(*, one: User, every: User, lead: User, held: Appeal) -> list[tuple]:
+    """(name, send, after) per page, in the order measured (`bench/profile_scale.py` profiles
+    the same requests). `send` is None for the two steps on the dashboard's summaries."""
     freelancer = held.freelancer
     queue_url = reverse("appeals:queue")
     pages = []
@@ -258,6 +271,11 @@ def measure_pages(args, *, one: User, every: User, lead: User, held: Appeal) -> 
     # The home page: signed in, it only redirects to the person's start page.
     home = reverse("home")
     pages.append(("floor: trivial authenticated view", lambda: as_one.get(home), None))
+    return pages
+
+
+def measure_pages(args, *, one: User, every: User, lead: User, held: Appeal) -> None:
+    pages = build_pages(one=one, every=every, lead=lead, held=held)
     for name, send, after in pages:
         if name == DROP_SUMMARIES:
             QueueSlaSummary.objects.all().delete()

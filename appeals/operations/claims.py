@@ -103,10 +103,15 @@ def set_availability(reviewer, *, available: bool) -> ReviewerProfile:
 def _locked_profile(reviewer) -> ReviewerProfile:
     if not reviewer.has_perm(REVIEW_APPEALS):
         raise ClaimRefused("Only reviewers can claim appeals.")
-    profile, _ = ReviewerProfile.objects.get_or_create(
-        user=reviewer, defaults={"languages": [reviewer.preferred_language]}
+    # One locking read when the profile exists (every claim but a reviewer's first).
+    profile = (
+        ReviewerProfile.objects.select_for_update().filter(user=reviewer).order_by("pk").first()
     )
-    profile = ReviewerProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile is None:
+        profile, _ = ReviewerProfile.objects.get_or_create(
+            user=reviewer, defaults={"languages": [reviewer.preferred_language]}
+        )
+        profile = ReviewerProfile.objects.select_for_update().get(pk=profile.pk)
     if not profile.is_available:
         raise ClaimRefused("You are marked away. Switch to available to claim appeals.")
     return profile

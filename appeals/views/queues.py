@@ -354,13 +354,26 @@ def set_availability(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass(frozen=True)
+class ReviewerRow:
+    """A reviewer as the dashboard names them: `str()` as `User.__str__`, and the pk."""
+
+    pk: int
+    display_name: str
+    email: str
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+
+@dataclass(frozen=True)
 class ReviewerLoad:
-    reviewer: User
+    reviewer: ReviewerRow
     held: int
     capacity: int
     is_available: bool
     has_profile: bool
-    queues: list[Queue]
+    # The names of their queues, in `Queue.Meta.ordering`, as the table lists them ("" for none).
+    queue_names: str
 
     @property
     def is_full(self) -> bool:
@@ -436,32 +449,46 @@ def _queue_sla(queues: list[Queue], now: datetime) -> tuple[list[QueueSla], date
     return overview, as_of
 
 
-def _reviewer_loads(reviewers: list[User]) -> list[ReviewerLoad]:
+def _reviewer_loads() -> list[ReviewerLoad]:
+    """Every active reviewer with their load, profile and queues, in two queries (the people
+    with their profile and held count, then their queue memberships), read as plain values: the
+    table has a row for each of hundreds of reviewers, and model instances for them, their
+    profiles and a queue per membership cost more than all the page's SQL."""
     default_capacity = ReviewerProfile._meta.get_field("capacity").default
-    loads = []
-    for reviewer in reviewers:
-        profile = getattr(reviewer, "reviewer_profile", None)
-        loads.append(
-            ReviewerLoad(
-                reviewer=reviewer,
-                held=reviewer.held,
-                capacity=profile.capacity if profile else default_capacity,
-                is_available=profile.is_available if profile else True,
-                has_profile=profile is not None,
-                queues=list(reviewer.appeal_queues.all()),
-            )
-        )
-    return loads
-
-
-def _dashboard_reviewers() -> list[User]:
-    return list(
+    rows = (
         _reviewer_accounts()
-        .select_related("reviewer_profile")
         .annotate(held=claimed_count())
-        .prefetch_related("appeal_queues")
         .order_by("display_name", "email")
+        .values_list(
+            "pk",
+            "display_name",
+            "email",
+            "held",
+            "reviewer_profile__pk",
+            "reviewer_profile__capacity",
+            "reviewer_profile__is_available",
+        )
     )
+    queues: dict[int, list[str]] = {}
+    # In the order of `Queue.Meta.ordering`, as `reviewer.appeal_queues.all()` lists them.
+    memberships = (
+        Queue.members.through.objects.filter(user__in=_reviewer_accounts())
+        .order_by("-queue__priority", "queue__name")
+        .values_list("user_id", "queue__name")
+    )
+    for user_id, name in memberships:
+        queues.setdefault(user_id, []).append(name)
+    return [
+        ReviewerLoad(
+            reviewer=ReviewerRow(pk, display_name, email),
+            held=held,
+            capacity=default_capacity if profile is None else capacity,
+            is_available=True if profile is None else is_available,
+            has_profile=profile is not None,
+            queue_names=", ".join(queues.get(pk, [])),
+        )
+        for pk, display_name, email, held, profile, capacity, is_available in rows
+    ]
 
 
 def _held_rows(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
@@ -472,14 +499,16 @@ def _held_rows(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
 @staff_required(MANAGE_QUEUES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    reviewers = _dashboard_reviewers()
+    loads = _reviewer_loads()
     reviewer_filter = None
     held = Appeal.objects.claimed()
     raw_reviewer = request.GET.get("reviewer", "")
     if raw_reviewer.isdigit():
-        reviewer_filter = next((r for r in reviewers if r.pk == int(raw_reviewer)), None)
+        reviewer_filter = next(
+            (load.reviewer for load in loads if load.reviewer.pk == int(raw_reviewer)), None
+        )
         if reviewer_filter is not None:
-            held = held.filter(assigned_to=reviewer_filter)
+            held = held.filter(assigned_to_id=reviewer_filter.pk)
     # Soonest to lapse first: stale leases lead, the appeals most at risk of stalling next.
     held_rows = list(
         _held_rows(held).order_by("lease_expires_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
@@ -507,8 +536,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "queues": queues,
         "queue_sla": queue_sla,
         "queue_sla_as_of": queue_sla_as_of,
-        "loads": _reviewer_loads(reviewers),
-        "reviewers": reviewers,
+        "loads": loads,
         "reviewer_filter": reviewer_filter,
         "held": held_rows[:DASHBOARD_LIST_LIMIT],
         "held_truncated": len(held_rows) > DASHBOARD_LIST_LIMIT,
