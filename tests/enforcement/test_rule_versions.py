@@ -340,7 +340,7 @@ def test_admin_publishing_first_previews_the_public_diff_and_publishes_nothing(c
     content = response.content.decode()
     assert f"version {current.number + 1} (replaces version {current.number})" in content
     # The same word diff markup as the public version page.
-    assert '<ins><span class="visually-hidden">[added: </span> ask for or' in content
+    assert '<ins><span class="visually-hidden" lang="en">[added: </span> ask for or' in content
     assert "Asking counts too." in content
     assert re.search(r'<input type="checkbox" name="confirm" required[^>]*>', content)
     assert not RuleVersion.objects.get(pk=draft.pk).is_published
@@ -361,7 +361,7 @@ def test_admin_publishing_first_previews_the_public_diff_and_publishes_nothing(c
     published = RuleVersion.objects.get(pk=draft.pk)
     assert published.number == current.number + 1
     public = client.get(published.get_absolute_url()).content.decode()
-    assert '<ins><span class="visually-hidden">[added: </span> ask for or' in public
+    assert '<ins><span class="visually-hidden" lang="en">[added: </span> ask for or' in public
 
 
 def test_admin_refuses_to_publish_two_drafts_of_one_rule_at_once_and_says_why(client, admin_user):
