@@ -449,6 +449,11 @@ def _queue_sla(queues: list[Queue], now: datetime) -> tuple[list[QueueSla], date
     return overview, as_of
 
 
+# At most this many people are barred from approving one proposed decision: its proposer, the
+# original decider and the confirmer of the termination.
+EXCLUDED_FROM_APPROVING = 3
+
+
 def _reviewer_loads() -> list[ReviewerLoad]:
     """Every active reviewer with their load, profile and queues, in two queries (the people
     with their profile and held count, then their queue memberships), read as plain values: the
@@ -524,10 +529,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("submitted_at", "id")[: DASHBOARD_LIST_LIMIT + 1]
     )
     queues = _queue_overview()
-    without_approver = list(
-        Appeal.objects.without_approver()
-        .select_related("proposed_by", "original_decider", "action__confirmed_by")
-        .order_by("submitted_at", "id")[:DASHBOARD_LIST_LIMIT]
+    # An approver is any active reviewer but the proposer, the original decider and whoever
+    # confirmed the termination (`AppealQuerySet.without_approver`): with more active reviewers
+    # than those three, every second review has one, and the query (which reads every appeal in
+    # second review: 105 ms at 3M appeals) would find none.
+    without_approver = (
+        []
+        if len(loads) > EXCLUDED_FROM_APPROVING
+        else list(
+            Appeal.objects.without_approver()
+            .select_related("proposed_by", "original_decider", "action__confirmed_by")
+            .order_by("submitted_at", "id")[:DASHBOARD_LIST_LIMIT]
+        )
     )
     queue_sla, queue_sla_as_of = _queue_sla(queues, now)
     context = {

@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, ReviewerProfile
+from accounts.models import AuditEvent, ReviewerProfile, User
+from accounts.roles import REVIEW_APPEALS
 from appeals.models import Appeal, AppealEvent, Queue
 from appeals.operations import claims, routing
-from appeals.views.queues import Cursor
+from appeals.views.queues import EXCLUDED_FROM_APPROVING, Cursor
 from tests.factories import (
     FreelancerFactory,
     LeadFactory,
@@ -448,11 +449,13 @@ def _capture_poll(client):
 def test_the_dashboard_runs_the_same_queries_for_1_and_for_10_queues_and_many_rows(
     as_lead, queue, template_action
 ):
+    reviewers = [make_reviewer(queues=[queue]) for _ in range(4)]
     _queries(as_lead, _url("appeals:dashboard"))
     small = _queries(as_lead, _url("appeals:dashboard"))
 
     queues = [queue] + [make_queue(f"Queue {i}") for i in range(9)]
-    reviewers = [make_reviewer(queues=queues) for _ in range(4)]
+    for reviewer in reviewers:
+        reviewer.appeal_queues.set(queues)
     for i, each in enumerate(queues):
         _queued(3, each, template_action)
         _queued(2, each, template_action, assigned_to=reviewers[i % 4])
@@ -468,6 +471,26 @@ def test_the_dashboard_runs_the_same_queries_for_1_and_for_10_queues_and_many_ro
     large = _queries(as_lead, _url("appeals:dashboard"))
 
     assert small == large
+
+
+def test_the_dashboard_looks_for_second_reviews_nobody_may_give_only_with_three_reviewers_or_fewer(
+    as_lead, queue, template_action
+):
+    """Proposer, original decider and confirmer are barred from approving: with more active
+    reviewers than that, every second review has an approver and the query is skipped."""
+
+    def reads_second_reviews() -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            as_lead.get(_url("appeals:dashboard"))
+        return any("second_review" in q["sql"] and "EXISTS" in q["sql"] for q in queries)
+
+    reviewers = User.objects.active().with_role_permission(REVIEW_APPEALS)
+    while reviewers.count() < EXCLUDED_FROM_APPROVING:
+        make_reviewer(queues=[queue])
+    assert reads_second_reviews()
+    make_reviewer(queues=[queue])
+    assert reviewers.count() == EXCLUDED_FROM_APPROVING + 1
+    assert not reads_second_reviews()
 
 
 # --- Claim next -----------------------------------------------------------------------------------
