@@ -291,6 +291,7 @@ LANGUAGES = [
     ("ru", "Русский"),
     ("uk", "Українська"),
     ("es", "Español"),
+    ("de", "Deutsch"),
 ]
 # The languages reviewers work in and queues and routing rules cover: wider than the portal's,
 # because a reviewer may read an appeal written in a language the interface is not shipped in.

@@ -75,3 +75,13 @@ def test_the_500_page_falls_back_to_english_when_no_language_is_active():
     assert response.status_code == 500
     assert '<html lang="en">' in html
     assert "<h1>Something went wrong</h1>" in html
+
+
+def test_the_404_page_reads_in_german(client):
+    response = client.get("/rules/TOS-404/", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert '<html lang="de"' in html
+    assert "<h1>Seite nicht gefunden</h1>" in html
+    assert "Unter dieser Adresse gibt es nichts, oder Sie dürfen es nicht sehen." in html
+    assert "Page not found" not in html and "Go to the start page" not in html

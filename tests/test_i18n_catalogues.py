@@ -98,6 +98,7 @@ def test_the_check_fails_on_a_translation_with_other_placeholders(tmp_path, monk
         ("ru", "1 непрочитанное", "3 непрочитанных", "5 непрочитанных"),
         ("uk", "1 непрочитане", "3 непрочитані", "5 непрочитаних"),
         ("es", "1 sin leer", "3 sin leer", "5 sin leer"),
+        ("de", "1 ungelesen", "3 ungelesen", "5 ungelesen"),
     ],
 )
 def test_plural_forms_follow_the_language(language, one, few, many):
@@ -121,3 +122,21 @@ def test_russian_counts_evidence_in_three_forms():
             for n in (1, 2, 5, 21)
         ]
     assert said == ["1 доказательство", "2 доказательства", "5 доказательств", "21 доказательство"]
+
+
+def test_german_counts_in_two_forms():
+    with translation.override("de"):
+        said = [
+            translation.ngettext(
+                "%(counter)s action currently restricts your account:",
+                "%(counter)s actions currently restrict your account:",
+                n,
+            )
+            % {"counter": n}
+            for n in (1, 2, 0)
+        ]
+    assert said == [
+        "1 Maßnahme beschränkt derzeit Ihr Konto:",
+        "2 Maßnahmen beschränken derzeit Ihr Konto:",
+        "0 Maßnahmen beschränken derzeit Ihr Konto:",
+    ]

@@ -37,6 +37,7 @@ from appeals.models import (
 from infra.bulk import insert_rows
 from infra.dates import format_when_lazy
 from infra.queueing import enqueue
+from infra.words import lazy_in_sentence
 from notifications.models import Notification
 from notifications.services import notify_rows
 
@@ -386,13 +387,10 @@ class _LeadsToTell:
         return clock.queue_id is None or lead_id in self.by_queue.get(clock.queue_id, ())
 
 
-# A clock's kind ("first response", "decision") in lower case, inside a sentence, in the
-# language the text is resolved in (`notify_rows` resolves each row in its recipient's).
-_lower = lazy(lambda label: str(label).lower(), str)
-
-
 def _what(clock: DueClock):
-    return _lower(Kind(clock.kind).label)
+    """A clock's kind ("first response", "decision") inside a sentence, in the language the text
+    is resolved in (`notify_rows` resolves each row in its recipient's)."""
+    return lazy_in_sentence(Kind(clock.kind).label)
 
 
 def _subject(kind: str, clock: DueClock):

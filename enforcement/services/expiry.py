@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from enforcement.models import ActionEvent, EnforcementAction
 from enforcement.services.reversal import release_funds
 from infra.dates import format_day, format_when
+from infra.words import in_sentence
 from notifications.models import Notification, WebhookEvent
 from notifications.services import in_language_of, notify
 from notifications.webhooks import action_payload, record_event
@@ -54,7 +55,7 @@ def expire_ended_actions(*, now: datetime | None = None, batch_size: int = 500) 
                 continue
             released = release_funds(action, None, by=None, reason="The restriction ended.")
             with in_language_of(action.account):
-                kind = action.get_restriction_type_display().lower()
+                kind = in_sentence(action.get_restriction_type_display())
                 subject = _("Your %(kind)s ended") % {"kind": kind}
                 if released:
                     subject += "; " + _("%(amount)s %(currency)s released") % {

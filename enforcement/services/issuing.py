@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
@@ -44,12 +43,10 @@ from enforcement.models import (
     RuleVersion,
 )
 from infra.dates import format_day_lazy, format_when
+from infra.words import lazy_in_sentence
 from notifications.models import Notification, WebhookEvent
 from notifications.services import notify
 from notifications.webhooks import action_payload, record_event
-
-# A label resolved, then lowercased, in the language it is finally read in.
-lazy_lower = lazy(lambda text: str(text).lower(), str)
 
 
 class ActionRefused(ValidationError):
@@ -575,7 +572,11 @@ def issue_action(req: ActionRequest, *, issued_by) -> EnforcementAction:
             if action.is_pending()
             else format_lazy(
                 gettext_lazy("New decision on your account: {kind}"),
-                kind=lazy_lower(action.get_restriction_type_display()),
+                # The choice's lazy label (not get_..._display(), which is a str in the
+                # language active now), resolved in the recipient's language by notify().
+                kind=lazy_in_sentence(
+                    EnforcementAction.RestrictionType(action.restriction_type).label
+                ),
             )
         ),
         body=format_lazy(

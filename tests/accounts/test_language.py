@@ -17,8 +17,16 @@ def test_a_visitor_reads_the_browsers_language(client):
     assert "Iniciar sesión" in html and page.headers["Content-Language"] == "es"
 
 
+def test_a_german_browser_reads_german(client):
+    page = client.get(reverse("enforcement:rule-list"), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    html = page.content.decode()
+    assert '<html lang="de"' in html
+    assert "Anmelden" in html and page.headers["Content-Language"] == "de"
+
+
 def test_a_language_the_portal_does_not_ship_falls_back_to_english(client):
-    html = client.get(reverse("enforcement:rule-list"), HTTP_ACCEPT_LANGUAGE="de").content
+    # French is a review language (REVIEW_LANGUAGES), not a shipped one.
+    html = client.get(reverse("enforcement:rule-list"), HTTP_ACCEPT_LANGUAGE="fr").content
     assert b'<html lang="en"' in html and b"Sign in" in html
 
 
@@ -34,7 +42,12 @@ def test_a_signed_in_person_reads_their_setting_whatever_the_browser_says(client
 def test_the_switcher_is_on_every_page_and_posts_to_set_language(client):
     html = client.get(reverse("enforcement:rule-list")).content.decode()
     assert f'<form method="post" action="{reverse("set_language")}"' in html
-    for code, name in (("en", "English"), ("ru", "Русский"), ("uk", "Українська")):
+    for code, name in (
+        ("en", "English"),
+        ("ru", "Русский"),
+        ("uk", "Українська"),
+        ("de", "Deutsch"),
+    ):
         assert f'<option value="{code}" lang="{code}"' in html and name in html
     assert 'value="es" lang="es"' in html
 
@@ -57,7 +70,7 @@ def test_switching_when_signed_in_saves_the_setting_with_an_audit_event(client, 
 
 def test_switching_to_a_language_not_shipped_changes_nothing(client, freelancer):
     client.force_login(freelancer)
-    client.post(reverse("set_language"), {"language": "de", "next": "/standing/"})
+    client.post(reverse("set_language"), {"language": "fr", "next": "/standing/"})
     freelancer.refresh_from_db()
     assert freelancer.preferred_language == "en"
     assert not AuditEvent.objects.filter(verb="account.language_changed").exists()
@@ -69,8 +82,10 @@ def test_set_language_answers_405_to_get(client):
 
 def test_the_profile_offers_only_shipped_languages():
     offered = [code for code, _label in ProfileForm().fields["preferred_language"].choices]
-    assert offered == ["en", "ru", "uk", "es"]
-    assert "Deutsch" not in ProfileForm().as_div()
+    assert offered == ["en", "ru", "uk", "es", "de"]
+    assert "Deutsch" in ProfileForm().as_div()
+    # French is a review language (a reviewer may read it), not a shipped one.
+    assert "Français" not in ProfileForm().as_div()
 
 
 def test_the_reviewer_sees_the_freelancers_language_on_the_appeal(client, reviewer):

@@ -1,5 +1,5 @@
 """allauth's pages a freelancer reaches (sign in, sign up, password reset, email confirmation,
-sign out, email and password settings, two-factor) in Russian and Spanish: allauth's own
+sign out, email and password settings, two-factor) in Russian, Spanish and German: allauth's own
 words from its shipped catalogues, ours (the layout, the labels we set) from the portal's; no
 English phrase of any of those catalogues is left on the page."""
 
@@ -13,7 +13,7 @@ from tests.factories import FreelancerFactory
 
 pytestmark = pytest.mark.django_db
 
-LANGUAGES = ["ru", "es"]
+LANGUAGES = ["ru", "es", "de"]
 # The heading each language gives the sign-in and sign-up pages (allauth's catalogues), and
 # the label the portal sets on "remember me".
 WORDS = {
@@ -26,6 +26,11 @@ WORDS = {
         "sign_in": "Iniciar sesión",
         "sign_up": "Registrarse",
         "remember": "Recordarme en este dispositivo",
+    },
+    "de": {
+        "sign_in": "Anmeldung",
+        "sign_up": "Registrieren",
+        "remember": "Auf diesem Gerät angemeldet bleiben",
     },
 }
 ANONYMOUS_PAGES = [

@@ -209,3 +209,22 @@ def test_the_list_in_another_language_runs_the_same_queries_for_1_and_for_6_rule
         version = published_version(RuleFactory(key=f"TOS-9.{number}"), examples="")
         _translate(version, "ru", f"Правило {number}", f"Текст правила {number}.")
     assert queries() == one
+
+
+def test_a_german_reader_reads_the_portal_in_german_and_the_untranslated_rule_in_english(
+    client, rule
+):
+    # No German translation of TOS-7.1 is published: the portal's words are German, the rule
+    # is the binding English text, marked as English, with a note saying so.
+    html = _get(client, _version_url(2), "de").content.decode()
+    assert '<html lang="de"' in html
+    assert "Diese Fassung der Regel wurde nicht in Ihre Sprache übersetzt." in html
+    assert 'lang="en">' + V2_TEXT in html
+    body = _get(client, reverse("enforcement:rule-feed"), "de").content.decode()
+    assert 'xml:lang="de"' in body
+    assert "<title>Recourse: Änderungen der Marktplatz-Regeln</title>" in body
+    assert "<title>TOS-7.1 Where you work from: Fassung 2</title>" in body
+    assert "Diese Änderung schränkt die Regel ein." in body
+    assert V2_TEXT in body
+    for english in ("changes to the marketplace rules", "In force from", ": version 1"):
+        assert english not in body

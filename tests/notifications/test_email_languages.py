@@ -44,7 +44,7 @@ FREELANCER_KINDS = {
     Kind.FUNDS_RELEASED,
 }
 SHIPPED = [code for code, _name in settings.LANGUAGES if code != "en"]
-GREETING = {"ru": "Здравствуйте", "es": "Hola", "uk": "Вітаю", "de": "Hallo"}
+GREETING = {"ru": "Здравствуйте", "es": "Hola", "uk": "Вітаю", "de": "Guten Tag"}
 # What people write (a reviewer's question and reasons, a change summary) is their own text;
 # here it is neutral, so that any English left is the portal's.
 WRITTEN = "№ 42 — 2026-05-03"

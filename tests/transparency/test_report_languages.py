@@ -96,9 +96,10 @@ def page(client, language: str, **params) -> str:
     [
         ("ru", ["Отчёт о прозрачности", "Доля отмен и изменений по источнику обнаружения"]),
         ("es", ["Informe de transparencia", "Tasa de revocación o modificación por norma"]),
+        ("de", ["Transparenzbericht", "Aufhebungsquote nach Erkennungsquelle"]),
     ],
 )
-def test_the_report_in_russian_and_spanish_has_no_english_left(client, history, language, words):
+def test_the_report_in_each_language_has_no_english_left(client, history, language, words):
     html = page(client, language)
     text = portal_text(html)
     for word in words:
@@ -107,8 +108,10 @@ def test_the_report_in_russian_and_spanish_has_no_english_left(client, history, 
     # figures are from, in the language too.
     assert "&lt; 10" in html
     assert "<td>66,7 %</td>" in html  # Detector X: 20 of 30 reversed
-    assert {"ru": "Данные на", "es": "Cifras actualizadas a"}[language] in text
-    assert {"ru": "Март 2026", "es": "marzo de 2026"}[language] in text
+    assert {"ru": "Данные на", "es": "Cifras actualizadas a", "de": "Zahlen mit Stand vom"}[
+        language
+    ] in text
+    assert {"ru": "Март 2026", "es": "marzo de 2026", "de": "März 2026"}[language] in text
     left = [phrase for phrase in english_fragments(language) if phrase in text]
     assert left == [], f"English left on the {language} report: {left}"
     # The names the records spell (rules, reasons, detectors, queues) are marked as English.
@@ -122,6 +125,7 @@ def test_the_cache_never_serves_one_languages_page_to_another(client, history):
         "ru": "Доля отмен и изменений по источнику обнаружения",
         "es": "Tasa de revocación o modificación por fuente de detección",
         "uk": "Частка скасувань і змін за джерелом виявлення",
+        "de": "Aufhebungsquote nach Erkennungsquelle",
     }
     for _ in range(2):  # the second round reads every language's body from the cache
         for language, title in titles.items():
