@@ -227,6 +227,31 @@ def check_catalogue(language: str) -> list[Problem]:
     return problems
 
 
+def check_same_messages(languages: list[str]) -> list[Problem]:
+    """Every shipped catalogue translates the same messages: a message added to (or renamed
+    in) one language's catalogue only would reach the others' readers in English."""
+    import polib
+
+    keys = {}
+    for language in languages:
+        po_path = LOCALE / language / "LC_MESSAGES" / "django.po"
+        if po_path.exists():
+            keys[language] = {
+                (entry.msgctxt, entry.msgid)
+                for entry in polib.pofile(str(po_path))
+                if not entry.obsolete
+            }
+    every = set().union(*keys.values()) if keys else set()
+    return [
+        Problem(
+            str((LOCALE / language / "LC_MESSAGES" / "django.po").relative_to(BASE_DIR)),
+            f"missing, present in another language: {msgid!r}",
+        )
+        for language, have in sorted(keys.items())
+        for _context, msgid in sorted(every - have, key=lambda key: key[1])
+    ]
+
+
 def compile_catalogues() -> None:
     import polib
 
@@ -247,6 +272,7 @@ def main(argv: list[str]) -> int:
     problems = check_templates()
     for language in shipped_languages():
         problems += check_catalogue(language)
+    problems += check_same_messages(shipped_languages())
     for problem in problems:
         print(problem)
     if problems:

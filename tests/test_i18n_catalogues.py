@@ -75,6 +75,17 @@ def test_the_check_fails_on_an_untranslated_or_fuzzy_entry(tmp_path, monkeypatch
     assert any("fuzzy: 'Standing'" in p for p in problems)
 
 
+def test_the_check_fails_when_a_message_is_in_one_language_only(tmp_path, monkeypatch):
+    po_path = _copy_locale(tmp_path, monkeypatch)
+    assert i18n_check.check_same_messages(["ru", "es"]) == []
+    catalogue = polib.pofile(str(po_path))
+    catalogue.find("Standing").msgid = "Standing now"  # renamed in Russian only
+    catalogue.save()
+    problems = [str(p) for p in i18n_check.check_same_messages(["ru", "es"])]
+    assert any("es/LC_MESSAGES/django.po" in p and "'Standing now'" in p for p in problems)
+    assert any("ru/LC_MESSAGES/django.po" in p and "'Standing'" in p for p in problems)
+
+
 def test_the_check_fails_when_the_committed_mo_is_stale(tmp_path, monkeypatch):
     po_path = _copy_locale(tmp_path, monkeypatch)
     catalogue = polib.pofile(str(po_path))
