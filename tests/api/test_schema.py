@@ -19,7 +19,7 @@ from tests.factories import FreelancerFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_in_memory")]
 
-MAX_EXAMPLES = 60
+MAX_EXAMPLES = int(__import__("os").environ.get("SCHEMA_EXAMPLES", "60"))
 
 
 @contextmanager
