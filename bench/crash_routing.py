@@ -53,7 +53,6 @@ django.setup()
 
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -120,15 +119,15 @@ def prepare(run: str, count: int) -> tuple[list[int], list[User]]:
     ]
     appeal_ids = []
     for action in actions:
-        # One transaction per appeal, as in the web request: routing is enqueued on commit.
-        with transaction.atomic():
-            appeal, _ = file_appeal(
-                action,
-                statement="The client paid through the marketplace.",
-                requested_outcomes=[Appeal.RequestedOutcome.LIFT],
-                uploads=[],
-                filed_by=freelancer,
-            )
+        # One transaction per appeal (file_appeal's own, durable), as in the web request:
+        # routing is enqueued on commit.
+        appeal, _ = file_appeal(
+            action,
+            statement="The client paid through the marketplace.",
+            requested_outcomes=[Appeal.RequestedOutcome.LIFT],
+            uploads=[],
+            filed_by=freelancer,
+        )
         appeal_ids.append(appeal.pk)
     return appeal_ids, reviewers
 
