@@ -132,7 +132,7 @@ def prepare(run: str, count: int) -> tuple[list[int], list[User]]:
     return appeal_ids, reviewers
 
 
-def start_worker(log: Path) -> subprocess.Popen:
+def start_worker(log: Path, concurrency: int = 2) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -142,7 +142,7 @@ def start_worker(log: Path) -> subprocess.Popen:
             "config",
             "worker",
             "--pool=prefork",
-            "--concurrency=2",
+            f"--concurrency={concurrency}",
             "--prefetch-multiplier=1",
             "--without-gossip",
             "--without-mingle",

@@ -16,39 +16,14 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import crash_routing  # noqa: F401  (sets the environment and Django up, as its own run does)
-from crash_routing import ROOT, prepare, routed, stop_worker
+from crash_routing import prepare, routed, start_worker, stop_worker
 from support import emit
-
-
-def start_worker(log: Path, concurrency: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            f"--concurrency={concurrency}",
-            "--prefetch-multiplier=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
 
 
 def main() -> None:

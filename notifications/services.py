@@ -99,17 +99,21 @@ def notify_many(notifications: list[Notification]) -> list[Notification]:
     return created
 
 
-def _record_languages(notifications: list[Notification]) -> None:
-    readers = {
-        pk: (language, zone)
+def _readers(recipient_ids) -> dict[int, tuple[str, str]]:
+    """Each recipient's (shipped language, time zone name), in one query for a batch."""
+    return {
+        pk: (language_of(language or ""), zone)
         for pk, language, zone in get_user_model()
-        .objects.filter(pk__in={n.recipient_id for n in notifications})
+        .objects.filter(pk__in=set(recipient_ids))
         .values_list("pk", "preferred_language", "time_zone")
     }
+
+
+def _record_languages(notifications: list[Notification]) -> None:
+    readers = _readers(n.recipient_id for n in notifications)
     for notification in notifications:
-        language, zone = readers.get(notification.recipient_id, ("", ""))
-        if not notification.language:
-            notification.language = language_of(language or "")
+        language, zone = readers.get(notification.recipient_id, (language_of(""), ""))
+        notification.language = notification.language or language
         with reading_as(notification.language, zone):
             notification.subject = str(notification.subject)
             notification.body = str(notification.body)
@@ -127,12 +131,7 @@ def notify_rows(rows: list[tuple]) -> list[int]:
     and lazy subjects and bodies are resolved in it. Returns the new ids."""
     if not rows:
         return []
-    readers = {
-        pk: (language_of(language or ""), zone)
-        for pk, language, zone in get_user_model()
-        .objects.filter(pk__in={row[0] for row in rows})
-        .values_list("pk", "preferred_language", "time_zone")
-    }
+    readers = _readers(row[0] for row in rows)
     by_reader: dict[tuple[str, str], list[tuple]] = {}
     for row in rows:
         by_reader.setdefault(readers.get(row[0], (language_of(""), "")), []).append(row)
